@@ -1,0 +1,131 @@
+"""The host: builds the Flask app that speaks the Core Driver Interface.
+
+``create_app()`` is what gunicorn serves (``gunicorn "core_app:create_app()"``). It reads
+the configuration, loads the enabled recipe plugins, creates the tables, makes sure the
+public app and tenant exist, and wraps the app in the tenant-prefix middleware.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+import pluggy
+from flask import Flask
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+
+from core_app import service_info, tenancy, users
+from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
+                             check_file_keys, config_file_path, read_config_file,
+                             read_environment)
+from core_app.errors import install_error_handlers
+from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
+from core_app.routes import check_request
+from core_app.storage import Storage, engine_options, transaction
+from core_app.tenancy import store as tenancy_store
+from core_app.tenancy.directory import TenantDirectory
+from core_app.tenant_prefix import BASE_TENANT, TenantPrefix
+
+HOST_PLUGINS = [tenancy, users, service_info]
+LOG_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
+              "ERROR": logging.ERROR, "NONE": logging.CRITICAL + 1}
+
+
+@dataclass
+class Core:
+    """The running core's services, shared by every request of one process."""
+
+    settings: Settings
+    config_schema: ConfigSchema
+    plugins: pluggy.PluginManager
+    recipes: list[RecipeDescriptor]
+    storage: Storage
+    directory: TenantDirectory
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the core. ``test_config`` overrides file and environment (tests only)."""
+    overrides = dict(test_config or {})
+    file_values = read_config_file(config_file_path())
+
+    recipes_layer = {**file_values, **read_environment(_host_schema(), os.environ), **overrides}
+    enabled = _host_schema().resolve([recipes_layer], test_mode=False).recipes
+    plugins = build_plugin_manager(enabled, HOST_PLUGINS)
+    descriptors = recipe_descriptors(plugins)
+
+    schema = _host_schema()
+    for descriptor in descriptors:
+        schema.add(descriptor.config_keys, descriptor.config_checks)
+    check_file_keys(schema, file_values)
+    base_layer = {**file_values, **read_environment(schema, os.environ), **overrides}
+    test_mode = bool(schema.keys["test_mode"].coerce(base_layer.get("test_mode", False)))
+    settings = schema.resolve([base_layer], test_mode)
+    _configure_logging(settings)
+
+    app = Flask(__name__, static_folder=None)
+    app.url_map.strict_slashes = False
+    app.config["SQLALCHEMY_DATABASE_URI"] = settings.connection_uri
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.connection_uri)
+    metadata = MetaData()
+    plugins.hook.st_tables(metadata=metadata)
+    db = SQLAlchemy(metadata=metadata)
+    db.init_app(app)
+
+    for blueprints in plugins.hook.st_blueprints():
+        for blueprint in blueprints:
+            app.register_blueprint(blueprint)
+
+    storage = Storage(db, settings.connection_uri, metadata)
+    with app.app_context():
+        storage.engine()
+    directory = TenantDirectory(storage, schema, base_layer, test_mode)
+    _ensure_base_tenant(storage)
+    app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, storage,
+                                              directory)
+
+    install_error_handlers(app)
+    app.before_request(check_request)
+    api_paths = {rule.rule.lower().rstrip("/") or "/" for rule in app.url_map.iter_rules()}
+    app.wsgi_app = TenantPrefix(app.wsgi_app, api_paths.__contains__,  # type: ignore[method-assign]
+                                settings.base_path)
+    return app
+
+
+def _host_schema() -> ConfigSchema:
+    schema = ConfigSchema()
+    schema.add(HOST_KEYS)
+    return schema
+
+
+def _ensure_base_tenant(storage: Storage) -> None:
+    """The public app and tenant exist from the first start and are never removed."""
+    with transaction(storage) as unit:
+        conn = unit.connection()
+        tenancy_store.insert_tenant(conn, tenancy_store.public_app_record(
+            BASE_TENANT.connection_uri_domain))
+        tenancy_store.ensure_anchor(conn, BASE_TENANT)
+
+
+def _configure_logging(settings: Settings) -> None:
+    logger = logging.getLogger("core_app")
+    logger.setLevel(LOG_LEVELS[settings.log_level])
+    if logger.handlers:
+        return
+    info = (logging.StreamHandler(sys.stdout) if settings.info_log_path == "null"
+            else logging.FileHandler(settings.info_log_path))
+    info.setLevel(logging.DEBUG)
+    info.addFilter(lambda record: record.levelno < logging.ERROR)
+    error = (logging.StreamHandler(sys.stderr) if settings.error_log_path == "null"
+             else logging.FileHandler(settings.error_log_path))
+    error.setLevel(logging.ERROR)
+    formatter = logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    for handler in (info, error):
+        handler.setFormatter(formatter)
+        logger.addHandler(handler)
+
+
+__all__ = ["create_app", "Core", "ConfigError"]

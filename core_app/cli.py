@@ -1,0 +1,46 @@
+"""``supertokens-core``: run the core under gunicorn with the configured host and port."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from core_app.config import ConfigError
+
+
+def _start(_args: argparse.Namespace) -> int:
+    from gunicorn.app.wsgiapp import run
+
+    from core_app import create_app
+
+    # Build once here so a bad config stops with its message before any worker starts.
+    app = create_app()
+    settings = app.extensions["supertokens_core"].settings
+    app.extensions["supertokens_core"].storage.dispose()
+    sys.argv = [
+        "gunicorn", "--bind", f"{settings.host}:{settings.port}",
+        "--workers", str(settings.workers),
+        "--worker-class", "gthread", "--threads", str(settings.max_server_pool_size),
+        "core_app:create_app()",
+    ]
+    run()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``supertokens-core`` command."""
+    parser = argparse.ArgumentParser(prog="supertokens-core",
+                                     description="SuperTokens-compatible authentication core")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("start", help="serve the core under gunicorn (config: host, port, "
+                                      "workers)").set_defaults(run=_start)
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except ConfigError as error:
+        print(f"supertokens-core: config error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

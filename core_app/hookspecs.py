@@ -1,0 +1,109 @@
+"""The hooks a recipe plugin implements.
+
+A recipe is a pluggy plugin registered under the entry-point group
+``supertokens_core.recipes``. Hooks are grouped by when the host calls them. A hook
+whose first non-None answer wins is marked ``firstresult``; every other hook collects
+one answer from each recipe that implements it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from flask import Blueprint
+    from sqlalchemy import Connection, MetaData
+
+    from core_app.recipes import DeletedUser, LoginMethod, RecipeDescriptor
+    from core_app.tenant_prefix import TenantIdentifier
+
+hookspec = pluggy.HookspecMarker("supertokens_core")
+hookimpl = pluggy.HookimplMarker("supertokens_core")
+
+
+# --- start-up: called once while the app is built ----------------------------------------
+
+
+@hookspec
+def st_recipe() -> "RecipeDescriptor":
+    """Describe the recipe: its id, the first-factor ids it provides, its config keys.
+
+    Called once at start. The config keys join the host's; ``config.yaml``, the
+    environment and ``coreConfig`` can then set them.
+    """
+
+
+@hookspec
+def st_tables(metadata: "MetaData") -> None:
+    """Declare the recipe's tables on ``metadata`` (``Table.to_metadata`` of store.py's).
+
+    Called once at start. Tables are created in every database the core uses. Key every
+    table by ``app_id`` (and ``tenant_id`` for per-tenant data) with foreign keys to
+    ``apps`` / ``tenants`` ``ON DELETE CASCADE``, so removing an app or tenant removes the
+    recipe's rows.
+    """
+
+
+@hookspec
+def st_blueprints() -> list["Blueprint"]:
+    """Return the recipe's Flask blueprints; each view is declared with ``core_app.routes.route``.
+
+    Called once at start. The route decorator states the route's scope, its input schema
+    and whether it writes; the host does the checks of the contract before the view runs.
+    """
+
+
+@hookspec
+def st_schemas() -> dict[str, Any]:
+    """Return the recipe's marshmallow schemas by name, for the API description.
+
+    Called once at start. Validation itself goes through the schema a route declares.
+    """
+
+
+# --- users: called while building or deleting user objects -------------------------------
+
+
+@hookspec
+def st_login_methods(conn: "Connection", app_id: str,
+                     user_ids: list[str]) -> list["LoginMethod"]:
+    """Return the login methods this recipe holds for any of ``user_ids`` (SuperTokens ids).
+
+    Called with the request's connection when user objects are built; answer every id in
+    one query. Return ``[]`` when none are yours.
+    """
+
+
+@hookspec
+def st_user_deleted(conn: "Connection", app_id: str, users: list["DeletedUser"]) -> None:
+    """Remove what the recipe stores for users that are being deleted.
+
+    Called inside the deletion transaction. Each ``DeletedUser`` has the SuperTokens id
+    (login rows are keyed by it) and the data id (the external id when mapped; user data
+    such as sessions, metadata and roles is keyed by it).
+    """
+
+
+@hookspec(firstresult=True)
+def st_user_tenant_added(conn: "Connection", tenant: "TenantIdentifier", user_id: str,
+                         recipe_id: str) -> str | None:
+    """Add the recipe's per-tenant row for a user newly associated with ``tenant``.
+
+    Called after the host's own per-tenant row is written; a recipe that does not own
+    ``recipe_id`` returns None. Return None when done, or the contract's status string when a uniqueness rule
+    refuses the association (``EMAIL_ALREADY_EXISTS_ERROR``, ...); the first status wins
+    and the whole association is rolled back.
+    """
+
+
+@hookspec
+def st_user_tenant_removed(conn: "Connection", tenant: "TenantIdentifier", user_id: str,
+                           data_user_id: str) -> None:
+    """Remove what the recipe keeps for a user in ``tenant`` when the user leaves it.
+
+    ``user_id`` is the SuperTokens id, ``data_user_id`` the external id when mapped.
+    Per-tenant login rows usually go by cascade; per-tenant user data (sessions, role
+    assignments, verification tokens) is keyed by ``data_user_id`` and goes here.
+    """

@@ -1,0 +1,257 @@
+"""How a route is declared, and the checks every request passes before its view runs.
+
+A view is declared with ``@route(blueprint, path, methods, scope=..., body=... or
+query=..., writes=...)`` and receives one ``RequestContext``. The host runs the common
+checks of the contract (conventions §10) in ``check_request`` before routing dispatches
+(so a wrong method with a wrong key answers 401), then the decorator parses the input,
+applies the route's scope and runs the view inside the request's transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import hmac
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask import Blueprint, Flask, Response, current_app, request
+from marshmallow import Schema
+from sqlalchemy import Connection
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as RoutingNotFound
+
+from core_app.config import SUPPORTED_CDI_VERSIONS, Settings
+from core_app.errors import (BadRequest, Forbidden, InvalidApiKey, MethodNotSupported,
+                             json_response, tenant_not_found)
+from core_app.inputs import parse_body, parse_query
+from core_app.storage import Transaction
+from core_app.tenant_prefix import ENVIRON_KEY, TenantIdentifier
+
+NEWEST_CDI_VERSION = SUPPORTED_CDI_VERSIONS[-1]
+ONLY_PUBLIC_TENANT = "Only public tenantId can call this app specific API"
+_VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*$")
+
+
+class Scope(enum.Enum):
+    """Where a route may be called from (contract, conventions §3)."""
+
+    TENANT = "tenant"  # the tenant in the path; app and tenant must exist
+    APP = "app"  # app-wide; the tenant segment must be public
+    APP_TENANT_IGNORED = "app, tenant ignored"  # app-wide; a tenant segment is ignored
+    ROOT = "root"  # only the public tenant of the public app
+    NO_AUTH = "no-auth"  # app, tenant ignored; no api-key or version checks
+    HANDLER = "handler"  # the view applies its own rule, existence included
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """What a view declared about itself."""
+
+    scope: Scope
+    body: Schema | None = None
+    query: Schema | None = None
+    writes: bool = False
+    check_version: bool = True  # is the cdi-version checked against the supported list
+    root_message: str = "Only the public tenantId and public appId can call this API"
+
+
+@dataclass
+class RequestContext:
+    """Everything a view needs about its request. Lives for one request only."""
+
+    tenant: TenantIdentifier
+    cdi_version: str
+    input: dict[str, Any]
+    transaction: Transaction
+    core: Any
+    _settings: Settings | None = field(default=None, repr=False)
+
+    @property
+    def conn(self) -> Connection:
+        """The connection to the tenant's database, inside the request's transaction."""
+        return self.transaction.connection(self.core.directory.connection_uri(self.tenant))
+
+    def connection_for(self, tenant: TenantIdentifier) -> Connection:
+        """The connection to another tenant's database, in the same transaction."""
+        return self.transaction.connection(self.core.directory.connection_uri(tenant))
+
+    @property
+    def base_conn(self) -> Connection:
+        """The connection to the base database (where tenant configuration lives)."""
+        return self.transaction.connection(None)
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved configuration of the request's tenant."""
+        if self._settings is None:
+            self._settings = self.core.directory.settings(self.tenant)
+        return self._settings
+
+
+def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
+          body: type[Schema] | None = None, query: type[Schema] | None = None,
+          writes: bool = False, check_version: bool = True,
+          root_message: str | None = None) -> Callable:
+    """Declare a view of the CDI: path, methods, scope, input schema, whether it writes.
+
+    The view is called as ``view(ctx)`` and returns a dict, answered as HTTP 200 JSON.
+    """
+    spec = RouteSpec(scope, body() if body else None, query() if query else None, writes,
+                     check_version, root_message or RouteSpec.root_message)
+
+    def decorate(view: Callable[[RequestContext], dict[str, Any] | Response]) -> Callable:
+        @functools.wraps(view)
+        def endpoint() -> Response:
+            return _run(view, spec)
+
+        endpoint.route_spec = spec  # type: ignore[attr-defined]
+        blueprint.add_url_rule(path, view_func=endpoint, methods=methods,
+                               strict_slashes=False, provide_automatic_options=False)
+        return view
+
+    return decorate
+
+
+def _run(view: Callable, spec: RouteSpec) -> Response:
+    core = current_app.extensions["supertokens_core"]
+    tenant: TenantIdentifier = request.environ[ENVIRON_KEY]
+    if request.method in ("GET", "DELETE"):
+        data = parse_query(spec.query, request.args) if spec.query else {}
+    else:
+        data = parse_body(spec.body, request.get_data(cache=False)) if spec.body else {}
+    check_scope(core, tenant, spec)
+    ctx = RequestContext(tenant, request.environ["supertokens.cdi_version"], data,
+                         Transaction(core.storage, spec.writes), core)
+    try:
+        answer = view(ctx)
+    except BaseException:
+        ctx.transaction.rollback()
+        raise
+    ctx.transaction.commit()
+    return answer if isinstance(answer, Response) else json_response(answer)
+
+
+def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:
+    """Apply the route's scope to the request's tenant (conventions §3)."""
+    directory = core.directory
+    if spec.scope is Scope.APP and not tenant.is_public_tenant:
+        raise Forbidden(ONLY_PUBLIC_TENANT)
+    if spec.scope is Scope.ROOT:
+        if not tenant.app.is_base or not tenant.is_public_tenant:
+            raise Forbidden(spec.root_message)
+        return
+    if spec.scope is Scope.HANDLER:
+        return
+    if spec.scope is Scope.TENANT:
+        if not directory.exists(tenant):
+            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id,
+                                   tenant.tenant_id)
+        return
+    if not directory.exists(tenant.app):
+        raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id, "public")
+
+
+def _spec_for_path(app: Flask, path: str) -> RouteSpec | None:
+    adapter = app.url_map.bind("")
+    try:
+        endpoint, _ = adapter.match(path, method="GET")
+    except MethodNotAllowed as error:
+        methods = sorted(error.valid_methods or [])
+        if not methods:
+            return None
+        endpoint, _ = adapter.match(path, method=methods[0])
+    except RoutingNotFound:
+        return None
+    return getattr(app.view_functions[endpoint], "route_spec", None)
+
+
+def check_request() -> None:
+    """The checks before dispatch: IP filter, api key, cdi-version, method (conventions §10).
+
+    Runs for every request; a path that matches no API skips them and answers 404.
+    """
+    if isinstance(request.routing_exception, RoutingNotFound):
+        return
+    core = current_app.extensions["supertokens_core"]
+    if request.url_rule is not None:
+        spec = getattr(current_app.view_functions[request.endpoint], "route_spec", None)
+    else:
+        spec = _spec_for_path(current_app, request.path)
+    if spec is None:
+        return
+    tenant: TenantIdentifier = request.environ[ENVIRON_KEY]
+    app_settings = core.directory.settings_if_exists(tenant.app)
+    if app_settings is not None:
+        tenant_settings = core.directory.settings_if_exists(tenant) or app_settings
+        _check_ip(tenant_settings, request.remote_addr or "")
+    if spec.scope is Scope.NO_AUTH:
+        request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
+        _reject_head()
+        return
+    if app_settings is not None:
+        check_api_key(app_settings.api_keys, request.headers)
+    request.environ["supertokens.cdi_version"] = negotiate_cdi_version(
+        request.headers.get("cdi-version"), app_settings, spec.check_version)
+    _reject_head()
+
+
+def _reject_head() -> None:
+    # Werkzeug answers HEAD for every GET route and OPTIONS for all; upstream answers 405.
+    if request.method in ("HEAD", "OPTIONS"):
+        raise MethodNotSupported()
+
+
+def _check_ip(settings: Settings, address: str) -> None:
+    deny = settings.ip_deny_regex
+    allow = settings.ip_allow_regex
+    if (deny is not None and deny.fullmatch(address)) or (
+            allow is not None and not allow.fullmatch(address)):
+        raise Forbidden("Your IP address is not allowed to call this API")
+
+
+def check_api_key(keys: tuple[str, ...] | None, headers: Any) -> None:
+    """401 unless the request carries one of ``keys`` (no keys configured: open)."""
+    if not keys:
+        return
+    given = headers.get("api-key")
+    if given is None:
+        authorization = headers.get("Authorization")
+        if authorization is None:
+            raise InvalidApiKey()
+        given = authorization.strip()
+        if given.lower().startswith("bearer "):
+            given = given[len("bearer "):]
+    given_bytes = given.strip().encode()
+    # Compare against every key so the time taken does not say which one nearly matched.
+    matched = False
+    for key in keys:
+        matched |= hmac.compare_digest(given_bytes, key.encode())
+    if not matched:
+        raise InvalidApiKey()
+
+
+def _version_tuple(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def negotiate_cdi_version(header: str | None, settings: Settings | None,
+                          check_supported: bool) -> str:
+    """The CDI version a request speaks, or the contract's 400 (conventions §6)."""
+    max_version = (settings.supertokens_max_cdi_version if settings else None) \
+        or NEWEST_CDI_VERSION
+    min_version = settings.supertokens_min_cdi_version if settings else None
+    if header is None:
+        return max_version
+    version = header.strip()
+    if not _VERSION_PATTERN.match(version):
+        raise BadRequest("cdi-version header is invalid")
+    if _version_tuple(version) > _version_tuple(max_version):
+        raise BadRequest(f"cdi-version {version} not supported")
+    if min_version and _version_tuple(version) < _version_tuple(min_version):
+        raise BadRequest(
+            f"cdi-version {version} is lower than the minimum allowed version {min_version}")
+    if check_supported and version not in SUPPORTED_CDI_VERSIONS:
+        raise BadRequest(f"cdi-version {version} not supported")
+    return version

@@ -1,0 +1,183 @@
+"""Databases: one engine per connection URI, the shared table metadata, and transactions.
+
+Every app or tenant resolves to a ``connection_uri``; most share the base database, some
+have their own. ``Storage`` keeps one engine per URI and creates the tables in a database
+the first time it is used. ``Transaction`` is the only thing that opens transactions: a
+request gets one (see ``core_app.routes``), a command-line job opens one itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from typing import Any, Iterator
+
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+log = logging.getLogger("core_app.storage")
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+# MySQL compares text case-insensitively by default; ids, hashes and tokens must not be.
+MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
+                       "mysql_engine": "InnoDB"}
+SCHEMA_LOCK_NAME = "supertokens_core_schema"
+SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema creation
+
+
+def engine_options(uri: str) -> dict[str, Any]:
+    """Pool settings per database kind."""
+    url = make_url(uri)
+    if url.get_backend_name() == "sqlite":
+        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                 "check_same_thread": False}}
+    return {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    """WAL, foreign keys on, and transactions we begin ourselves (BEGIN IMMEDIATE to write)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours to choose.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database and engine.url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        # A writer takes the lock up front: upgrading a read lock later can fail at once.
+        writes = connection.get_execution_options().get("writes", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+class Storage:
+    """The engines of one running core, keyed by connection URI."""
+
+    def __init__(self, db: SQLAlchemy, base_uri: str, metadata: MetaData):
+        self.db = db
+        self.base_uri = base_uri
+        self.metadata = metadata
+        self._engines: dict[str, Engine] = {}
+        self._ready: set[str] = set()
+        self._lock = threading.Lock()
+
+    def engine(self, uri: str | None = None) -> Engine:
+        """The engine for ``uri`` (the base database when None); tables exist on return."""
+        uri = uri or self.base_uri
+        engine = self._engines.get(uri)
+        if engine is not None and uri in self._ready:
+            return engine
+        with self._lock:
+            engine = self._engines.get(uri)
+            if engine is None:
+                engine = self.db.engine if uri == self.base_uri else create_engine(
+                    uri, **engine_options(uri))
+                if engine.dialect.name == "sqlite":
+                    _prepare_sqlite(engine)
+                self._engines[uri] = engine
+            if uri not in self._ready:
+                create_tables(engine, self.metadata)
+                self._ready.add(uri)
+        return engine
+
+    def dispose(self) -> None:
+        """Close every pooled connection (tests, shutdown)."""
+        for engine in self._engines.values():
+            engine.dispose()
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """Create missing tables, serialised across processes by a database lock.
+
+    Several gunicorn workers start at once against one empty database; without the lock
+    two of them race to create the same table and one fails.
+    """
+    for table in metadata.tables.values():
+        table.dialect_kwargs.update(MYSQL_TABLE_OPTIONS)
+    with engine.connect() as connection:
+        with _schema_lock(connection):
+            metadata.create_all(connection, checkfirst=True)
+        connection.commit()
+
+
+@contextlib.contextmanager
+def _schema_lock(connection: Connection) -> Iterator[None]:
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        yield
+    elif dialect == "mysql":
+        connection.execute(text("SELECT GET_LOCK(:name, 60)"), {"name": SCHEMA_LOCK_NAME})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT RELEASE_LOCK(:name)"), {"name": SCHEMA_LOCK_NAME})
+    else:
+        connection.execution_options(writes=True)
+        yield
+
+
+class Transaction:
+    """One unit of work over the databases it touches, opened lazily.
+
+    ``connection(uri)`` begins a transaction on first use of a database; ``commit`` and
+    ``rollback`` end all of them. A request that never touches a database costs nothing.
+    """
+
+    def __init__(self, storage: Storage, writes: bool):
+        self.storage = storage
+        self.writes = writes
+        self._connections: dict[str, Connection] = {}
+
+    def connection(self, uri: str | None = None) -> Connection:
+        """The open connection (inside a transaction) to ``uri``'s database."""
+        uri = uri or self.storage.base_uri
+        connection = self._connections.get(uri)
+        if connection is None:
+            connection = self.storage.engine(uri).connect()
+            if self.writes:
+                connection = connection.execution_options(writes=True)
+            connection.begin()
+            self._connections[uri] = connection
+        return connection
+
+    def commit(self) -> None:
+        """Commit every open transaction, base database last."""
+        try:
+            for uri in sorted(self._connections, key=lambda u: u == self.storage.base_uri):
+                self._connections[uri].commit()
+        finally:
+            self.close()
+
+    def rollback(self) -> None:
+        """Roll back every open transaction."""
+        try:
+            for connection in self._connections.values():
+                connection.rollback()
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for connection in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+
+@contextlib.contextmanager
+def transaction(storage: Storage, writes: bool = True) -> Iterator[Transaction]:
+    """A unit of work outside a request: committed on success, rolled back on error."""
+    unit = Transaction(storage, writes)
+    try:
+        yield unit
+    except BaseException:
+        unit.rollback()
+        raise
+    unit.commit()

@@ -1,0 +1,15 @@
+"""The shared user index: a host feature, registered as a plugin."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from core_app.hookspecs import hookimpl
+from core_app.users import store
+
+
+@hookimpl
+def st_tables(metadata: MetaData) -> None:
+    """``app_id_to_user_id`` and ``all_auth_recipe_users``."""
+    for table in store.TABLES:
+        table.to_metadata(metadata)

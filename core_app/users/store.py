@@ -1,0 +1,130 @@
+"""The shared user index every login recipe writes to (contract, storage §3).
+
+``app_id_to_user_id`` has one row per recipe user of an app; ``all_auth_recipe_users`` one
+row per recipe user per tenant it belongs to. Recipes add their own rows beside these and
+point at them with cascading foreign keys, so deleting an index row deletes the user's
+login data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
+                        MetaData, String, Table, delete, func, insert, select)
+from sqlalchemy.exc import IntegrityError
+
+from core_app.tenancy.store import ID_LENGTH
+from core_app.tenant_prefix import TenantIdentifier
+
+USER_ID_LENGTH = 36
+
+metadata = MetaData()
+
+app_id_to_user_id = Table(
+    "app_id_to_user_id", metadata,
+    Column("app_id", String(ID_LENGTH), primary_key=True),
+    Column("user_id", String(USER_ID_LENGTH), primary_key=True),
+    Column("recipe_id", String(128), nullable=False),
+    Column("primary_or_recipe_user_id", String(USER_ID_LENGTH), nullable=False),
+    Column("is_linked_or_is_a_primary_user", Boolean, nullable=False, default=False),
+    # Kept here (upstream reads it from each recipe's table) so a user who has left every
+    # tenant still has its sign-up time.
+    Column("time_joined", BigInteger, nullable=False),
+    ForeignKeyConstraint(["app_id"], ["apps.app_id"], ondelete="CASCADE"),
+    ForeignKeyConstraint(["app_id", "primary_or_recipe_user_id"],
+                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+                         ondelete="CASCADE"),
+)
+
+all_auth_recipe_users = Table(
+    "all_auth_recipe_users", metadata,
+    Column("app_id", String(ID_LENGTH), primary_key=True),
+    Column("tenant_id", String(ID_LENGTH), primary_key=True),
+    Column("user_id", String(USER_ID_LENGTH), primary_key=True),
+    Column("primary_or_recipe_user_id", String(USER_ID_LENGTH), nullable=False),
+    Column("is_linked_or_is_a_primary_user", Boolean, nullable=False, default=False),
+    Column("recipe_id", String(128), nullable=False),
+    Column("time_joined", BigInteger, nullable=False),
+    Column("primary_or_recipe_user_time_joined", BigInteger, nullable=False),
+    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
+                         ondelete="CASCADE"),
+    ForeignKeyConstraint(["app_id", "user_id"],
+                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+                         ondelete="CASCADE"),
+    ForeignKeyConstraint(["app_id", "primary_or_recipe_user_id"],
+                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+                         ondelete="CASCADE"),
+    Index("all_auth_recipe_users_pagination_index", "app_id", "tenant_id",
+          "primary_or_recipe_user_time_joined", "primary_or_recipe_user_id"),
+    Index("all_auth_recipe_users_recipe_pagination_index", "app_id", "recipe_id", "tenant_id",
+          "primary_or_recipe_user_time_joined", "primary_or_recipe_user_id"),
+    Index("all_auth_recipe_users_primary_index", "app_id", "primary_or_recipe_user_id"),
+    Index("all_auth_recipe_users_user_index", "app_id", "user_id"),
+)
+
+TABLES = (app_id_to_user_id, all_auth_recipe_users)
+
+
+@dataclass(frozen=True)
+class RecipeUser:
+    """One recipe user's row in the index."""
+
+    app_id: str
+    user_id: str
+    recipe_id: str
+    primary_or_recipe_user_id: str
+    is_linked_or_is_a_primary_user: bool
+    time_joined: int
+
+
+def find_recipe_user(conn: Connection, app_id: str, user_id: str) -> RecipeUser | None:
+    """The index row of a recipe user, or None."""
+    row = conn.execute(select(app_id_to_user_id).where(
+        app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id == user_id)).first()
+    return RecipeUser(**row._mapping) if row else None
+
+
+def add_recipe_user(conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str,
+                    time_joined: int) -> None:
+    """Index a new recipe user in the app and in its first tenant."""
+    conn.execute(insert(app_id_to_user_id).values(
+        app_id=tenant.app_id, user_id=user_id, recipe_id=recipe_id,
+        primary_or_recipe_user_id=user_id, is_linked_or_is_a_primary_user=False,
+        time_joined=time_joined))
+    conn.execute(insert(all_auth_recipe_users).values(
+        app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user_id,
+        primary_or_recipe_user_id=user_id, is_linked_or_is_a_primary_user=False,
+        recipe_id=recipe_id, time_joined=time_joined,
+        primary_or_recipe_user_time_joined=time_joined))
+
+
+def group_time_joined(conn: Connection, app_id: str, primary_user_id: str) -> int:
+    """The earliest sign-up time of a user group (its ``timeJoined``)."""
+    return conn.execute(select(func.min(app_id_to_user_id.c.time_joined)).where(
+        app_id_to_user_id.c.app_id == app_id,
+        app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id)).scalar_one()
+
+
+def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user: RecipeUser) -> bool:
+    """Link a recipe user to a tenant; False when it already was."""
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(all_auth_recipe_users).values(
+                app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user.user_id,
+                primary_or_recipe_user_id=user.primary_or_recipe_user_id,
+                is_linked_or_is_a_primary_user=user.is_linked_or_is_a_primary_user,
+                recipe_id=user.recipe_id, time_joined=user.time_joined,
+                primary_or_recipe_user_time_joined=group_time_joined(
+                    conn, user.app_id, user.primary_or_recipe_user_id)))
+    except IntegrityError:
+        return False
+    return True
+
+
+def remove_from_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> bool:
+    """Unlink a recipe user from a tenant (its recipe's per-tenant row goes by cascade)."""
+    return conn.execute(delete(all_auth_recipe_users).where(
+        all_auth_recipe_users.c.app_id == tenant.app_id,
+        all_auth_recipe_users.c.tenant_id == tenant.tenant_id,
+        all_auth_recipe_users.c.user_id == user_id)).rowcount > 0
