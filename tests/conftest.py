@@ -104,3 +104,12 @@ def client(app):
     """Flask's test client of ``app``."""
     return app.test_client()
 
+
+
+@pytest.fixture
+def running_core(database_url: str, tmp_path) -> Iterator[str]:
+    """The core under a real gunicorn (2 workers) on a free port; yields its base URL."""
+    from tests.gunicorn_process import CoreProcess
+
+    with CoreProcess(tmp_path, {"SUPERTOKENS_CONNECTION_URI": database_url}) as core:
+        yield core.url

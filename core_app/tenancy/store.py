@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Integer,
+from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint,
                         MetaData, String, Table, Text, and_, delete, insert, select, update)
 from sqlalchemy.exc import IntegrityError
 
@@ -57,7 +57,7 @@ tenant_thirdparty_providers = Table(
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("third_party_id", String(256), primary_key=True),
-    Column("position", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
     Column("config", Text, nullable=False),
     ForeignKeyConstraint(
         ["connection_uri_domain", "app_id", "tenant_id"],

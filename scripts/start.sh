@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Sets up the virtual environment (if needed) and starts the core (gunicorn, config.yaml).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+exec .venv/bin/supertokens-core start "$@"

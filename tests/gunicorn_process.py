@@ -1,0 +1,86 @@
+"""Run the core as an operator would: gunicorn in its own process, on a free port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+START_TIMEOUT_S = 30.0
+GUNICORN_WORKERS = 2
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class CoreProcess:
+    """``gunicorn "core_app:create_app()"`` started in ``workdir`` with ``env`` added.
+
+    Use as a context manager; ``url`` is the base URL, ``started_in_s`` the time from
+    process start to the first ``Hello``.
+    """
+
+    def __init__(self, workdir: Path, env: dict[str, str], workers: int = GUNICORN_WORKERS):
+        self.workdir = workdir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = workdir / "config.yaml"
+        if not config.exists():
+            config.write_text("")
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("SUPERTOKENS_")},
+            "SUPERTOKENS_CONFIG": str(config),
+            **env,
+        }
+        self.command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
+                        "--workers", str(workers), "core_app:create_app()"]
+        self.process: subprocess.Popen | None = None
+        self.started_in_s = 0.0
+
+    def __enter__(self) -> "CoreProcess":
+        started = time.monotonic()
+        self.log = open(self.workdir / "gunicorn.log", "wb")
+        self.process = subprocess.Popen(self.command, cwd=self.workdir, env=self.env,
+                                        stdout=self.log, stderr=subprocess.STDOUT)
+        while time.monotonic() - started < START_TIMEOUT_S:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited: {self.output()}")
+            try:
+                if requests.get(self.url + "/hello", timeout=1).text.strip() == "Hello":
+                    self.started_in_s = time.monotonic() - started
+                    return self
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        self.__exit__(None, None, None)
+        raise RuntimeError(f"gunicorn did not answer /hello in {START_TIMEOUT_S}s")
+
+    def output(self) -> str:
+        """What gunicorn printed so far."""
+        self.log.flush()
+        return (self.workdir / "gunicorn.log").read_text(errors="replace")
+
+    def worker_pids(self) -> list[int]:
+        """Process ids of the gunicorn workers."""
+        assert self.process is not None
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()]
+
+    def __exit__(self, *exc: object) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
