@@ -107,3 +107,16 @@ def st_user_tenant_removed(conn: "Connection", tenant: "TenantIdentifier", user_
     Per-tenant login rows usually go by cascade; per-tenant user data (sessions, role
     assignments, verification tokens) is keyed by ``data_user_id`` and goes here.
     """
+
+
+# --- housekeeping: called by `supertokens-core cleanup` and the optional schedule -------
+
+
+@hookspec
+def st_housekeeping(conn: "Connection", now_ms: int, app_settings: Any) -> None:
+    """Delete data that has expired (sessions, tokens, codes, retired keys).
+
+    Called once per database, inside one transaction, by one process at a time.
+    ``app_settings(app_id)`` gives an app's resolved settings, or None for an app that no
+    longer exists. Expiry is also checked where data is used; this only reclaims space.
+    """

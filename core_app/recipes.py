@@ -44,6 +44,7 @@ class LoginMethod:
     email: str | None = None
     phone_number: str | None = None
     third_party: tuple[str, str] | None = None  # (thirdPartyId, thirdPartyUserId)
+    verified: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -82,6 +82,10 @@ class RequestContext:
         """The connection to the base database (where tenant configuration lives)."""
         return self.transaction.connection(None)
 
+    def require_scope(self, scope: Scope) -> None:
+        """Apply a scope the view chose from its input (routes declared ``Scope.HANDLER``)."""
+        check_scope(self.core, self.tenant, RouteSpec(scope))
+
     @property
     def settings(self) -> Settings:
         """The resolved configuration of the request's tenant."""

@@ -55,11 +55,11 @@ class CoreProcess:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.output()}")
             try:
-                if requests.get(self.url + "/hello", timeout=1).text.strip() == "Hello":
+                if requests.get(self.url + "/hello", timeout=5).text.strip() == "Hello":
                     self.started_in_s = time.monotonic() - started
                     return self
-            except requests.ConnectionError:
-                pass
+            except requests.RequestException:
+                pass  # not listening yet, or a worker still booting
             time.sleep(0.05)
         self.__exit__(None, None, None)
         raise RuntimeError(f"gunicorn did not answer /hello in {START_TIMEOUT_S}s")

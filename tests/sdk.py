@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from typing import Any
+
+import requests
 
 from supertokens_python import InputAppInfo, Supertokens, SupertokensConfig, init
 
@@ -33,3 +36,13 @@ def init_sdk(connection_uri: str, recipe_list: list) -> None:
                                website_domain="http://example.com"),
          supertokens_config=SupertokensConfig(connection_uri=connection_uri),
          framework="flask", recipe_list=recipe_list, mode="wsgi")
+
+
+def create_app_on_core(core_url: str, app_id: str,
+                       core_config: dict[str, Any] | None = None) -> str:
+    """Create an app the way the SDK's own test suite does; returns its connection URI."""
+    created = requests.put(f"{core_url}/recipe/multitenancy/app/v2",
+                           json={"appId": app_id, "coreConfig": core_config or {}}, timeout=10)
+    assert created.status_code == 200, created.text
+    assert created.json() == {"status": "OK", "createdNew": True}
+    return f"{core_url}/appid-{app_id}"

@@ -254,12 +254,38 @@ def delete_provider(conn: Connection, tenant: TenantIdentifier, third_party_id: 
 # --- key-value --------------------------------------------------------------------------
 
 
-def read_value(conn: Connection, tenant: TenantIdentifier, name: str) -> str | None:
-    """A stored value of the tenant, or None."""
-    row = conn.execute(select(key_value.c.value).where(
+def read_value(conn: Connection, tenant: TenantIdentifier, name: str,
+               latest: bool = False) -> str | None:
+    """A stored value of the tenant, or None.
+
+    ``latest`` reads the newest committed value even inside a repeatable-read snapshot
+    (MySQL's default), by reading with a lock.
+    """
+    query = select(key_value.c.value).where(
         key_value.c.app_id == tenant.app_id, key_value.c.tenant_id == tenant.tenant_id,
-        key_value.c.name == name)).first()
+        key_value.c.name == name)
+    if latest and conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    row = conn.execute(query).first()
     return row.value if row else None
+
+
+def put_value_if_absent(conn: Connection, tenant: TenantIdentifier, name: str,
+                        value: str) -> str:
+    """Store ``value`` unless the name has one; returns the value that is stored."""
+    existing = read_value(conn, tenant, name)
+    if existing is not None:
+        return existing
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(key_value).values(app_id=tenant.app_id,
+                                                  tenant_id=tenant.tenant_id, name=name,
+                                                  value=value, created_at=now_ms()))
+    except IntegrityError:
+        pass  # a racing process stored its value first; use that one
+    stored = read_value(conn, tenant, name, latest=True)
+    assert stored is not None
+    return stored
 
 
 def public_app_record(connection_uri_domain: str) -> TenantRecord:

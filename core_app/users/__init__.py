@@ -13,3 +13,11 @@ def st_tables(metadata: MetaData) -> None:
     """``app_id_to_user_id`` and ``all_auth_recipe_users``."""
     for table in store.TABLES:
         table.to_metadata(metadata)
+
+
+@hookimpl
+def st_blueprints() -> list:
+    """``/user/id``."""
+    from core_app.users.api import blueprint
+
+    return [blueprint]

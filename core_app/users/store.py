@@ -128,3 +128,22 @@ def remove_from_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str)
         all_auth_recipe_users.c.app_id == tenant.app_id,
         all_auth_recipe_users.c.tenant_id == tenant.tenant_id,
         all_auth_recipe_users.c.user_id == user_id)).rowcount > 0
+
+
+def group_members(conn: Connection, app_id: str, primary_user_id: str) -> list[str]:
+    """Recipe user ids whose group is ``primary_user_id``."""
+    return [row.user_id for row in conn.execute(select(app_id_to_user_id.c.user_id).where(
+        app_id_to_user_id.c.app_id == app_id,
+        app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id))]
+
+
+def tenants_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str, list[str]]:
+    """The tenant ids of each recipe user, sorted."""
+    found: dict[str, list[str]] = {user_id: [] for user_id in user_ids}
+    query = (select(all_auth_recipe_users.c.user_id, all_auth_recipe_users.c.tenant_id)
+             .where(all_auth_recipe_users.c.app_id == app_id,
+                    all_auth_recipe_users.c.user_id.in_(user_ids))
+             .order_by(all_auth_recipe_users.c.tenant_id))
+    for row in conn.execute(query):
+        found[row.user_id].append(row.tenant_id)
+    return found

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import requests
 from supertokens_python.recipe import session
 from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
 from supertokens_python.recipe.multitenancy.syncio import (
@@ -12,7 +11,7 @@ from supertokens_python.recipe.multitenancy.syncio import (
 from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig
 from supertokens_python.types import RecipeUserId
 
-from tests.sdk import init_sdk, reset_sdk
+from tests.sdk import create_app_on_core, init_sdk, reset_sdk
 from tests.support import new_id
 
 pytestmark = pytest.mark.integration
@@ -23,11 +22,7 @@ def sdk_app(running_core: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh app created the way the SDK's own test suite does, with the SDK pointed at it."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")  # lets the SDK reset between tests
     app_id = new_id()
-    created = requests.put(f"{running_core}/recipe/multitenancy/app/v2",
-                           json={"appId": app_id, "coreConfig": {}}, timeout=10)
-    assert created.status_code == 200
-    assert created.json() == {"status": "OK", "createdNew": True}
-    init_sdk(f"{running_core}/appid-{app_id}", [session.init()])
+    init_sdk(create_app_on_core(running_core, app_id), [session.init()])
     yield app_id
     reset_sdk()
 

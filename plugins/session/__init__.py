@@ -1,0 +1,73 @@
+"""The session recipe: sessions, access and refresh tokens, signing keys, JWT and JWKS.
+
+Other recipes may use its service module (``plugins.session.service``); it is the one
+recipe the others are allowed to import.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from sqlalchemy import Connection, MetaData
+
+from core_app.hookspecs import hookimpl
+from core_app.recipes import DeletedUser, RecipeDescriptor
+from core_app.tenant_prefix import TenantIdentifier
+from plugins.session import config, schemas, store
+
+
+@hookimpl
+def st_recipe() -> RecipeDescriptor:
+    """Session: no login method of its own; its token lifetimes and key rotation keys."""
+    return RecipeDescriptor(id="session", config_keys=config.KEYS,
+                            config_checks=(config.check_session_config,))
+
+
+@hookimpl
+def st_tables(metadata: MetaData) -> None:
+    """Sessions, signing keys and the per-app key-ring lock rows."""
+    for table in store.TABLES:
+        table.to_metadata(metadata)
+
+
+@hookimpl
+def st_blueprints() -> list[Blueprint]:
+    """Session, JWT and JWKS routes."""
+    from plugins.session.api import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def st_schemas() -> dict[str, Any]:
+    """The request schemas of the session and JWT routes."""
+    return {name: value for name, value in vars(schemas).items()
+            if isinstance(value, type) and name.endswith(("Body", "Query"))}
+
+
+@hookimpl
+def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
+    """A deleted user's sessions go, in every tenant (keyed by the id sessions were made for)."""
+    store.delete_all_sessions_of_users(conn, app_id, [user.data_user_id for user in users])
+
+
+@hookimpl
+def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: str,
+                           data_user_id: str) -> None:
+    """A user leaving a tenant loses its sessions there."""
+    store.delete_all_sessions_of_users(conn, tenant.app_id, [data_user_id], tenant.tenant_id)
+
+
+@hookimpl
+def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
+    """Delete ended sessions, and dynamic keys no unexpired token can have been signed with."""
+    from plugins.session.keys import policy_from_settings
+
+    store.delete_expired_sessions(conn, now_ms)
+    for app_id in store.apps_with_keys(conn):
+        settings = app_settings(app_id)
+        if settings is None:
+            continue
+        policy = policy_from_settings(settings, test_mode=False)
+        store.delete_retired_keys(conn, app_id, now_ms - policy.lifetime_ms)
