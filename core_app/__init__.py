@@ -18,7 +18,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
-from core_app import service_info, tenancy, users
+from core_app import housekeeping, service_info, tenancy, users
 from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              check_file_keys, config_file_path, read_config_file,
                              read_environment)
@@ -30,7 +30,7 @@ from core_app.tenancy import store as tenancy_store
 from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import BASE_TENANT, TenantPrefix
 
-HOST_PLUGINS = [tenancy, users, service_info]
+HOST_PLUGINS = [tenancy, users, service_info, housekeeping]
 LOG_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
               "ERROR": logging.ERROR, "NONE": logging.CRITICAL + 1}
 
@@ -87,6 +87,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, storage,
                                               directory)
 
+    if settings.housekeeping_interval_s > 0:
+        housekeeping.start_schedule(app.extensions["supertokens_core"],
+                                    settings.housekeeping_interval_s)
     install_error_handlers(app)
     app.before_request(check_request)
     api_paths = {rule.rule.lower().rstrip("/") or "/" for rule in app.url_map.iter_rules()}

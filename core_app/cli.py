@@ -27,6 +27,17 @@ def _start(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _cleanup(_args: argparse.Namespace) -> int:
+    from core_app import create_app
+    from core_app.housekeeping import run_housekeeping
+
+    core = create_app({"housekeeping_interval_s": 0}).extensions["supertokens_core"]
+    cleaned = run_housekeeping(core)
+    print(f"cleaned {len(cleaned)} database(s)")
+    core.storage.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
     parser = argparse.ArgumentParser(prog="supertokens-core",
@@ -34,6 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("start", help="serve the core under gunicorn (config: host, port, "
                                       "workers)").set_defaults(run=_start)
+    commands.add_parser("cleanup", help="remove expired sessions, tokens, codes and retired "
+                                        "keys now (for cron)").set_defaults(run=_cleanup)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

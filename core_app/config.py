@@ -191,6 +191,8 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("workers", fields.Integer(validate=at_least("workers", 1)), 2),
     ConfigKey("recipes", _Names(), None, normalise=_normalise_recipes),
     ConfigKey("test_mode", fields.Boolean(), False),
+    ConfigKey("housekeeping_interval_s",
+              fields.Integer(validate=at_least("housekeeping_interval_s", 0)), 3600),
     ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,
               aliases=("postgresql_connection_uri", "mysql_connection_uri"),
               normalise=_normalise_connection_uri),

@@ -48,3 +48,6 @@ def test_tenant_in_its_own_database(client, tmp_path):
     assert _rows(own_uri, "tenants") == [(app_id, "t2")]
     tenant = client.get(f"/appid-{app_id}/t2/recipe/multitenancy/tenant/v2").json
     assert tenant["coreConfig"] == {"connection_uri": own_uri}
+    client.post(f"/appid-{app_id}/recipe/multitenancy/tenant/remove", json={"tenantId": "t2"})
+    assert _rows(own_uri, "tenants") == []
+    client.post("/recipe/multitenancy/app/remove", json={"appId": app_id})

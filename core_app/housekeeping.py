@@ -1,0 +1,113 @@
+"""Removal of expired data: the ``st_housekeeping`` hook, run per database.
+
+Two ways to run it, both safe with many processes and instances:
+
+- ``supertokens-core cleanup`` (for cron) runs it now;
+- with ``housekeeping_interval_s`` > 0 every worker wakes up on that interval and tries;
+  a row per database, read with a lock, records the last run, so one process does the
+  work per interval and the others see it was done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, insert, select, \
+    update
+from sqlalchemy.exc import IntegrityError
+
+from core_app.hookspecs import hookimpl
+from core_app.storage import transaction
+from core_app.tenancy import store as tenancy_store
+from core_app.tenant_prefix import DEFAULT_CONNECTION_URI_DOMAIN, PUBLIC, TenantIdentifier
+
+log = logging.getLogger("core_app.housekeeping")
+
+metadata = MetaData()
+
+housekeeping_runs = Table(
+    "housekeeping_runs", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_run_at", BigInteger, nullable=False),
+)
+RUN_NAME = "expired-data"
+
+
+@hookimpl
+def st_tables(metadata: MetaData) -> None:
+    """The last-run row per database."""
+    housekeeping_runs.to_metadata(metadata)
+
+
+def _claim(conn: Connection, now: int, min_gap_ms: int) -> bool:
+    """Lock this database's run row; True when the last run is older than ``min_gap_ms``."""
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(housekeeping_runs).values(name=RUN_NAME, last_run_at=0))
+    except IntegrityError:
+        pass
+    query = select(housekeeping_runs.c.last_run_at).where(housekeeping_runs.c.name == RUN_NAME)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update()
+    last_run = conn.execute(query).scalar_one()
+    if now - last_run < min_gap_ms:
+        return False
+    conn.execute(update(housekeeping_runs).where(housekeeping_runs.c.name == RUN_NAME)
+                 .values(last_run_at=now))
+    return True
+
+
+def databases(core: Any) -> list[str]:
+    """Every database URI the core's apps and tenants use."""
+    uris = {core.storage.base_uri}
+    with core.storage.engine().connect() as conn:
+        for app_id in tenancy_store.load_app_ids(conn, DEFAULT_CONNECTION_URI_DOMAIN):
+            for record in tenancy_store.load_tenants(conn, DEFAULT_CONNECTION_URI_DOMAIN,
+                                                     app_id):
+                uris.add(core.directory.connection_uri(record.tenant))
+    return sorted(uris)
+
+
+def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
+    """Run every recipe's clean-up in each database not cleaned in the last ``min_gap_ms``.
+
+    Returns the databases it cleaned.
+    """
+    def app_settings(app_id: str) -> Any:
+        return core.directory.settings_if_exists(
+            TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, PUBLIC))
+
+    cleaned = []
+    for uri in databases(core):
+        try:
+            with transaction(core.storage) as unit:
+                conn = unit.connection(uri)
+                now = int(time.time() * 1000)
+                if not _claim(conn, now, min_gap_ms):
+                    continue
+                core.plugins.hook.st_housekeeping(conn=conn, now_ms=now,
+                                                  app_settings=app_settings)
+        except Exception:  # noqa: BLE001 - one unreachable database must not stop the rest
+            log.exception("housekeeping failed for one database")
+            continue
+        cleaned.append(uri)
+    return cleaned
+
+
+def start_schedule(core: Any, interval_s: int) -> threading.Thread:
+    """A daemon thread that runs housekeeping about every ``interval_s`` seconds."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(interval_s)
+            try:
+                run_housekeeping(core, min_gap_ms=interval_s * 1000 // 2)
+            except Exception:  # noqa: BLE001 - a failed run must not end the schedule
+                log.exception("housekeeping failed; trying again in %s s", interval_s)
+
+    thread = threading.Thread(target=loop, name="housekeeping", daemon=True)
+    thread.start()
+    return thread
