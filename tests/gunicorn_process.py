@@ -25,8 +25,7 @@ def free_port() -> int:
 class CoreProcess:
     """``gunicorn "core_app:create_app()"`` started in ``workdir`` with ``env`` added.
 
-    Use as a context manager; ``url`` is the base URL, ``started_in_s`` the time from
-    process start to the first ``Hello``.
+    Use as a context manager; ``url`` is the base URL.
     """
 
     def __init__(self, workdir: Path, env: dict[str, str], workers: int = GUNICORN_WORKERS):
@@ -44,36 +43,34 @@ class CoreProcess:
         self.command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
                         "--workers", str(workers), "core_app:create_app()"]
         self.process: subprocess.Popen | None = None
-        self.started_in_s = 0.0
 
     def __enter__(self) -> "CoreProcess":
-        started = time.monotonic()
         self.log = open(self.workdir / "gunicorn.log", "wb")
         self.process = subprocess.Popen(self.command, cwd=self.workdir, env=self.env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
+        try:
+            return self._wait_until_ready()
+        except BaseException:
+            self.__exit__(None, None, None)  # never leave a server behind
+            raise
+
+    def _wait_until_ready(self) -> "CoreProcess":
+        started = time.monotonic()
         while time.monotonic() - started < START_TIMEOUT_S:
             if self.process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {self.output()}")
             try:
                 if requests.get(self.url + "/hello", timeout=5).text.strip() == "Hello":
-                    self.started_in_s = time.monotonic() - started
                     return self
             except requests.RequestException:
                 pass  # not listening yet, or a worker still booting
             time.sleep(0.05)
-        self.__exit__(None, None, None)
         raise RuntimeError(f"gunicorn did not answer /hello in {START_TIMEOUT_S}s")
 
     def output(self) -> str:
         """What gunicorn printed so far."""
         self.log.flush()
         return (self.workdir / "gunicorn.log").read_text(errors="replace")
-
-    def worker_pids(self) -> list[int]:
-        """Process ids of the gunicorn workers."""
-        assert self.process is not None
-        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
-        return [int(pid) for pid in children.read_text().split()]
 
     def __exit__(self, *exc: object) -> None:
         if self.process and self.process.poll() is None:
