@@ -43,6 +43,7 @@ class Core:
     config_schema: ConfigSchema
     plugins: pluggy.PluginManager
     recipes: list[RecipeDescriptor]
+    schemas: dict[str, Any]  # request schemas by name, from st_schemas
     storage: Storage
     directory: TenantDirectory
 
@@ -84,8 +85,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         storage.engine()
     directory = TenantDirectory(storage, schema, base_layer, test_mode)
     _ensure_base_tenant(storage)
-    app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, storage,
-                                              directory)
+    schemas = {name: value for answer in plugins.hook.st_schemas()
+               for name, value in answer.items()}
+    app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, schemas,
+                                              storage, directory)
 
     if settings.housekeeping_interval_s > 0:
         housekeeping.start_schedule(app.extensions["supertokens_core"],

@@ -1,0 +1,20 @@
+"""The example route."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+
+from core_app.routes import RequestContext, Scope, route
+from st_example_recipe import schemas, store
+
+blueprint = Blueprint("example", __name__)
+
+
+@route(blueprint, "/recipe/example/note", ["POST"], scope=Scope.TENANT, body=schemas.NoteBody,
+       writes=True)
+def add_note(ctx: RequestContext) -> dict[str, Any]:
+    """POST /<tenant>/recipe/example/note: store a note, answer the tenant's greeting."""
+    store.add_note(ctx.conn, ctx.tenant, ctx.input["text"])
+    return {"status": "OK", "greeting": ctx.settings.example_greeting}
