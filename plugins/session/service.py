@@ -147,6 +147,7 @@ def create_session(ctx: RequestContext, user_id: str, enable_anti_csrf: bool,
     store.insert_session(ctx.conn, tenant, store.SessionRow(
         tenant.tenant_id, handle, user_id, h2(refresh_token), db_payload,
         now + refresh_validity, now, jwt_payload, not use_dynamic_key))
+    ctx.commit()
     answer: dict[str, Any] = {
         "status": "OK",
         "session": _session_json(claims, jwt_payload),
@@ -219,6 +220,7 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
             or payload_changed):
         return {"status": "OK", "session": _session_json(claims, claims.custom)}
 
+    ctx.commit()
     if signer.dynamic == row.use_static_key:
         signer = signing_key_for_app(ctx, use_static_key=row.use_static_key)
     validity_ms, _ = _validity_ms(ctx)
@@ -266,6 +268,7 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
         return {"status": "TOKEN_THEFT_DETECTED",
                 "session": {"handle": row.handle, "userId": primary,
                             "recipeUserId": row.user_id}}
+    ctx.commit()
 
     new_anti_csrf = str(uuid.uuid4()) if enable_anti_csrf else None
     child = seal_refresh_token(
@@ -394,6 +397,7 @@ def regenerate(ctx: RequestContext, token: str, payload: dict[str, Any] | None
         return _unauthorised(SESSION_DOES_NOT_EXIST)
     new_payload = row.jwt_payload if payload is None else payload
     store.update_session(ctx.conn, tenant, row.handle, jwt_user_payload=new_payload)
+    ctx.commit()
     now = now_ms()
     replacement = AccessTokenClaims(
         sub=claims.sub, rsub=claims.rsub, tenant_id=claims.tenant_id,

@@ -91,13 +91,21 @@ def expiry_seconds(expiry_ms: float) -> int:
 
 
 def read_header(token: str) -> dict[str, Any]:
-    """The JOSE header of a token, checked for what this core issues."""
+    """The JOSE header of a token, checked for what this core issues.
+
+    Only the header segment is decoded here, to choose the key: PyJWT's own header reader
+    decodes and checks all three segments, and ``verify_access_token`` does that once more
+    anyway with the signature.
+    """
     if token.count(".") != 2:
         raise TokenError("Invalid access token: not a JWT")
+    segment = token.split(".", 1)[0]
     try:
-        header = jwt.get_unverified_header(token)
-    except jwt.PyJWTError:
+        header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+    except (ValueError, binascii.Error):
         raise TokenError("Invalid access token: bad header") from None
+    if not isinstance(header, dict):
+        raise TokenError("Invalid access token: bad header")
     if header.get("typ") != "JWT" or header.get("alg") != "RS256":
         raise TokenError("Invalid access token: unsupported header")
     if not isinstance(header.get("kid"), str):
