@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        MetaData, String, Table, delete, func, insert, select)
+                        MetaData, String, Table, bindparam, delete, func, insert, select)
 from sqlalchemy.exc import IntegrityError
 
 from core_app.tenancy.store import ID_LENGTH
@@ -78,10 +78,15 @@ class RecipeUser:
     time_joined: int
 
 
+# Built once: this lookup runs on every session create and refresh.
+_FIND_RECIPE_USER = select(app_id_to_user_id).where(
+    app_id_to_user_id.c.app_id == bindparam("app_id"),
+    app_id_to_user_id.c.user_id == bindparam("user_id"))
+
+
 def find_recipe_user(conn: Connection, app_id: str, user_id: str) -> RecipeUser | None:
     """The index row of a recipe user, or None."""
-    row = conn.execute(select(app_id_to_user_id).where(
-        app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id == user_id)).first()
+    row = conn.execute(_FIND_RECIPE_USER, {"app_id": app_id, "user_id": user_id}).first()
     return RecipeUser(**row._mapping) if row else None
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        String, Table, Text, MetaData, delete, insert, select, update)
+                        MetaData, String, Table, Text, bindparam, delete, insert, select,
+                        update)
 from sqlalchemy.exc import IntegrityError
 
 from core_app.tenant_prefix import TenantIdentifier
@@ -79,23 +80,32 @@ def _key(tenant: TenantIdentifier, handle: str) -> list[Any]:
             sessions.c.session_handle == handle]
 
 
+# Hot-path statements are built once; executing them with parameters skips rebuilding
+# and re-hashing the statement on every request.
+_INSERT_SESSION = insert(sessions)
+_FIND_SESSION = select(sessions).where(
+    sessions.c.app_id == bindparam("app_id"), sessions.c.tenant_id == bindparam("tenant_id"),
+    sessions.c.session_handle == bindparam("handle"))
+_FIND_SESSION_FOR_UPDATE = _FIND_SESSION.with_for_update()
+
+
 def insert_session(conn: Connection, tenant: TenantIdentifier, row: SessionRow) -> None:
     """Store a new session."""
-    conn.execute(insert(sessions).values(
-        app_id=tenant.app_id, tenant_id=tenant.tenant_id, session_handle=row.handle,
-        user_id=row.user_id, refresh_token_hash_2=row.refresh_token_hash_2,
-        session_data=json.dumps(row.session_data), expires_at=row.expires_at,
-        created_at_time=row.created_at, jwt_user_payload=json.dumps(row.jwt_payload),
-        use_static_key=row.use_static_key))
+    conn.execute(_INSERT_SESSION, {
+        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "session_handle": row.handle,
+        "user_id": row.user_id, "refresh_token_hash_2": row.refresh_token_hash_2,
+        "session_data": json.dumps(row.session_data), "expires_at": row.expires_at,
+        "created_at_time": row.created_at, "jwt_user_payload": json.dumps(row.jwt_payload),
+        "use_static_key": row.use_static_key})
 
 
 def find_session(conn: Connection, tenant: TenantIdentifier, handle: str,
                  for_update: bool = False) -> SessionRow | None:
     """A session by handle, expired or not; ``for_update`` locks the row."""
-    query = select(sessions).where(*_key(tenant, handle))
-    if for_update and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
-    row = conn.execute(query).first()
+    query = _FIND_SESSION_FOR_UPDATE if for_update and conn.dialect.name != "sqlite" \
+        else _FIND_SESSION
+    row = conn.execute(query, {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id,
+                               "handle": handle}).first()
     return _row(row) if row else None
 
 
