@@ -151,6 +151,10 @@ def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:
     if spec.scope is Scope.APP and not tenant.is_public_tenant:
         raise Forbidden(ONLY_PUBLIC_TENANT)
     if spec.scope is Scope.ROOT:
+        # An unknown app or tenant is a 400 before the permission's 403 (conventions §3).
+        if not directory.exists(tenant):
+            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id,
+                                   tenant.tenant_id)
         if not tenant.app.is_base or not tenant.is_public_tenant:
             raise Forbidden(spec.root_message)
         return

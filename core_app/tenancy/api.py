@@ -39,21 +39,22 @@ def put_app(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/multitenancy/app/v2: create or update an app (§2.1)."""
     source = ctx.tenant
     target = TenantIdentifier(source.connection_uri_domain, ctx.input["appId"], PUBLIC)
-    if source.app_id != PUBLIC and source.app_id != target.app_id:
-        raise Forbidden("You must use the public or same app to add/update an app")
-    if not source.is_public_tenant:
-        raise Forbidden("Only public tenantId can call this app specific API")
     _require_known(ctx, source)
+    if not source.is_public_tenant or source.app_id not in (PUBLIC, target.app_id):
+        raise Forbidden("You must use the public or same app to add/update an app")
     created, record = service.upsert_tenant(ctx.core.directory, ctx.base_conn, target,
                                             ctx.input, new_first_factors=None)
     _prepare_data_database(ctx, record)
     return {"status": "OK", "createdNew": created}
 
 
-@route(blueprint, "/recipe/multitenancy/app/list/v2", ["GET"], scope=Scope.ROOT,
-       root_message=LIST_APPS_MESSAGE)
+@route(blueprint, "/recipe/multitenancy/app/list/v2", ["GET"], scope=Scope.HANDLER)
 def list_apps(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/multitenancy/app/list/v2: every app with its tenants (§2.2)."""
+    # Root scope: an unknown app or tenant is a 400 before the 403 (conventions §3).
+    _require_known(ctx, ctx.tenant)
+    if not ctx.tenant.is_base:
+        raise Forbidden(LIST_APPS_MESSAGE)
     cud = ctx.tenant.connection_uri_domain
     apps = []
     for app_id in store.load_app_ids(ctx.base_conn, cud):
@@ -72,6 +73,7 @@ def remove_app(ctx: RequestContext) -> dict[str, Any]:
     if app_id == PUBLIC:
         raise Forbidden("Cannot delete the public app, use remove connection uri domain API "
                         "instead")
+    _require_known(ctx, ctx.tenant)
     if not ctx.tenant.is_base:
         raise Forbidden(REMOVE_APP_MESSAGE)
     cud = ctx.tenant.connection_uri_domain
@@ -93,9 +95,9 @@ def put_tenant(ctx: RequestContext) -> dict[str, Any]:
     source = ctx.tenant
     target = TenantIdentifier(source.connection_uri_domain, source.app_id,
                               ctx.input["tenantId"])
+    _require_known(ctx, source)
     if not source.is_public_tenant and source.tenant_id != target.tenant_id:
         raise Forbidden("You must use the public or same tenant to add/update a tenant")
-    _require_known(ctx, source)
     created, record = service.upsert_tenant(ctx.core.directory, ctx.base_conn, target,
                                             ctx.input, new_first_factors=[])
     _prepare_data_database(ctx, record)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import ValidationError, pre_load
+from marshmallow import ValidationError, validates_schema
 
 from core_app.errors import BadRequest
 from core_app.inputs import JsonArray, JsonBoolean, JsonObject, JsonString, RequestSchema
@@ -56,12 +56,13 @@ class FactorIds(JsonArray):
 
 
 class _WithoutRemovedInputs(RequestSchema):
-    @pre_load
-    def _refuse_v1_fields(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
+    # Checked after the declared fields (the id first), as upstream does (multitenancy §2.1).
+    @validates_schema(pass_original=True)
+    def _refuse_v1_fields(self, data: dict[str, Any], original: dict[str, Any],
+                          **_: Any) -> None:
         for name, message in _REMOVED_INPUTS:
-            if name in data:
+            if name in original:
                 raise BadRequest(message)
-        return data
 
 
 class AppBody(_WithoutRemovedInputs):
@@ -95,10 +96,16 @@ class TenantIdBody(RequestSchema):
     tenantId = JsonString(required=True, trim=True, lower=True, validate=_check_tenant_id)
 
 
+def _has_third_party_id(config: dict[str, Any]) -> None:
+    # Part of the ``config`` field: checked before ``skipValidation`` (multitenancy §4.2).
+    if not isinstance(config.get("thirdPartyId"), str):
+        raise ValidationError("Field name 'thirdPartyId' is invalid in JSON input")
+
+
 class ProviderBody(RequestSchema):
     """PUT /recipe/multitenancy/config/thirdparty."""
 
-    config = JsonObject(required=True)
+    config = JsonObject(required=True, validate=_has_third_party_id)
     skipValidation = JsonBoolean(load_default=False)
 
 

@@ -199,14 +199,14 @@ def _normalise_client(client: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_provider(provider: Mapping[str, Any], skip_validation: bool) -> None:
     """The provider rules of multitenancy §4.2; duplicates are checked even when skipped."""
+    third_party_id = provider["thirdPartyId"]
+    if not skip_validation and not third_party_id:
+        raise _invalid_provider("thirdPartyId cannot be null or empty")
     client_types = [client.get("clientType") for client in provider["clients"]]
     if len(set(client_types)) != len(client_types):
         raise _invalid_provider("Duplicate clientType was specified in the clients list.")
     if skip_validation:
         return
-    third_party_id = provider["thirdPartyId"]
-    if not third_party_id:
-        raise _invalid_provider("thirdPartyId cannot be null or empty")
     for client in provider["clients"]:
         if client.get("clientId") is None:
             raise _invalid_provider("clientId cannot be null")
