@@ -75,8 +75,7 @@ def get_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_
     counted = [m for m in methods if webauthn or m.recipe_id != "webauthn"]
     user: dict[str, Any] = {
         "id": primary,
-        "isPrimaryUser": recipe_user.is_linked_or_is_a_primary_user and any(
-            m.user_id == primary for m in methods) or _is_primary(conn, app_id, primary),
+        "isPrimaryUser": _is_primary(conn, app_id, primary),
         "tenantIds": distinct([t for m in methods for t in tenants.get(m.user_id, [])]),
         "timeJoined": methods[0].time_joined,
         "emails": distinct([m.email for m in counted]),
