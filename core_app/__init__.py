@@ -24,7 +24,7 @@ from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              read_environment)
 from core_app.errors import install_error_handlers
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
-from core_app.routes import check_request
+from core_app.routes import SharedPaths, check_request, shared_paths
 from core_app.storage import Storage, engine_options, transaction
 from core_app.tenancy import store as tenancy_store
 from core_app.tenancy.directory import TenantDirectory
@@ -46,6 +46,7 @@ class Core:
     schemas: dict[str, Any]  # request schemas by name, from st_schemas
     storage: Storage
     directory: TenantDirectory
+    shared_paths: SharedPaths  # views of paths several recipes share, by rid
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -88,7 +89,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     schemas = {name: value for answer in plugins.hook.st_schemas()
                for name, value in answer.items()}
     app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, schemas,
-                                              storage, directory)
+                                              storage, directory, shared_paths(app))
 
     if settings.housekeeping_interval_s > 0:
         housekeeping.start_schedule(app.extensions["supertokens_core"],

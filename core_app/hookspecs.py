@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from flask import Blueprint
     from sqlalchemy import Connection, MetaData
 
-    from core_app.recipes import DeletedUser, LoginMethod, RecipeDescriptor
+    from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
+                                  UserSearch)
     from core_app.tenant_prefix import TenantIdentifier
 
 hookspec = pluggy.HookspecMarker("supertokens_core")
@@ -77,12 +78,56 @@ def st_login_methods(conn: "Connection", app_id: str,
 
 
 @hookspec
+def st_recipe_users_with_account_info(conn: "Connection", tenant: "TenantIdentifier",
+                                      account: "AccountInfo") -> list[str]:
+    """Return the ids of this recipe's users in ``tenant`` that have ``account``.
+
+    ``account`` carries exactly one item (an email, a phone number or a third-party
+    identity), already normalised; match it exactly. Return ``[]`` when the recipe keeps
+    no such item. Used by ``/users/by-accountinfo`` and account linking.
+    """
+
+
+@hookspec
+def st_search_recipe_users(conn: "Connection", tenant: "TenantIdentifier",
+                           search: "UserSearch", limit: int) -> list[str]:
+    """Return up to ``limit`` ids of this recipe's users in ``tenant`` matching ``search``.
+
+    Every tag ``search`` carries must match one and the same login method (a tag matches
+    when any of its values is a prefix, see ``UserSearch``). A recipe whose login methods
+    cannot hold one of the given tags returns ``[]``. Used by the dashboard's search.
+    """
+
+
+@hookspec
+def st_verified_emails(conn: "Connection", app_id: str,
+                       pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return those ``(user id, email)`` pairs that are marked verified.
+
+    The user id is the one user data is kept under (the external id when mapped). Called
+    while user objects are built, with every email login method of them at once.
+    """
+
+
+@hookspec
+def st_mark_email_verified(conn: "Connection", app_id: str, user_id: str, email: str) -> None:
+    """Mark ``email`` verified for ``user_id``, inside the caller's transaction.
+
+    Called by login recipes whose sign-up proves the email (fake emails of email-password,
+    passwordless by email, a provider that says so). Marking twice is not an error.
+    """
+
+
+@hookspec
 def st_user_deleted(conn: "Connection", app_id: str, users: list["DeletedUser"]) -> None:
     """Remove what the recipe stores for users that are being deleted.
 
-    Called inside the deletion transaction. Each ``DeletedUser`` has the SuperTokens id
-    (login rows are keyed by it) and the data id (the external id when mapped; user data
-    such as sessions, metadata and roles is keyed by it).
+    Called inside the deletion transaction, before the host deletes its index rows. Each
+    ``DeletedUser`` has the SuperTokens id (login rows are keyed by it; delete them even
+    though a cascade would, since the index row of a group's id may be kept) and the data
+    id (the external id when mapped; user data such as sessions, metadata, roles and
+    verified emails is keyed by it). Delete user data only when ``user.with_user_data``
+    is true: it is false when a linked group keeps it after losing one login method.
     """
 
 

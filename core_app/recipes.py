@@ -54,6 +54,31 @@ class DeletedUser:
 
     user_id: str
     data_user_id: str
+    with_user_data: bool = True  # False: only the login method goes, its group keeps the data
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    """One identifying item of a login method, normalised (``st_recipe_users_with_account_info``)."""
+
+    email: str | None = None
+    phone_number: str | None = None
+    third_party: tuple[str, str] | None = None  # (thirdPartyId, thirdPartyUserId)
+    webauthn_credential_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UserSearch:
+    """The dashboard's search tags (``st_search_recipe_users``), trimmed and lower-cased.
+
+    A login method matches ``emails`` when one value is a prefix of its email or of the
+    part after the ``@``; ``phone_numbers`` and ``third_party_ids`` match by prefix. An
+    empty tuple means the tag was not given.
+    """
+
+    emails: tuple[str, ...] = ()
+    phone_numbers: tuple[str, ...] = ()
+    third_party_ids: tuple[str, ...] = ()
 
 
 def installed_recipes() -> dict[str, Any]:

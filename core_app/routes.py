@@ -55,6 +55,12 @@ class RouteSpec:
     writes: bool = False
     check_version: bool = True  # is the cdi-version checked against the supported list
     root_message: str = "Only the public tenantId and public appId can call this API"
+    # On a path several recipes share (conventions §7): the ``rid`` header value this view
+    # answers, or ``RID_DEFAULT`` for every value no other view claims.
+    rid: str | None = None
+
+
+RID_DEFAULT = "*"
 
 
 @dataclass
@@ -90,6 +96,15 @@ class RequestContext:
         """
         self.transaction.commit()
 
+    def begin_writes(self) -> None:
+        """Commit what is open; the next use of ``conn`` opens a writing transaction.
+
+        For a route that only sometimes writes (a sign-in that replaces an outdated hash):
+        it reads without taking the writers' lock and takes it only when it must write.
+        """
+        self.transaction.commit()
+        self.transaction.writes = True
+
     def require_scope(self, scope: Scope) -> None:
         """Apply a scope the view chose from its input (routes declared ``Scope.HANDLER``)."""
         check_scope(self.core, self.tenant, RouteSpec(scope))
@@ -105,13 +120,15 @@ class RequestContext:
 def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
           body: type[Schema] | None = None, query: type[Schema] | None = None,
           writes: bool = False, check_version: bool = True,
-          root_message: str | None = None) -> Callable:
+          root_message: str | None = None, rid: str | None = None) -> Callable:
     """Declare a view of the CDI: path, methods, scope, input schema, whether it writes.
 
     The view is called as ``view(ctx)`` and returns a dict, answered as HTTP 200 JSON.
+    ``rid`` lets recipes share a path: each declares the ``rid`` header value it answers
+    (one of them ``RID_DEFAULT``), and the host picks the view per request.
     """
     spec = RouteSpec(scope, body() if body else None, query() if query else None, writes,
-                     check_version, root_message or RouteSpec.root_message)
+                     check_version, root_message or RouteSpec.root_message, rid)
 
     def decorate(view: Callable[[RequestContext], dict[str, Any] | Response]) -> Callable:
         @functools.wraps(view)
@@ -119,6 +136,7 @@ def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
             return _run(view, spec)
 
         endpoint.route_spec = spec  # type: ignore[attr-defined]
+        endpoint.route_view = view  # type: ignore[attr-defined]
         blueprint.add_url_rule(path, view_func=endpoint, methods=methods,
                                strict_slashes=False, provide_automatic_options=False)
         return view
@@ -129,6 +147,8 @@ def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
 def _run(view: Callable, spec: RouteSpec) -> Response:
     core = current_app.extensions["supertokens_core"]
     tenant: TenantIdentifier = request.environ[ENVIRON_KEY]
+    if spec.rid is not None:
+        view, spec = _view_for_rid(core.shared_paths)
     if request.method in ("GET", "DELETE"):
         data = parse_query(spec.query, request.args) if spec.query else {}
     else:
@@ -143,6 +163,41 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
         raise
     ctx.transaction.commit()
     return answer if isinstance(answer, Response) else json_response(answer)
+
+
+SharedPaths = dict[tuple[str, str], dict[str, Callable]]
+
+
+def shared_paths(app: Flask) -> SharedPaths:
+    """The views of paths recipes share, by (rule, method) and then by ``rid`` value."""
+    table: SharedPaths = {}
+    for rule in app.url_map.iter_rules():
+        endpoint = app.view_functions[rule.endpoint]
+        spec = getattr(endpoint, "route_spec", None)
+        if spec is None or spec.rid is None:
+            continue
+        for method in rule.methods or ():
+            table.setdefault((rule.rule, method), {})[spec.rid] = endpoint
+    return table
+
+
+def _view_for_rid(table: SharedPaths) -> tuple[Callable, RouteSpec]:
+    """The view of a shared path for this request's ``rid`` (conventions §7).
+
+    A ``rid`` naming a recipe that owns the path for other methods only is a 405; a ``rid``
+    no view claims goes to the default view.
+    """
+    rule = request.url_rule.rule  # type: ignore[union-attr]
+    rid = (request.headers.get("rid") or "").strip()
+    views = table[(rule, request.method)]
+    endpoint = views.get(rid)
+    if endpoint is None:
+        claimed_elsewhere = any(rid in by_rid for (other_rule, _), by_rid in table.items()
+                                if other_rule == rule)
+        if claimed_elsewhere or RID_DEFAULT not in views:
+            raise MethodNotSupported()
+        endpoint = views[RID_DEFAULT]
+    return endpoint.route_view, endpoint.route_spec
 
 
 def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:

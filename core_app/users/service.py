@@ -1,20 +1,28 @@
-"""The user object and user lookups (contract, users §1–§2).
+"""The user object and the core user operations (contract, users).
 
 A user is the group of recipe users sharing a primary user id; each recipe reports the
-login methods it holds through ``st_login_methods``.
+login methods it holds through ``st_login_methods``, finds its users by account info
+through ``st_recipe_users_with_account_info`` and ``st_search_recipe_users``, and removes
+its rows through ``st_user_deleted``. This module never knows which recipes exist.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
 from sqlalchemy import Connection
 
-from core_app.recipes import LoginMethod
+from core_app.recipes import AccountInfo, DeletedUser, LoginMethod, UserSearch
+from core_app.tenant_prefix import TenantIdentifier
 from core_app.users import store
+from core_app.users.store import PageKey
 
 WEBAUTHN_SINCE_CDI = (5, 3)
+SEARCH_LIMIT_PER_RECIPE = 1000
 
 
 def primary_user_id(conn: Connection, app_id: str, recipe_user_id: str) -> str:
@@ -37,10 +45,10 @@ def _cdi_at_least(version: str, wanted: tuple[int, int]) -> bool:
     return tuple(int(part) for part in version.split(".")[:2]) >= wanted
 
 
-def _login_method_json(method: LoginMethod, tenant_ids: list[str], webauthn: bool
-                       ) -> dict[str, Any]:
+def _login_method_json(method: LoginMethod, tenant_ids: list[str], verified: bool,
+                       webauthn: bool) -> dict[str, Any]:
     body: dict[str, Any] = {"tenantIds": tenant_ids, "recipeUserId": method.user_id,
-                            "verified": method.verified, "timeJoined": method.time_joined,
+                            "verified": verified, "timeJoined": method.time_joined,
                             "recipeId": method.recipe_id}
     if method.email is not None:
         body["email"] = method.email
@@ -53,6 +61,68 @@ def _login_method_json(method: LoginMethod, tenant_ids: list[str], webauthn: boo
     return body
 
 
+def _distinct(values: list[Any]) -> list[Any]:
+    return list(dict.fromkeys(value for value in values if value is not None))
+
+
+def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                primary_ids: list[str], cdi_version: str) -> dict[str, dict[str, Any]]:
+    """The user objects of groups, by group id, in a fixed number of queries (users §1).
+
+    A group none of whose login methods an enabled recipe reports is left out.
+    """
+    groups = store.members_of_groups(conn, app_id, list(dict.fromkeys(primary_ids)))
+    member_ids = [member for members in groups.values() for member in members]
+    if not member_ids:
+        return {}
+    index = store.recipe_users(conn, app_id, member_ids)
+    methods_by_user: dict[str, LoginMethod] = {
+        method.user_id: method
+        for answer in plugins.hook.st_login_methods(conn=conn, app_id=app_id,
+                                                    user_ids=member_ids)
+        for method in answer}
+    tenants = store.tenants_of_users(conn, app_id, member_ids)
+    verified = _verified_pairs(conn, plugins, app_id, list(methods_by_user.values()))
+    webauthn = _cdi_at_least(cdi_version, WEBAUTHN_SINCE_CDI)
+
+    users: dict[str, dict[str, Any]] = {}
+    for primary, members in groups.items():
+        methods = sorted((methods_by_user[m] for m in members if m in methods_by_user),
+                         key=lambda method: (method.time_joined, method.user_id))
+        if not methods:
+            continue
+        counted = [m for m in methods if webauthn or m.recipe_id != "webauthn"]
+        group_row = index.get(primary)
+        user: dict[str, Any] = {
+            "id": primary,
+            "isPrimaryUser": bool(group_row and group_row.is_linked_or_is_a_primary_user),
+            "tenantIds": _distinct([t for m in methods for t in tenants.get(m.user_id, [])]),
+            "timeJoined": methods[0].time_joined,
+            "emails": _distinct([m.email for m in counted]),
+            "phoneNumbers": _distinct([m.phone_number for m in counted]),
+            "thirdParty": [{"id": tp[0], "userId": tp[1]}
+                           for tp in _distinct([m.third_party for m in counted])],
+            "loginMethods": [
+                _login_method_json(m, tenants.get(m.user_id, []),
+                                   m.verified or (m.user_id, m.email) in verified, webauthn)
+                for m in methods],
+        }
+        if webauthn:
+            user["webauthn"] = {"credentialIds": _distinct(
+                [c for m in methods for c in m.extra.get("credentialIds", [])])}
+        users[primary] = user
+    return users
+
+
+def _verified_pairs(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                    methods: list[LoginMethod]) -> set[tuple[str, str]]:
+    pairs = [(m.user_id, m.email) for m in methods if m.email is not None and not m.verified]
+    if not pairs:
+        return set()
+    return {tuple(pair) for answer in plugins.hook.st_verified_emails(
+        conn=conn, app_id=app_id, pairs=pairs) for pair in answer}
+
+
 def get_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_id: str,
              cdi_version: str) -> dict[str, Any] | None:
     """The user object of the user containing recipe user ``user_id``, or None."""
@@ -60,37 +130,131 @@ def get_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_
     if recipe_user is None:
         return None
     primary = recipe_user.primary_or_recipe_user_id
-    member_ids = store.group_members(conn, app_id, primary)
-    methods = [method for answer in plugins.hook.st_login_methods(
-        conn=conn, app_id=app_id, user_ids=member_ids) for method in answer]
-    if not methods:
-        return None
-    methods.sort(key=lambda method: (method.time_joined, method.user_id))
-    tenants = store.tenants_of_users(conn, app_id, member_ids)
-    webauthn = _cdi_at_least(cdi_version, WEBAUTHN_SINCE_CDI)
-
-    def distinct(values: list[Any]) -> list[Any]:
-        return list(dict.fromkeys(value for value in values if value is not None))
-
-    counted = [m for m in methods if webauthn or m.recipe_id != "webauthn"]
-    user: dict[str, Any] = {
-        "id": primary,
-        "isPrimaryUser": _is_primary(conn, app_id, primary),
-        "tenantIds": distinct([t for m in methods for t in tenants.get(m.user_id, [])]),
-        "timeJoined": methods[0].time_joined,
-        "emails": distinct([m.email for m in counted]),
-        "phoneNumbers": distinct([m.phone_number for m in counted]),
-        "thirdParty": [{"id": tp[0], "userId": tp[1]}
-                       for tp in distinct([m.third_party for m in counted])],
-        "loginMethods": [_login_method_json(m, tenants.get(m.user_id, []), webauthn)
-                         for m in methods],
-    }
-    if webauthn:
-        user["webauthn"] = {"credentialIds": distinct(
-            [c for m in methods for c in m.extra.get("credentialIds", [])])}
-    return user
+    return build_users(conn, plugins, app_id, [primary], cdi_version).get(primary)
 
 
-def _is_primary(conn: Connection, app_id: str, primary: str) -> bool:
-    row = store.find_recipe_user(conn, app_id, primary)
-    return bool(row and row.is_linked_or_is_a_primary_user)
+# --- listing (users §4, §5) --------------------------------------------------------------
+
+
+class InvalidPaginationToken(ValueError):
+    """A pagination token that this core did not make."""
+
+
+def encode_page_key(key: PageKey) -> str:
+    """The pagination token of a listing position: base64 of ``<id>;<timeJoined>``."""
+    return base64.b64encode(f"{key.user_id};{key.time_joined}".encode()).decode()
+
+
+def decode_page_key(token: str) -> PageKey:
+    """The listing position of a pagination token, or ``InvalidPaginationToken``."""
+    try:
+        parts = base64.b64decode(token.encode(), validate=True).decode().split(";")
+        if len(parts) != 2:
+            raise ValueError("two parts expected")
+        return PageKey(int(parts[1]), parts[0])
+    except (ValueError, binascii.Error, UnicodeError):
+        raise InvalidPaginationToken(token) from None
+
+
+@dataclass(frozen=True)
+class UserPage:
+    """One page of the listing and the token of the next, if there is one."""
+
+    users: list[dict[str, Any]]
+    next_token: str | None
+
+
+def list_users(conn: Connection, plugins: pluggy.PluginManager, tenant: TenantIdentifier,
+               recipe_ids: tuple[str, ...], ascending: bool, after: PageKey | None,
+               limit: int, cdi_version: str) -> UserPage:
+    """A page of the users with a login method in the tenant (keyset pagination)."""
+    keys = store.page_of_groups(conn, tenant.app_id, tenant.tenant_id, recipe_ids, ascending,
+                                after, limit + 1)
+    next_token = encode_page_key(keys[limit]) if len(keys) > limit else None
+    keys = keys[:limit]
+    users = build_users(conn, plugins, tenant.app_id, [key.user_id for key in keys],
+                        cdi_version)
+    return UserPage([users[key.user_id] for key in keys if key.user_id in users], next_token)
+
+
+def search_users(conn: Connection, plugins: pluggy.PluginManager, tenant: TenantIdentifier,
+                 search: UserSearch, recipe_ids: tuple[str, ...], ascending: bool,
+                 cdi_version: str) -> list[dict[str, Any]]:
+    """The dashboard's search: every match, in listing order, in one page (users §4)."""
+    found = [user_id for answer in plugins.hook.st_search_recipe_users(
+        conn=conn, tenant=tenant, search=search, limit=SEARCH_LIMIT_PER_RECIPE)
+        for user_id in answer]
+    index = store.recipe_users(conn, tenant.app_id, found)
+    if recipe_ids:
+        index = {k: v for k, v in index.items() if v.recipe_id in recipe_ids}
+    primaries = [row.primary_or_recipe_user_id for row in index.values()]
+    users = list(build_users(conn, plugins, tenant.app_id, primaries, cdi_version).values())
+    return _in_listing_order(users, ascending)
+
+
+def _in_listing_order(users: list[dict[str, Any]], ascending: bool) -> list[dict[str, Any]]:
+    # Time joined in the asked direction, then the id descending in both directions.
+    users = sorted(users, key=lambda user: user["id"], reverse=True)
+    return sorted(users, key=lambda user: user["timeJoined"], reverse=not ascending)
+
+
+def count_users(conn: Connection, tenant: TenantIdentifier, recipe_ids: tuple[str, ...],
+                all_tenants: bool) -> int:
+    """How many users have a login method (of the given recipes) in the tenant or app."""
+    return store.count_groups(conn, tenant.app_id, None if all_tenants else tenant.tenant_id,
+                              recipe_ids)
+
+
+# --- account info (users §6) ------------------------------------------------------------
+
+
+def users_with_account_info(conn: Connection, plugins: pluggy.PluginManager,
+                            tenant: TenantIdentifier, items: list[AccountInfo], union: bool,
+                            cdi_version: str) -> list[dict[str, Any]]:
+    """Users with a login method in the tenant matching any (``union``) or every item."""
+    matched: list[set[str]] = []
+    for item in items:
+        recipe_user_ids = [user_id for answer in plugins.hook.st_recipe_users_with_account_info(
+            conn=conn, tenant=tenant, account=item) for user_id in answer]
+        index = store.recipe_users(conn, tenant.app_id, recipe_user_ids)
+        matched.append({row.primary_or_recipe_user_id for row in index.values()})
+    if not matched:
+        return []
+    groups = set.union(*matched) if union else set.intersection(*matched)
+    users = build_users(conn, plugins, tenant.app_id, sorted(groups), cdi_version)
+    return sorted(users.values(), key=lambda user: (user["timeJoined"], user["id"]))
+
+
+# --- deletion (users §3) ------------------------------------------------------------------
+
+
+def delete_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_id: str,
+                remove_all_linked_accounts: bool) -> None:
+    """Delete a user, or one login method of a linked user, with everything kept for it.
+
+    Every recipe removes its rows through ``st_user_deleted`` (user data keyed by the data
+    id: sessions, verified emails, ...), then the index rows go, and with them by cascade
+    the login rows. Unknown ids are no error.
+    """
+    recipe_user = store.find_recipe_user(conn, app_id, user_id)
+    if recipe_user is None:
+        # Data may exist for an id that is no user (sessions of an external user id).
+        plugins.hook.st_user_deleted(conn=conn, app_id=app_id,
+                                     users=[DeletedUser(user_id, user_id)])
+        return
+    group = recipe_user.primary_or_recipe_user_id
+    members = store.group_members(conn, app_id, group)
+    if remove_all_linked_accounts or len(members) <= 1:
+        plugins.hook.st_user_deleted(conn=conn, app_id=app_id,
+                                     users=[DeletedUser(member, member) for member in members])
+        store.delete_recipe_users(conn, app_id, [m for m in members if m != group] + [group])
+        return
+    # One login method of a linked group: the group keeps its user data. The group's id
+    # row stays while other members point at it (storage §3.1).
+    is_group_id = recipe_user.user_id == group
+    plugins.hook.st_user_deleted(conn=conn, app_id=app_id, users=[
+        DeletedUser(recipe_user.user_id, recipe_user.user_id, with_user_data=not is_group_id)])
+    if is_group_id:
+        store.leave_all_tenants(conn, app_id, recipe_user.user_id)
+    else:
+        store.delete_recipe_users(conn, app_id, [recipe_user.user_id])

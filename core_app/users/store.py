@@ -152,3 +152,92 @@ def tenants_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict
     for row in conn.execute(query):
         found[row.user_id].append(row.tenant_id)
     return found
+
+
+def recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str, RecipeUser]:
+    """The index rows of several recipe users, by id (unknown ids are left out)."""
+    if not user_ids:
+        return {}
+    rows = conn.execute(select(app_id_to_user_id).where(
+        app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)))
+    return {row.user_id: RecipeUser(**row._mapping) for row in rows}
+
+
+def members_of_groups(conn: Connection, app_id: str, primary_user_ids: list[str]
+                      ) -> dict[str, list[str]]:
+    """The recipe user ids of each group, by the group's id."""
+    found: dict[str, list[str]] = {primary: [] for primary in primary_user_ids}
+    if not primary_user_ids:
+        return found
+    rows = conn.execute(select(app_id_to_user_id.c.user_id,
+                               app_id_to_user_id.c.primary_or_recipe_user_id).where(
+        app_id_to_user_id.c.app_id == app_id,
+        app_id_to_user_id.c.primary_or_recipe_user_id.in_(primary_user_ids)))
+    for row in rows:
+        found[row.primary_or_recipe_user_id].append(row.user_id)
+    return found
+
+
+@dataclass(frozen=True)
+class PageKey:
+    """A position in the user listing: a group's time joined and its id (users §4)."""
+
+    time_joined: int
+    user_id: str
+
+
+def _listing_filter(app_id: str, tenant_id: str | None, recipe_ids: tuple[str, ...]) -> list:
+    table = all_auth_recipe_users
+    conditions = [table.c.app_id == app_id]
+    if tenant_id is not None:
+        conditions.append(table.c.tenant_id == tenant_id)
+    if recipe_ids:
+        conditions.append(table.c.recipe_id.in_(recipe_ids))
+    return conditions
+
+
+def page_of_groups(conn: Connection, app_id: str, tenant_id: str, recipe_ids: tuple[str, ...],
+                   ascending: bool, after: PageKey | None, limit: int) -> list[PageKey]:
+    """Up to ``limit`` groups with a login method in the tenant, in listing order.
+
+    Order: time joined (ascending or descending), then id descending; ``after`` is the
+    first key of the page (keyset pagination, so the cost does not grow with the offset).
+    """
+    table = all_auth_recipe_users
+    joined = table.c.primary_or_recipe_user_time_joined
+    group = table.c.primary_or_recipe_user_id
+    conditions = _listing_filter(app_id, tenant_id, recipe_ids)
+    if after is not None:
+        beyond = joined > after.time_joined if ascending else joined < after.time_joined
+        conditions.append(beyond | ((joined == after.time_joined) & (group <= after.user_id)))
+    query = (select(group, joined).distinct().where(*conditions)
+             .order_by(joined.asc() if ascending else joined.desc(), group.desc())
+             .limit(limit))
+    return [PageKey(row.primary_or_recipe_user_time_joined, row.primary_or_recipe_user_id)
+            for row in conn.execute(query)]
+
+
+def count_groups(conn: Connection, app_id: str, tenant_id: str | None,
+                 recipe_ids: tuple[str, ...]) -> int:
+    """How many groups have a login method (of the given recipes) in the tenant or app."""
+    table = all_auth_recipe_users
+    return conn.execute(select(func.count(table.c.primary_or_recipe_user_id.distinct())).where(
+        *_listing_filter(app_id, tenant_id, recipe_ids))).scalar_one()
+
+
+def delete_recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> None:
+    """Delete recipe users' index rows; their recipes' rows go by cascade."""
+    if not user_ids:
+        return
+    conn.execute(delete(all_auth_recipe_users).where(
+        all_auth_recipe_users.c.app_id == app_id,
+        all_auth_recipe_users.c.user_id.in_(user_ids)))
+    conn.execute(delete(app_id_to_user_id).where(
+        app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)))
+
+
+def leave_all_tenants(conn: Connection, app_id: str, user_id: str) -> None:
+    """Drop a recipe user's per-tenant rows but keep its app row (a group's id row)."""
+    conn.execute(delete(all_auth_recipe_users).where(
+        all_auth_recipe_users.c.app_id == app_id,
+        all_auth_recipe_users.c.user_id == user_id))

@@ -48,8 +48,11 @@ def st_schemas() -> dict[str, Any]:
 
 @hookimpl
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
-    """A deleted user's sessions go, in every tenant (keyed by the id sessions were made for)."""
-    store.delete_all_sessions_of_users(conn, app_id, [user.data_user_id for user in users])
+    """A deleted user's sessions go, in every tenant (keyed by the id sessions were made for),
+    unless its linked group lives on and keeps them."""
+    ids = [user.data_user_id for user in users if user.with_user_data]
+    if ids:
+        store.delete_all_sessions_of_users(conn, app_id, ids)
 
 
 @hookimpl
