@@ -1,0 +1,256 @@
+"""Email-password operations (contract, emailpassword §4–§9).
+
+Hashing is slow on purpose, so it never runs while a transaction is open: sign-up and
+password changes hash before their first statement, sign-in commits its read before it
+verifies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import string
+import time
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from core_app.errors import BadRequest, StatusOutcome
+from core_app.recipes import AccountInfo, LoginMethod
+from core_app.routes import RequestContext
+from core_app.users import service as users
+from core_app.users import store as user_index
+from plugins.emailpassword import hashing, store
+
+RECIPE_ID = "emailpassword"
+FAKE_EMAIL_SUFFIXES = ("@stfakeemail.supertokens.com", ".fakeemail.com")
+RESET_TOKEN_LENGTH = 128
+# Letters and digits only, so links the SDKs build never need escaping.
+RESET_TOKEN_ALPHABET = string.ascii_letters + string.digits
+UUID_ATTEMPTS = 3
+
+_dummy_hashes = hashing.DummyHashes()
+
+
+def now_ms() -> int:
+    """The current time in ms."""
+    return int(time.time() * 1000)
+
+
+def token_hash(token: str) -> str:
+    """What is stored for a secret token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _policy(ctx: RequestContext) -> hashing.HashPolicy:
+    return hashing.policy_from_settings(ctx.settings)
+
+
+def login_method(account: store.Account) -> LoginMethod:
+    """The login method an account is in user objects."""
+    return LoginMethod(recipe_id=RECIPE_ID, user_id=account.user_id,
+                       time_joined=account.time_joined, email=account.email)
+
+
+def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
+    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+                          ctx.cdi_version)
+    assert user is not None, "a user read inside its own transaction exists"
+    return user
+
+
+def _create_account(ctx: RequestContext, email: str, password_hash: str) -> store.Account | None:
+    """Insert a new user in the path's tenant; None if the tenant has the email already."""
+    conn = ctx.conn
+    if store.account_in_tenant(conn, ctx.tenant, email) is not None:
+        return None
+    for _ in range(UUID_ATTEMPTS):
+        account = store.Account(str(uuid.uuid4()), email, password_hash, now_ms())
+        try:
+            with conn.begin_nested():
+                user_index.add_recipe_user(conn, ctx.tenant, account.user_id, RECIPE_ID,
+                                           account.time_joined)
+                store.add_account(conn, ctx.tenant, account)
+            return account
+        except IntegrityError:
+            # The email was taken by a racing sign-up (the tenant's unique key), or, in
+            # theory, the random id was: tell which by looking again.
+            if store.account_in_tenant(conn, ctx.tenant, email) is not None:
+                return None
+    raise RuntimeError("could not find a free user id")
+
+
+def sign_up(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
+    """§4: a new email-password user in the path's tenant."""
+    password_hash = hashing.hash_password(_policy(ctx), password)
+    account = _create_account(ctx, email, password_hash)
+    if account is None:
+        return {"status": "EMAIL_ALREADY_EXISTS_ERROR"}
+    if email.endswith(FAKE_EMAIL_SUFFIXES):
+        # Placeholder addresses of accounts without a real email count as verified (§2.3).
+        ctx.core.plugins.hook.st_mark_email_verified(conn=ctx.conn, app_id=ctx.tenant.app_id,
+                                                     user_id=account.user_id, email=email)
+    return {"status": "OK", "user": _user(ctx, account.user_id),
+            "recipeUserId": account.user_id}
+
+
+def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
+    """§5: check the password of the tenant's account with this email.
+
+    An unknown email costs one verification too, so timing does not reveal accounts. A
+    hash made with other settings than the current ones is replaced once it verified.
+    """
+    policy = _policy(ctx)
+    account = store.account_in_tenant(ctx.conn, ctx.tenant, email)
+    ctx.commit()  # no connection is held while the hash is checked
+    if account is None:
+        _dummy_hashes.burn(policy, password)
+        return {"status": "WRONG_CREDENTIALS_ERROR"}
+    if not hashing.verify_password(policy, password, account.password_hash,
+                                   ctx.settings.firebase_password_hashing_signer_key):
+        return {"status": "WRONG_CREDENTIALS_ERROR"}
+    if hashing.needs_rehash(policy, account.password_hash):
+        new_hash = hashing.hash_password(policy, password)
+        ctx.begin_writes()
+        store.replace_password_hash(ctx.conn, ctx.tenant.app_id, account.user_id,
+                                    account.password_hash, new_hash)
+    return {"status": "OK", "user": _user(ctx, account.user_id),
+            "recipeUserId": account.user_id}
+
+
+# --- password reset (§6) ------------------------------------------------------------------
+
+
+def new_reset_token() -> str:
+    """A reset token: 128 letters and digits from the CSPRNG."""
+    return "".join(secrets.choice(RESET_TOKEN_ALPHABET) for _ in range(RESET_TOKEN_LENGTH))
+
+
+def create_reset_token(ctx: RequestContext, user_id: str, email: str | None) -> dict[str, Any]:
+    """§6.1: a reset token for any user of the app, with the email it resets."""
+    if user_index.find_recipe_user(ctx.conn, ctx.tenant.app_id, user_id) is None:
+        return {"status": "UNKNOWN_USER_ID_ERROR"}
+    if email is None:
+        raise BadRequest("Field name 'email' is invalid in JSON input")
+    token = new_reset_token()
+    lifetime = ctx.settings.password_reset_token_lifetime
+    store.add_reset_token(ctx.conn, ctx.tenant.app_id, store.ResetToken(
+        user_id, token_hash(token), email, now_ms() + lifetime))
+    return {"status": "OK", "token": token}
+
+
+def consume_reset_token(ctx: RequestContext, token: str) -> tuple[str, str] | None:
+    """§6.2: use a reset token up; its (user id, email) if it was valid.
+
+    Every token of the user goes with it. The user's tokens are locked and read again, so
+    of two racing consumptions exactly one finds the token still there.
+    """
+    conn, app_id = ctx.conn, ctx.tenant.app_id
+    found = store.find_reset_token(conn, app_id, token_hash(token))
+    if found is None:
+        return None
+    if found.token_hash not in store.lock_reset_tokens(conn, app_id, found.user_id):
+        return None
+    store.delete_reset_tokens_of_user(conn, app_id, found.user_id)
+    if found.expiry < now_ms():
+        return None  # the deletion is committed all the same
+    email = found.email
+    if email is None:
+        # Rows from before CDI 4.0 have no email: the user's own account's, if it has one.
+        methods = user_index.group_members(conn, app_id, found.user_id)
+        account = store.account(conn, app_id, found.user_id)
+        if account is None or len(methods) > 1:
+            return None
+        email = account.email
+    return found.user_id, email
+
+
+def reset_password_with_token(ctx: RequestContext, token: str,
+                              new_password: str) -> dict[str, Any]:
+    """§6.3 (legacy): consume a token and set the password in one transaction."""
+    new_hash = hashing.hash_password(_policy(ctx), new_password)
+    consumed = consume_reset_token(ctx, token)
+    if consumed is None:
+        return {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
+    store.set_password_hash(ctx.conn, ctx.tenant.app_id, consumed[0], new_hash)
+    return {"status": "OK", "userId": consumed[0]}
+
+
+# --- update and lookups (§7–§9) ------------------------------------------------------------
+
+
+def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
+                   password: str | None) -> dict[str, Any]:
+    """§7: change the email and/or password of an email-password login method."""
+    new_hash = (hashing.hash_password(_policy(ctx), password)
+                if password is not None else None)
+    conn, app_id = ctx.conn, ctx.tenant.app_id
+    index_row = user_index.find_recipe_user(conn, app_id, recipe_user_id)
+    account = store.account(conn, app_id, recipe_user_id, lock=True) if index_row else None
+    if account is None:
+        return {"status": "UNKNOWN_USER_ID_ERROR"}
+    if email is not None and email != account.email:
+        if index_row.is_linked_or_is_a_primary_user and _taken_by_another_primary(
+                ctx, index_row.primary_or_recipe_user_id, email):
+            return {"status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+                    "reason": "New email is associated with another primary user ID"}
+        try:
+            with conn.begin_nested():
+                store.set_email(conn, app_id, recipe_user_id, email)
+        except IntegrityError:
+            raise StatusOutcome("EMAIL_ALREADY_EXISTS_ERROR") from None
+    if new_hash is not None:
+        store.set_password_hash(conn, app_id, recipe_user_id, new_hash)
+    return {"status": "OK"}
+
+
+def _taken_by_another_primary(ctx: RequestContext, group_id: str, email: str) -> bool:
+    group = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, group_id,
+                           ctx.cdi_version)
+    for tenant_id in group["tenantIds"] if group else []:
+        tenant = ctx.tenant.__class__(ctx.tenant.connection_uri_domain, ctx.tenant.app_id,
+                                      tenant_id)
+        for other in users.users_with_account_info(
+                ctx.connection_for(tenant), ctx.core.plugins, tenant,
+                [AccountInfo(email=email)], True, ctx.cdi_version):
+            if other["isPrimaryUser"] and other["id"] != group_id:
+                return True
+    return False
+
+
+def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
+    """§8 by id: a reduced user of this one email-password login method."""
+    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+                          ctx.cdi_version)
+    method = next((m for m in (user or {}).get("loginMethods", [])
+                   if m["recipeUserId"] == user_id and m["recipeId"] == RECIPE_ID), None)
+    if method is None:
+        return None
+    reduced = {"id": user_id, "isPrimaryUser": user["isPrimaryUser"],
+               "tenantIds": method["tenantIds"], "timeJoined": method["timeJoined"],
+               "emails": [method["email"]], "phoneNumbers": [], "thirdParty": [],
+               "loginMethods": [method]}
+    if "webauthn" in user:
+        reduced["webauthn"] = {"credentialIds": []}
+    return reduced
+
+
+def user_by_email(ctx: RequestContext, email: str) -> dict[str, Any] | None:
+    """§8 by email: the whole user owning the tenant's account with this email."""
+    account = store.account_in_tenant(ctx.conn, ctx.tenant, email)
+    return _user(ctx, account.user_id) if account else None
+
+
+def import_user(ctx: RequestContext, email: str, password_hash: str) -> dict[str, Any]:
+    """§9: create a user with an existing hash, or replace the hash of the tenant's account."""
+    conn = ctx.conn
+    existing = store.account_in_tenant(conn, ctx.tenant, email)
+    if existing is None:
+        created = _create_account(ctx, email, password_hash)
+        if created is not None:
+            return {"status": "OK", "user": _user(ctx, created.user_id),
+                    "didUserAlreadyExist": False}
+        existing = store.account_in_tenant(conn, ctx.tenant, email)
+    store.set_password_hash(conn, ctx.tenant.app_id, existing.user_id, password_hash)
+    return {"status": "OK", "user": _user(ctx, existing.user_id), "didUserAlreadyExist": True}
