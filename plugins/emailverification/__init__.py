@@ -1,0 +1,71 @@
+"""The email-verification recipe: tokens that prove an email, and the verified pairs.
+
+Other recipes read and write verification only through hooks (``st_verified_emails``,
+``st_mark_email_verified``), so they work with this recipe disabled too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from sqlalchemy import Connection, MetaData
+
+from core_app.hookspecs import hookimpl
+from core_app.recipes import DeletedUser, RecipeDescriptor
+from plugins.emailverification import config, schemas, store
+
+
+@hookimpl
+def st_recipe() -> RecipeDescriptor:
+    """Email verification: no login method; the token lifetime key."""
+    return RecipeDescriptor(id="emailverification", config_keys=config.KEYS)
+
+
+@hookimpl
+def st_tables(metadata: MetaData) -> None:
+    """Verified pairs and tokens."""
+    for table in store.TABLES:
+        table.to_metadata(metadata)
+
+
+@hookimpl
+def st_blueprints() -> list[Blueprint]:
+    """The five email-verification routes."""
+    from plugins.emailverification.api import blueprint
+
+    return [blueprint]
+
+
+@hookimpl
+def st_schemas() -> dict[str, Any]:
+    """The request schemas of the email-verification routes."""
+    return {name: value for name, value in vars(schemas).items()
+            if isinstance(value, type) and name.endswith(("Body", "Query"))}
+
+
+@hookimpl
+def st_verified_emails(conn: Connection, app_id: str,
+                       pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The verified ones among the pairs."""
+    return store.verified_among(conn, app_id, pairs)
+
+
+@hookimpl
+def st_mark_email_verified(conn: Connection, app_id: str, user_id: str, email: str) -> None:
+    """Mark a pair verified for a login recipe."""
+    store.mark_verified(conn, app_id, user_id, email)
+
+
+@hookimpl
+def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
+    """A deleted user's verified emails and tokens, unless its group keeps them."""
+    ids = [user.data_user_id for user in users if user.with_user_data]
+    if ids:
+        store.delete_user_data(conn, app_id, ids)
+
+
+@hookimpl
+def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
+    """Tokens past their expiry."""
+    store.delete_expired_tokens(conn, now_ms)

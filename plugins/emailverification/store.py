@@ -1,0 +1,121 @@
+"""Tables and SQL of email verification (contract, storage §7).
+
+Verified pairs belong to the app (an email verified through one tenant is verified in all);
+tokens belong to the tenant that made them. User ids here are whatever the caller uses,
+so there is no foreign key to the user tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, MetaData,
+                        String, Table, UniqueConstraint, and_, delete, insert, or_, select)
+from sqlalchemy.exc import IntegrityError
+
+from core_app.tenant_prefix import TenantIdentifier
+
+metadata = MetaData()
+
+verified_emails = Table(
+    "emailverification_verified_emails", metadata,
+    Column("app_id", String(64), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("email", String(256), primary_key=True),
+    ForeignKeyConstraint(["app_id"], ["apps.app_id"], ondelete="CASCADE"),
+    Index("emailverification_verified_emails_email_index", "app_id", "email"),
+)
+
+tokens = Table(
+    "emailverification_tokens", metadata,
+    Column("app_id", String(64), primary_key=True),
+    Column("tenant_id", String(64), primary_key=True),
+    Column("user_id", String(128), primary_key=True),
+    Column("email", String(256), primary_key=True),
+    Column("token", String(128), primary_key=True),  # sha256 hex of the token
+    Column("token_expiry", BigInteger, nullable=False),
+    UniqueConstraint("token", name="emailverification_tokens_token_key"),
+    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
+                         ondelete="CASCADE"),
+    Index("emailverification_tokens_expiry_index", "token_expiry"),
+)
+
+TABLES = (verified_emails, tokens)
+
+
+def is_verified(conn: Connection, app_id: str, user_id: str, email: str) -> bool:
+    """Whether the pair is marked verified."""
+    return conn.execute(select(verified_emails.c.user_id).where(
+        verified_emails.c.app_id == app_id, verified_emails.c.user_id == user_id,
+        verified_emails.c.email == email)).first() is not None
+
+
+def verified_among(conn: Connection, app_id: str, pairs: list[tuple[str, str]]
+                   ) -> list[tuple[str, str]]:
+    """The pairs that are marked verified, in one query."""
+    if not pairs:
+        return []
+    matches = or_(*(and_(verified_emails.c.user_id == user_id, verified_emails.c.email == email)
+                    for user_id, email in pairs))
+    rows = conn.execute(select(verified_emails.c.user_id, verified_emails.c.email).where(
+        verified_emails.c.app_id == app_id, matches))
+    return [(row.user_id, row.email) for row in rows]
+
+
+def mark_verified(conn: Connection, app_id: str, user_id: str, email: str) -> None:
+    """Mark a pair verified; marking it again is no error (and keeps the transaction)."""
+    if is_verified(conn, app_id, user_id, email):
+        return
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(verified_emails).values(app_id=app_id, user_id=user_id,
+                                                        email=email))
+    except IntegrityError:
+        pass  # a concurrent request marked it first
+
+
+def unmark_verified(conn: Connection, app_id: str, user_id: str, email: str) -> None:
+    """Forget that a pair was verified."""
+    conn.execute(delete(verified_emails).where(
+        verified_emails.c.app_id == app_id, verified_emails.c.user_id == user_id,
+        verified_emails.c.email == email))
+
+
+def add_token(conn: Connection, tenant: TenantIdentifier, user_id: str, email: str,
+              token_hash: str, expiry: int) -> None:
+    """Store a token's hash."""
+    conn.execute(insert(tokens).values(app_id=tenant.app_id, tenant_id=tenant.tenant_id,
+                                       user_id=user_id, email=email, token=token_hash,
+                                       token_expiry=expiry))
+
+
+def find_token(conn: Connection, tenant: TenantIdentifier, token_hash: str):
+    """The tenant's token row with this hash, or None."""
+    return conn.execute(select(tokens).where(
+        tokens.c.app_id == tenant.app_id, tokens.c.tenant_id == tenant.tenant_id,
+        tokens.c.token == token_hash)).first()
+
+
+def lock_tokens(conn: Connection, tenant: TenantIdentifier, user_id: str, email: str
+                ) -> list[str]:
+    """Lock and return the token hashes of a (tenant, user, email)."""
+    return [row.token for row in conn.execute(select(tokens.c.token).where(
+        tokens.c.app_id == tenant.app_id, tokens.c.tenant_id == tenant.tenant_id,
+        tokens.c.user_id == user_id, tokens.c.email == email).with_for_update())]
+
+
+def delete_tokens(conn: Connection, tenant: TenantIdentifier, user_id: str, email: str) -> None:
+    """Delete every token of a (tenant, user, email)."""
+    conn.execute(delete(tokens).where(
+        tokens.c.app_id == tenant.app_id, tokens.c.tenant_id == tenant.tenant_id,
+        tokens.c.user_id == user_id, tokens.c.email == email))
+
+
+def delete_user_data(conn: Connection, app_id: str, user_ids: list[str]) -> None:
+    """Verified pairs and tokens (every tenant) of deleted users."""
+    conn.execute(delete(verified_emails).where(verified_emails.c.app_id == app_id,
+                                               verified_emails.c.user_id.in_(user_ids)))
+    conn.execute(delete(tokens).where(tokens.c.app_id == app_id, tokens.c.user_id.in_(user_ids)))
+
+
+def delete_expired_tokens(conn: Connection, now_ms: int) -> None:
+    """Housekeeping: tokens past their expiry."""
+    conn.execute(delete(tokens).where(tokens.c.token_expiry < now_ms))
