@@ -101,7 +101,8 @@ def run_wrk(wrk: str, url: str, path: str, body: dict[str, Any], seconds: int,
             connections: int, check_status: bool = True) -> dict[str, Any]:
     """One wrk run against ``url + path``; returns its counts and percentiles."""
     env = {**os.environ, "BENCH_PATH": path, "BENCH_BODY": json.dumps(body),
-           "BENCH_CHECK_STATUS": "1" if check_status else "0"}
+           "BENCH_CHECK_STATUS": "1" if check_status else "0",
+           "BENCH_RUN_ID": uuid.uuid4().hex[:12]}
     output = subprocess.run(
         [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA_SCRIPT),
          url], env=env, capture_output=True, text=True, check=True).stdout

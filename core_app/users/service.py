@@ -66,16 +66,20 @@ def _distinct(values: list[Any]) -> list[Any]:
 
 
 def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
-                primary_ids: list[str], cdi_version: str) -> dict[str, dict[str, Any]]:
-    """The user objects of groups, by group id, in a fixed number of queries (users §1).
+                user_ids: list[str], cdi_version: str) -> dict[str, dict[str, Any]]:
+    """The user objects of the groups containing ``user_ids``, by group id (users §1).
 
-    A group none of whose login methods an enabled recipe reports is left out.
+    A fixed number of statements whatever the number of users. A group none of whose
+    login methods an enabled recipe reports is left out.
     """
-    groups = store.members_of_groups(conn, app_id, list(dict.fromkeys(primary_ids)))
-    member_ids = [member for members in groups.values() for member in members]
-    if not member_ids:
+    index = store.groups_of(conn, app_id, list(dict.fromkeys(user_ids)))
+    if not index:
         return {}
-    index = store.recipe_users(conn, app_id, member_ids)
+    groups: dict[str, list[str]] = {}
+    for row in index:
+        groups.setdefault(row.primary_or_recipe_user_id, []).append(row.user_id)
+    by_id = {row.user_id: row for row in index}
+    member_ids = list(by_id)
     methods_by_user: dict[str, LoginMethod] = {
         method.user_id: method
         for answer in plugins.hook.st_login_methods(conn=conn, app_id=app_id,
@@ -92,7 +96,7 @@ def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
         if not methods:
             continue
         counted = [m for m in methods if webauthn or m.recipe_id != "webauthn"]
-        group_row = index.get(primary)
+        group_row = by_id.get(primary)
         user: dict[str, Any] = {
             "id": primary,
             "isPrimaryUser": bool(group_row and group_row.is_linked_or_is_a_primary_user),
@@ -126,11 +130,8 @@ def _verified_pairs(conn: Connection, plugins: pluggy.PluginManager, app_id: str
 def get_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_id: str,
              cdi_version: str) -> dict[str, Any] | None:
     """The user object of the user containing recipe user ``user_id``, or None."""
-    recipe_user = store.find_recipe_user(conn, app_id, user_id)
-    if recipe_user is None:
-        return None
-    primary = recipe_user.primary_or_recipe_user_id
-    return build_users(conn, plugins, app_id, [primary], cdi_version).get(primary)
+    users = build_users(conn, plugins, app_id, [user_id], cdi_version)
+    return next(iter(users.values()), None)
 
 
 # --- listing (users §4, §5) --------------------------------------------------------------
@@ -184,11 +185,10 @@ def search_users(conn: Connection, plugins: pluggy.PluginManager, tenant: Tenant
     found = [user_id for answer in plugins.hook.st_search_recipe_users(
         conn=conn, tenant=tenant, search=search, limit=SEARCH_LIMIT_PER_RECIPE)
         for user_id in answer]
-    index = store.recipe_users(conn, tenant.app_id, found)
     if recipe_ids:
-        index = {k: v for k, v in index.items() if v.recipe_id in recipe_ids}
-    primaries = [row.primary_or_recipe_user_id for row in index.values()]
-    users = list(build_users(conn, plugins, tenant.app_id, primaries, cdi_version).values())
+        index = store.recipe_users(conn, tenant.app_id, found)
+        found = [user_id for user_id, row in index.items() if row.recipe_id in recipe_ids]
+    users = list(build_users(conn, plugins, tenant.app_id, found, cdi_version).values())
     return _in_listing_order(users, ascending)
 
 

@@ -142,14 +142,19 @@ def group_members(conn: Connection, app_id: str, primary_user_id: str) -> list[s
         app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id))]
 
 
+_TENANTS_OF_USERS = (
+    select(all_auth_recipe_users.c.user_id, all_auth_recipe_users.c.tenant_id)
+    .where(all_auth_recipe_users.c.app_id == bindparam("app_id"),
+           all_auth_recipe_users.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    .order_by(all_auth_recipe_users.c.tenant_id))
+
+
 def tenants_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str, list[str]]:
     """The tenant ids of each recipe user, sorted."""
     found: dict[str, list[str]] = {user_id: [] for user_id in user_ids}
-    query = (select(all_auth_recipe_users.c.user_id, all_auth_recipe_users.c.tenant_id)
-             .where(all_auth_recipe_users.c.app_id == app_id,
-                    all_auth_recipe_users.c.user_id.in_(user_ids))
-             .order_by(all_auth_recipe_users.c.tenant_id))
-    for row in conn.execute(query):
+    if not user_ids:
+        return found
+    for row in conn.execute(_TENANTS_OF_USERS, {"app_id": app_id, "user_ids": user_ids}):
         found[row.user_id].append(row.tenant_id)
     return found
 
@@ -158,24 +163,30 @@ def recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str
     """The index rows of several recipe users, by id (unknown ids are left out)."""
     if not user_ids:
         return {}
-    rows = conn.execute(select(app_id_to_user_id).where(
-        app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)))
+    rows = conn.execute(_RECIPE_USERS, {"app_id": app_id, "user_ids": user_ids})
     return {row.user_id: RecipeUser(**row._mapping) for row in rows}
 
 
-def members_of_groups(conn: Connection, app_id: str, primary_user_ids: list[str]
-                      ) -> dict[str, list[str]]:
-    """The recipe user ids of each group, by the group's id."""
-    found: dict[str, list[str]] = {primary: [] for primary in primary_user_ids}
-    if not primary_user_ids:
-        return found
-    rows = conn.execute(select(app_id_to_user_id.c.user_id,
-                               app_id_to_user_id.c.primary_or_recipe_user_id).where(
-        app_id_to_user_id.c.app_id == app_id,
-        app_id_to_user_id.c.primary_or_recipe_user_id.in_(primary_user_ids)))
-    for row in rows:
-        found[row.primary_or_recipe_user_id].append(row.user_id)
-    return found
+_group_ids = (select(app_id_to_user_id.c.primary_or_recipe_user_id)
+              .where(app_id_to_user_id.c.app_id == bindparam("app_id"),
+                     app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
+              .scalar_subquery())
+# Built once (user objects are built on every sign-in): every member of the groups that
+# contain the given recipe users, in one statement.
+_GROUPS_OF = select(app_id_to_user_id).where(
+    app_id_to_user_id.c.app_id == bindparam("app_id"),
+    app_id_to_user_id.c.primary_or_recipe_user_id.in_(_group_ids))
+_RECIPE_USERS = select(app_id_to_user_id).where(
+    app_id_to_user_id.c.app_id == bindparam("app_id"),
+    app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
+
+
+def groups_of(conn: Connection, app_id: str, user_ids: list[str]) -> list[RecipeUser]:
+    """The index rows of every member of every group containing one of ``user_ids``."""
+    if not user_ids:
+        return []
+    return [RecipeUser(**row._mapping)
+            for row in conn.execute(_GROUPS_OF, {"app_id": app_id, "user_ids": user_ids})]
 
 
 @dataclass(frozen=True)

@@ -115,10 +115,16 @@ def account(conn: Connection, app_id: str, user_id: str, lock: bool = False) -> 
     return _account(row) if row else None
 
 
+_ACCOUNTS = select(users).where(users.c.app_id == bindparam("app_id"),
+                                users.c.user_id.in_(bindparam("user_ids", expanding=True)))
+
+
 def accounts(conn: Connection, app_id: str, user_ids: list[str]) -> list[Account]:
     """The accounts among ``user_ids``."""
-    return [_account(row) for row in conn.execute(select(users).where(
-        users.c.app_id == app_id, users.c.user_id.in_(user_ids)))]
+    if not user_ids:
+        return []
+    return [_account(row)
+            for row in conn.execute(_ACCOUNTS, {"app_id": app_id, "user_ids": user_ids})]
 
 
 def tenants_of_account(conn: Connection, app_id: str, user_id: str) -> list[str]:
