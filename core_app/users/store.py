@@ -35,6 +35,8 @@ app_id_to_user_id = Table(
     ForeignKeyConstraint(["app_id", "primary_or_recipe_user_id"],
                          ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
                          ondelete="CASCADE"),
+    # Group members are found by it, and deleting a group's row cascades through it.
+    Index("app_id_to_user_id_primary_index", "app_id", "primary_or_recipe_user_id"),
 )
 
 all_auth_recipe_users = Table(
@@ -167,15 +169,15 @@ def recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str
     return {row.user_id: RecipeUser(**row._mapping) for row in rows}
 
 
-_group_ids = (select(app_id_to_user_id.c.primary_or_recipe_user_id)
-              .where(app_id_to_user_id.c.app_id == bindparam("app_id"),
-                     app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
-              .scalar_subquery())
-# Built once (user objects are built on every sign-in): every member of the groups that
-# contain the given recipe users, in one statement.
-_GROUPS_OF = select(app_id_to_user_id).where(
+# Built once (user objects are built on every sign-in). Two key lookups rather than one
+# statement with a subquery: on a new PostgreSQL table without statistics the planner may
+# turn the subquery into a nested loop over the whole app, until autovacuum analyses it.
+_GROUP_IDS = select(app_id_to_user_id.c.primary_or_recipe_user_id).where(
     app_id_to_user_id.c.app_id == bindparam("app_id"),
-    app_id_to_user_id.c.primary_or_recipe_user_id.in_(_group_ids))
+    app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
+_GROUP_MEMBERS = select(app_id_to_user_id).where(
+    app_id_to_user_id.c.app_id == bindparam("app_id"),
+    app_id_to_user_id.c.primary_or_recipe_user_id.in_(bindparam("group_ids", expanding=True)))
 _RECIPE_USERS = select(app_id_to_user_id).where(
     app_id_to_user_id.c.app_id == bindparam("app_id"),
     app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
@@ -185,8 +187,12 @@ def groups_of(conn: Connection, app_id: str, user_ids: list[str]) -> list[Recipe
     """The index rows of every member of every group containing one of ``user_ids``."""
     if not user_ids:
         return []
-    return [RecipeUser(**row._mapping)
-            for row in conn.execute(_GROUPS_OF, {"app_id": app_id, "user_ids": user_ids})]
+    group_ids = sorted(set(conn.execute(_GROUP_IDS, {"app_id": app_id,
+                                                      "user_ids": user_ids}).scalars()))
+    if not group_ids:
+        return []
+    return [RecipeUser(**row._mapping) for row in conn.execute(
+        _GROUP_MEMBERS, {"app_id": app_id, "group_ids": group_ids})]
 
 
 @dataclass(frozen=True)

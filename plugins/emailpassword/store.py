@@ -32,7 +32,9 @@ users = Table(
     ForeignKeyConstraint(["app_id", "user_id"],
                          ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
                          ondelete="CASCADE"),
-    Index("emailpassword_users_email_index", "app_id", "email"),
+    # No (app_id, email) index as upstream has: every lookup by email goes through the
+    # per-tenant table, and an unused index only gives PostgreSQL's planner a wrong choice
+    # while a new table has no statistics yet.
 )
 
 user_to_tenant = Table(
@@ -90,21 +92,24 @@ def add_account(conn: Connection, tenant: TenantIdentifier, account: Account) ->
                                                user_id=account.user_id, email=account.email))
 
 
-# Built once: sign-in runs it on every request.
-_ACCOUNT_IN_TENANT = (
-    select(users)
-    .join(user_to_tenant, (users.c.app_id == user_to_tenant.c.app_id)
-          & (users.c.user_id == user_to_tenant.c.user_id))
-    .where(user_to_tenant.c.app_id == bindparam("app_id"),
-           user_to_tenant.c.tenant_id == bindparam("tenant_id"),
-           user_to_tenant.c.email == bindparam("email")))
+# Built once: sign-in runs them on every request. Two key lookups rather than a join: on
+# a new PostgreSQL table without statistics the planner may nest a join the wrong way
+# round, which costs O(n^2) until autovacuum first analyses the table.
+_USER_WITH_EMAIL_IN_TENANT = select(user_to_tenant.c.user_id).where(
+    user_to_tenant.c.app_id == bindparam("app_id"),
+    user_to_tenant.c.tenant_id == bindparam("tenant_id"),
+    user_to_tenant.c.email == bindparam("email"))
+_ACCOUNT = select(users).where(users.c.app_id == bindparam("app_id"),
+                               users.c.user_id == bindparam("user_id"))
 
 
 def account_in_tenant(conn: Connection, tenant: TenantIdentifier, email: str) -> Account | None:
     """The tenant's account with this (normalised) email, or None."""
-    row = conn.execute(_ACCOUNT_IN_TENANT, {"app_id": tenant.app_id,
-                                            "tenant_id": tenant.tenant_id,
-                                            "email": email}).first()
+    user_id = conn.execute(_USER_WITH_EMAIL_IN_TENANT, {
+        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "email": email}).scalar()
+    if user_id is None:
+        return None
+    row = conn.execute(_ACCOUNT, {"app_id": tenant.app_id, "user_id": user_id}).first()
     return _account(row) if row else None
 
 
