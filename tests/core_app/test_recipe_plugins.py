@@ -108,3 +108,20 @@ def test_hook_tracing(example_recipe_installed, make_app, monkeypatch, caplog):
         make_app(recipes=["example"])
     assert "st_recipe" in caplog.text
     assert "st_tables" in caplog.text
+
+
+def test_recipes_share_a_path_by_rid(example_recipe_installed, make_app):
+    client = make_app(recipes=["example", "emailpassword"]).test_client()
+    mine = client.get("/recipe/user", query_string={"userId": "x"}, headers={"rid": "example"})
+    assert mine.json == {"status": "OK", "answeredBy": "example"}
+    # no rid, or any other value: the email-password view (the default of the path)
+    for headers in ({}, {"rid": "emailpassword"}, {"rid": "session"}):
+        answer = client.get("/recipe/user", query_string={"userId": "x"}, headers=headers)
+        assert answer.json == {"status": "UNKNOWN_USER_ID_ERROR"}
+    # the example recipe owns only GET of the path: its rid on PUT is not the default's
+    put = client.put("/recipe/user", json={"recipeUserId": "x", "password": "y"},
+                     headers={"rid": "example"})
+    assert put.status_code == 405
+    assert put.get_data(as_text=True).strip() == "Method not supported"
+    assert client.put("/recipe/user", json={"recipeUserId": "x", "password": "y"}).json == {
+        "status": "UNKNOWN_USER_ID_ERROR"}

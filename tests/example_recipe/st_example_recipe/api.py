@@ -18,3 +18,9 @@ def add_note(ctx: RequestContext) -> dict[str, Any]:
     """POST /<tenant>/recipe/example/note: store a note, answer the tenant's greeting."""
     store.add_note(ctx.conn, ctx.tenant, ctx.input["text"])
     return {"status": "OK", "greeting": ctx.settings.example_greeting}
+
+
+@route(blueprint, "/recipe/user", ["GET"], scope=Scope.APP, rid="example")
+def example_user(ctx: RequestContext) -> dict[str, Any]:
+    """GET /recipe/user with ``rid: example``: a path shared with the login recipes."""
+    return {"status": "OK", "answeredBy": "example"}
