@@ -35,3 +35,36 @@ def test_expired_sessions_are_removed_once_per_interval(make_app):
     assert left == {alive}
     # A second process asking within the interval finds the work done.
     assert core.storage.base_uri not in run_housekeeping(core, min_gap_ms=60_000)
+
+
+def test_expired_reset_and_verification_tokens_are_removed(make_app):
+    from plugins.emailpassword import store as password_store
+    from plugins.emailverification import store as verification_store
+
+    app = make_app(housekeeping_interval_s=0, argon2_memory_kb=8, argon2_iterations=1)
+    core = app.extensions["supertokens_core"]
+    client = app.test_client()
+    app_id = new_id()
+    client.put("/recipe/multitenancy/app/v2", json={"appId": app_id})
+    prefix = f"/appid-{app_id}/public"
+    user_id = client.post(f"{prefix}/recipe/signup", json={
+        "email": "h@example.com", "password": "pw-1234"}).json["user"]["id"]
+    for _ in range(2):
+        client.post(f"{prefix}/recipe/user/password/reset/token",
+                    json={"userId": user_id, "email": "h@example.com"})
+        client.post(f"{prefix}/recipe/user/email/verify/token",
+                    json={"userId": user_id, "email": "h@example.com"})
+    tables = (password_store.reset_tokens, verification_store.tokens)
+    with core.storage.engine().begin() as conn:
+        for table in tables:  # one token of each kind has expired
+            first = conn.execute(sqlalchemy.select(table.c.token).where(
+                table.c.app_id == app_id).order_by(table.c.token)).scalars().first()
+            conn.execute(sqlalchemy.update(table).where(table.c.token == first)
+                         .values(token_expiry=1))
+
+    run_housekeeping(core, min_gap_ms=0)
+    with core.storage.engine().connect() as conn:
+        for table in tables:
+            left = conn.execute(sqlalchemy.select(table.c.token_expiry).where(
+                table.c.app_id == app_id)).scalars().all()
+            assert len(left) == 1 and left[0] > 1
