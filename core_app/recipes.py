@@ -81,6 +81,27 @@ class UserSearch:
     third_party_ids: tuple[str, ...] = ()
 
 
+def declare_tables(metadata: Any, tables: tuple[Any, ...]) -> None:
+    """Put a recipe's tables (declared on its own ``MetaData`` in store.py) on the host's.
+
+    What most ``st_tables`` implementations do.
+    """
+    for table in tables:
+        table.to_metadata(metadata)
+
+
+def request_schemas(module: Any) -> dict[str, Any]:
+    """A schemas module's request schemas by name (classes named ``...Body``/``...Query``).
+
+    What most ``st_schemas`` implementations return.
+    """
+    from marshmallow import Schema
+
+    return {name: value for name, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, Schema)
+            and name.endswith(("Body", "Query"))}
+
+
 def installed_recipes() -> dict[str, Any]:
     """Every installed recipe entry point, by name."""
     return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}

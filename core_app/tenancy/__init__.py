@@ -6,14 +6,14 @@ from flask import Blueprint
 from sqlalchemy import MetaData
 
 from core_app.hookspecs import hookimpl
+from core_app.recipes import declare_tables
 from core_app.tenancy import store
 
 
 @hookimpl
 def st_tables(metadata: MetaData) -> None:
     """Apps, tenants, tenant configuration, providers, key-value."""
-    for table in store.TABLES:
-        table.to_metadata(metadata)
+    declare_tables(metadata, store.TABLES)
 
 
 @hookimpl

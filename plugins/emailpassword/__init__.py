@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core_app.hookspecs import hookimpl
 from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
-                              UserSearch)
+                              UserSearch, declare_tables, request_schemas)
 from core_app.tenant_prefix import TenantIdentifier
 from plugins.emailpassword import config, schemas, store
 from plugins.emailpassword.service import RECIPE_ID, login_method
@@ -27,8 +27,7 @@ def st_recipe() -> RecipeDescriptor:
 @hookimpl
 def st_tables(metadata: MetaData) -> None:
     """Accounts, their tenants, reset tokens."""
-    for table in store.TABLES:
-        table.to_metadata(metadata)
+    declare_tables(metadata, store.TABLES)
 
 
 @hookimpl
@@ -42,8 +41,7 @@ def st_blueprints() -> list[Blueprint]:
 @hookimpl
 def st_schemas() -> dict[str, Any]:
     """The request schemas of the email-password routes."""
-    return {name: value for name, value in vars(schemas).items()
-            if isinstance(value, type) and name.endswith(("Body", "Query"))}
+    return request_schemas(schemas)
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from flask import Blueprint
 from sqlalchemy import Connection, MetaData
 
 from core_app.hookspecs import hookimpl
-from core_app.recipes import DeletedUser, RecipeDescriptor
+from core_app.recipes import DeletedUser, RecipeDescriptor, declare_tables, request_schemas
 from core_app.tenant_prefix import TenantIdentifier
 from plugins.session import config, schemas, store
 
@@ -27,8 +27,7 @@ def st_recipe() -> RecipeDescriptor:
 @hookimpl
 def st_tables(metadata: MetaData) -> None:
     """Sessions, signing keys and the per-app key-ring lock rows."""
-    for table in store.TABLES:
-        table.to_metadata(metadata)
+    declare_tables(metadata, store.TABLES)
 
 
 @hookimpl
@@ -42,8 +41,7 @@ def st_blueprints() -> list[Blueprint]:
 @hookimpl
 def st_schemas() -> dict[str, Any]:
     """The request schemas of the session and JWT routes."""
-    return {name: value for name, value in vars(schemas).items()
-            if isinstance(value, type) and name.endswith(("Body", "Query"))}
+    return request_schemas(schemas)
 
 
 @hookimpl
