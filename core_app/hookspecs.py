@@ -158,10 +158,12 @@ def st_user_tenant_removed(conn: "Connection", tenant: "TenantIdentifier", user_
 
 
 @hookspec
-def st_housekeeping(conn: "Connection", now_ms: int, app_settings: Any) -> None:
+def st_housekeeping(conn: "Connection", now_ms: int, app_settings: Any,
+                    tenant_settings: Any) -> None:
     """Delete data that has expired (sessions, tokens, codes, retired keys).
 
     Called once per database, inside one transaction, by one process at a time.
-    ``app_settings(app_id)`` gives an app's resolved settings, or None for an app that no
+    ``app_settings(app_id)`` gives an app's resolved settings and
+    ``tenant_settings(app_id, tenant_id)`` a tenant's, or None for an app or tenant that no
     longer exists. Expiry is also checked where data is used; this only reclaims space.
     """

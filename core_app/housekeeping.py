@@ -80,6 +80,10 @@ def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
         return core.directory.settings_if_exists(
             TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, PUBLIC))
 
+    def tenant_settings(app_id: str, tenant_id: str) -> Any:
+        return core.directory.settings_if_exists(
+            TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, tenant_id))
+
     cleaned = []
     for uri in databases(core):
         try:
@@ -89,7 +93,8 @@ def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
                 if not _claim(conn, now, min_gap_ms):
                     continue
                 core.plugins.hook.st_housekeeping(conn=conn, now_ms=now,
-                                                  app_settings=app_settings)
+                                                  app_settings=app_settings,
+                                                  tenant_settings=tenant_settings)
         except Exception:  # noqa: BLE001 - one unreachable database must not stop the rest
             log.exception("housekeeping failed for one database")
             continue

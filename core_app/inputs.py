@@ -13,6 +13,7 @@ from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
 
+from core_app.account_info import normalise_email, normalise_phone_number
 from core_app.errors import BadRequest, invalid_field, invalid_json
 
 # Marker texts for type failures; the parser turns them into the contract's sentences.
@@ -52,6 +53,29 @@ class JsonString(fields.String):
             raise ValidationError(
                 f"Field name '{attr}' must be at most {self.max_length} characters")
         return value
+
+
+CONTACT_MAX_LENGTH = 256  # the size of every email and phone-number column
+
+
+class NormalisedEmail(JsonString):
+    """An email, trimmed and lower-cased (users §1), at most 256 characters."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(max_length=CONTACT_MAX_LENGTH, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return normalise_email(super()._deserialize(value, attr, data, **kwargs))
+
+
+class NormalisedPhoneNumber(JsonString):
+    """A phone number in E.164 when it parses (passwordless §2.1), at most 256 characters."""
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(max_length=CONTACT_MAX_LENGTH, **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
+        return normalise_phone_number(super()._deserialize(value, attr, data, **kwargs))
 
 
 class JsonBoolean(fields.Boolean):

@@ -258,3 +258,44 @@ def delete_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, us
         store.leave_all_tenants(conn, app_id, recipe_user.user_id)
     else:
         store.delete_recipe_users(conn, app_id, [recipe_user.user_id])
+
+
+def held_by_another_primary_user(ctx: Any, group_id: str, account: AccountInfo) -> bool:
+    """Whether a primary user other than ``group_id``, in one of its tenants, has ``account``.
+
+    The rule that stops a login method of a linked group from taking an email or phone
+    number of another primary user (``*_CHANGE_NOT_ALLOWED_ERROR``). ``ctx`` is the
+    request's ``RequestContext``: the group's tenants may live in other databases.
+    """
+    app_id = ctx.tenant.app_id
+    group = get_user(ctx.conn, ctx.core.plugins, app_id, group_id, ctx.cdi_version)
+    for tenant_id in group["tenantIds"] if group else []:
+        tenant = TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
+        for other in users_with_account_info(ctx.connection_for(tenant), ctx.core.plugins,
+                                             tenant, [account], True, ctx.cdi_version):
+            if other["isPrimaryUser"] and other["id"] != group_id:
+                return True
+    return False
+
+
+def single_login_method_user(user: dict[str, Any] | None, recipe_id: str,
+                             recipe_user_id: str) -> dict[str, Any] | None:
+    """The deprecated ``GET /recipe/user`` by id: the user reduced to one login method.
+
+    None unless ``user`` has a login method of ``recipe_id`` with this id.
+    """
+    method = next((m for m in (user or {}).get("loginMethods", [])
+                   if m["recipeUserId"] == recipe_user_id and m["recipeId"] == recipe_id), None)
+    if method is None:
+        return None
+    reduced = {"id": recipe_user_id, "isPrimaryUser": user["isPrimaryUser"],
+               "tenantIds": method["tenantIds"], "timeJoined": method["timeJoined"],
+               "emails": [method["email"]] if "email" in method else [],
+               "phoneNumbers": [method["phoneNumber"]] if "phoneNumber" in method else [],
+               "thirdParty": [{"id": method["thirdParty"]["id"],
+                               "userId": method["thirdParty"]["userId"]}]
+               if "thirdParty" in method else [],
+               "loginMethods": [method]}
+    if "webauthn" in user:
+        reduced["webauthn"] = {"credentialIds": []}
+    return reduced

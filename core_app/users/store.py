@@ -9,9 +9,10 @@ login data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        MetaData, String, Table, bindparam, delete, func, insert, select)
+                        MetaData, String, Table, bindparam, delete, func, insert, or_, select)
 from sqlalchemy.exc import IntegrityError
 
 from core_app.tenancy.store import ID_LENGTH
@@ -258,3 +259,22 @@ def leave_all_tenants(conn: Connection, app_id: str, user_id: str) -> None:
     conn.execute(delete(all_auth_recipe_users).where(
         all_auth_recipe_users.c.app_id == app_id,
         all_auth_recipe_users.c.user_id == user_id))
+
+
+# --- search clauses recipes use for ``st_search_recipe_users`` ---------------------------
+
+
+def _escaped(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def email_matches(column: Any, prefixes: tuple[str, ...]) -> Any:
+    """The search rule for emails (``UserSearch``): a prefix of the address or its domain."""
+    return or_(*[clause for prefix in prefixes for clause in (
+        column.like(f"{_escaped(prefix)}%", escape="\\"),
+        column.like(f"%@{_escaped(prefix)}%", escape="\\"))])
+
+
+def prefix_matches(column: Any, prefixes: tuple[str, ...]) -> Any:
+    """The search rule for phone numbers and provider ids: one of the prefixes."""
+    return or_(*[column.like(f"{_escaped(prefix)}%", escape="\\") for prefix in prefixes])

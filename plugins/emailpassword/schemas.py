@@ -4,24 +4,14 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from core_app.account_info import normalise_email
-from core_app.inputs import JsonString, QueryString, RequestSchema
+from core_app.inputs import (CONTACT_MAX_LENGTH, JsonString, NormalisedEmail, QueryString,
+                             RequestSchema)
 
 
-EMAIL_MAX_LENGTH = 256  # the column's size
+EMAIL_MAX_LENGTH = CONTACT_MAX_LENGTH
 HASH_MAX_LENGTH = 256
 # New passwords: passlib refuses secrets over 4096 bytes, which 1024 characters never are.
 PASSWORD_MAX_LENGTH = 1024
-
-
-class NormalisedEmail(JsonString):
-    """An email, trimmed and lower-cased (emailpassword §2.1), at most 256 characters."""
-
-    def __init__(self, **kwargs):
-        super().__init__(max_length=EMAIL_MAX_LENGTH, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs) -> str:
-        return normalise_email(super()._deserialize(value, attr, data, **kwargs))
 
 
 def _password_not_empty(value: str) -> None:

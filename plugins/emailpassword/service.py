@@ -191,8 +191,8 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
     if account is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     if email is not None and email != account.email:
-        if index_row.is_linked_or_is_a_primary_user and _taken_by_another_primary(
-                ctx, index_row.primary_or_recipe_user_id, email):
+        if index_row.is_linked_or_is_a_primary_user and users.held_by_another_primary_user(
+                ctx, index_row.primary_or_recipe_user_id, AccountInfo(email=email)):
             return {"status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
                     "reason": "New email is associated with another primary user ID"}
         try:
@@ -205,35 +205,11 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
     return {"status": "OK"}
 
 
-def _taken_by_another_primary(ctx: RequestContext, group_id: str, email: str) -> bool:
-    group = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, group_id,
-                           ctx.cdi_version)
-    for tenant_id in group["tenantIds"] if group else []:
-        tenant = ctx.tenant.__class__(ctx.tenant.connection_uri_domain, ctx.tenant.app_id,
-                                      tenant_id)
-        for other in users.users_with_account_info(
-                ctx.connection_for(tenant), ctx.core.plugins, tenant,
-                [AccountInfo(email=email)], True, ctx.cdi_version):
-            if other["isPrimaryUser"] and other["id"] != group_id:
-                return True
-    return False
-
-
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§8 by id: a reduced user of this one email-password login method."""
     user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
                           ctx.cdi_version)
-    method = next((m for m in (user or {}).get("loginMethods", [])
-                   if m["recipeUserId"] == user_id and m["recipeId"] == RECIPE_ID), None)
-    if method is None:
-        return None
-    reduced = {"id": user_id, "isPrimaryUser": user["isPrimaryUser"],
-               "tenantIds": method["tenantIds"], "timeJoined": method["timeJoined"],
-               "emails": [method["email"]], "phoneNumbers": [], "thirdParty": [],
-               "loginMethods": [method]}
-    if "webauthn" in user:
-        reduced["webauthn"] = {"credentialIds": []}
-    return reduced
+    return users.single_login_method_user(user, RECIPE_ID, user_id)
 
 
 def user_by_email(ctx: RequestContext, email: str) -> dict[str, Any] | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, MetaData,
-                        String, Table, UniqueConstraint, bindparam, delete, insert, or_, select,
+                        String, Table, UniqueConstraint, bindparam, delete, insert, select,
                         update)
 
 from core_app.tenant_prefix import TenantIdentifier
+from core_app.users import store as user_index
 
 ID_LENGTH = 64
 USER_ID_LENGTH = 36
@@ -186,22 +187,13 @@ def users_with_email(conn: Connection, tenant: TenantIdentifier, email: str) -> 
         user_to_tenant.c.email == email))]
 
 
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def search_by_email(conn: Connection, tenant: TenantIdentifier, prefixes: tuple[str, ...],
                     limit: int) -> list[str]:
     """Ids of the tenant's accounts whose email, or its domain, starts with a prefix."""
-    email = user_to_tenant.c.email
-    matches = []
-    for prefix in prefixes:
-        escaped = _escape_like(prefix)
-        matches.append(email.like(f"{escaped}%", escape="\\"))
-        matches.append(email.like(f"%@{escaped}%", escape="\\"))
     query = (select(user_to_tenant.c.user_id)
              .where(user_to_tenant.c.app_id == tenant.app_id,
-                    user_to_tenant.c.tenant_id == tenant.tenant_id, or_(*matches))
+                    user_to_tenant.c.tenant_id == tenant.tenant_id,
+                    user_index.email_matches(user_to_tenant.c.email, prefixes))
              .limit(limit))
     return [row.user_id for row in conn.execute(query)]
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import threading
 import time
 
 import pytest
 from sqlalchemy import select
 
 from plugins.emailpassword import store
-from tests.support import new_id
+from tests.support import new_id, race
 
 CHEAP_HASHES = {"argon2_memory_kb": 8, "argon2_iterations": 1}
 FIREBASE_KEY = ("jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpje"
@@ -379,24 +378,8 @@ def test_import_firebase_needs_the_signer_key(core):
 # --- races (§4, §6.2) -------------------------------------------------------------------------
 
 
-def _race(count: int, call) -> list:
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def run(index: int) -> None:
-        barrier.wait()
-        results[index] = call()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def test_twenty_concurrent_sign_ups_with_one_email_make_one_user(core, api):
-    answers = _race(20, lambda: core.test_client().post(
+    answers = race(20, lambda: core.test_client().post(
         api.path("/recipe/signup"), json={"email": "race@example.com", "password": "pw"}).json)
     statuses = sorted(answer["status"] for answer in answers)
     assert statuses == ["EMAIL_ALREADY_EXISTS_ERROR"] * 19 + ["OK"]
@@ -411,7 +394,7 @@ def test_one_reset_token_consumed_concurrently_succeeds_once(core, api):
     user_id = api.sign_up("racer@example.com")["user"]["id"]
     token = api.post("/recipe/user/password/reset/token",
                      {"userId": user_id, "email": "racer@example.com"}).json["token"]
-    answers = _race(8, lambda: core.test_client().post(
+    answers = race(8, lambda: core.test_client().post(
         api.path("/recipe/user/password/reset/token/consume"), json={"token": token}).json)
     assert sorted(answer["status"] for answer in answers) == \
         ["OK"] + ["RESET_PASSWORD_INVALID_TOKEN_ERROR"] * 7
