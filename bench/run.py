@@ -97,12 +97,16 @@ def gunicorn(app_spec: str, env: dict[str, str], workdir: Path) -> Iterator[str]
         process.wait(timeout=15)
 
 
-def run_wrk(wrk: str, url: str, path: str, body: dict[str, Any], seconds: int,
-            connections: int, check_status: bool = True) -> dict[str, Any]:
-    """One wrk run against ``url + path``; returns its counts and percentiles."""
-    env = {**os.environ, "BENCH_PATH": path, "BENCH_BODY": json.dumps(body),
+def run_wrk(wrk: str, url: str, path: str, body: dict[str, Any] | None, seconds: int,
+            connections: int, check_status: bool = True,
+            lua_env: dict[str, str] | None = None) -> dict[str, Any]:
+    """One wrk run against ``url + path``; returns its counts and percentiles.
+
+    ``lua_env`` sets the script's other options (``bench/lua/post_json.lua``).
+    """
+    env = {**os.environ, "BENCH_PATH": path, "BENCH_BODY": json.dumps(body or {}),
            "BENCH_CHECK_STATUS": "1" if check_status else "0",
-           "BENCH_RUN_ID": uuid.uuid4().hex[:12]}
+           "BENCH_RUN_ID": uuid.uuid4().hex[:12], **(lua_env or {})}
     output = subprocess.run(
         [wrk, "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA_SCRIPT),
          url], env=env, capture_output=True, text=True, check=True).stdout

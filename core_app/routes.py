@@ -105,6 +105,15 @@ class RequestContext:
         self.transaction.commit()
         self.transaction.writes = True
 
+    def end_writes(self) -> None:
+        """Commit the writes; the next use of ``conn`` opens a reading transaction.
+
+        For a route that ends with slow reads (building the answer): on SQLite the writers'
+        lock is held for the writes only.
+        """
+        self.transaction.commit()
+        self.transaction.writes = False
+
     def require_scope(self, scope: Scope) -> None:
         """Apply a scope the view chose from its input (routes declared ``Scope.HANDLER``)."""
         check_scope(self.core, self.tenant, RouteSpec(scope))

@@ -60,6 +60,34 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
+_INSERTS_IGNORING_DUPLICATES: dict[tuple[str, str], Any] = {}
+
+
+def insert_ignoring_duplicates(conn: Connection, table: Any, values: dict[str, Any]) -> None:
+    """Insert a row unless a row with the same unique key exists, in one statement.
+
+    For idempotent marks (a verified email): no savepoint and no read first. MySQL's
+    ``INSERT IGNORE`` would also hide foreign-key and truncation errors, so it gets a
+    no-op ``ON DUPLICATE KEY UPDATE`` instead.
+    """
+    key = (conn.dialect.name, table.name)
+    statement = _INSERTS_IGNORING_DUPLICATES.get(key)
+    if statement is None:
+        if key[0] == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            statement = dialect_insert(table).on_conflict_do_nothing()
+        elif key[0] == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            statement = dialect_insert(table).on_conflict_do_nothing()
+        else:
+            from sqlalchemy.dialects.mysql import insert as dialect_insert
+            first = next(iter(table.primary_key.columns)).name
+            statement = dialect_insert(table)
+            statement = statement.on_duplicate_key_update({first: statement.inserted[first]})
+        _INSERTS_IGNORING_DUPLICATES[key] = statement
+    conn.execute(statement, values)
+
+
 class SqliteWriterQueue:
     """Makes SQLite writers of all processes wait their turn in the kernel.
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, MetaData,
                         String, Table, UniqueConstraint, bindparam, delete, insert, select)
-from sqlalchemy.exc import IntegrityError
 
+from core_app.storage import insert_ignoring_duplicates
 from core_app.tenant_prefix import TenantIdentifier
 
 metadata = MetaData()
@@ -67,14 +67,8 @@ def verified_among(conn: Connection, app_id: str, pairs: list[tuple[str, str]]
 
 def mark_verified(conn: Connection, app_id: str, user_id: str, email: str) -> None:
     """Mark a pair verified; marking it again is no error (and keeps the transaction)."""
-    if is_verified(conn, app_id, user_id, email):
-        return
-    try:
-        with conn.begin_nested():
-            conn.execute(insert(verified_emails).values(app_id=app_id, user_id=user_id,
-                                                        email=email))
-    except IntegrityError:
-        pass  # a concurrent request marked it first
+    insert_ignoring_duplicates(conn, verified_emails,
+                               {"app_id": app_id, "user_id": user_id, "email": email})
 
 
 def unmark_verified(conn: Connection, app_id: str, user_id: str, email: str) -> None:

@@ -86,7 +86,7 @@ def remove_code(ctx: RequestContext) -> dict[str, Any]:
     if code_id is not None:
         service.remove_code(ctx, code_id)
     else:
-        store.delete_device(ctx.conn, ctx.tenant, pre_auth_session_id)
+        store.delete_devices(ctx.conn, ctx.tenant, [pre_auth_session_id])
     return {"status": "OK"}
 
 

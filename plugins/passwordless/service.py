@@ -134,21 +134,20 @@ class DeviceMismatch(Exception):
 RESTART_FLOW = {"status": "RESTART_FLOW_ERROR"}
 
 
-def _resolve(ctx: RequestContext, given: CodeInput, lifetime: int) -> tuple[str, str]:
-    """Step 1: the device hash and link-code hash the input designates."""
+def _resolve(ctx: RequestContext, given: CodeInput, lifetime: int) -> tuple[Device, str]:
+    """Step 1: the device (unlocked) and the link-code hash the input designates."""
     conn, tenant = ctx.conn, ctx.tenant
     if given.link_code is not None:
         link_code_hash = LinkCode.decode(given.link_code).hash()
-        code = store.code_by_link_code_hash(conn, tenant, link_code_hash)
-        if code is None or code.created_at < now_ms() - lifetime:
+        found = store.device_of_link_code(conn, tenant, link_code_hash)
+        if found is None or found[1] < now_ms() - lifetime:
             raise CodeRefused(RESTART_FLOW)
-        return code.device_id_hash, link_code_hash
+        return found[0], link_code_hash
     secret = DeviceSecret.decode(given.device_id or "")
     device = store.device(conn, tenant, secret.hash())
     if device is None:
         raise CodeRefused(RESTART_FLOW)
-    return device.device_id_hash, secret.link_code(device.link_code_salt,
-                                                   given.user_input_code or "").hash()
+    return device, secret.link_code(device.link_code_salt, given.user_input_code or "").hash()
 
 
 def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
@@ -161,18 +160,18 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
     conn, tenant, settings = ctx.conn, ctx.tenant, ctx.settings
     lifetime = settings.passwordless_code_lifetime
     maximum = settings.passwordless_max_code_input_attempts
-    device_id_hash, link_code_hash = _resolve(ctx, given, lifetime)
+    unlocked, link_code_hash = _resolve(ctx, given, lifetime)
+    device_id_hash = unlocked.device_id_hash
     if device_id_hash != given.pre_auth_session_id.replace("=", ""):
         raise DeviceMismatch()
 
-    unlocked = store.device(conn, tenant, device_id_hash)
-    if unlocked is None:
-        raise CodeRefused(RESTART_FLOW)
-    device = store.lock_devices_of_contact(conn, tenant, unlocked.contact).get(device_id_hash)
+    # Locks in one order (the contact's devices by hash), then reads again what counts.
+    locked = store.lock_devices_of_contact(conn, tenant, unlocked.contact)
+    device = locked.get(device_id_hash)
     if device is None:
         raise CodeRefused(RESTART_FLOW)
     if device.failed_attempts >= maximum:  # the maximum was lowered since
-        store.delete_device(conn, tenant, device_id_hash)
+        store.delete_devices(conn, tenant, [device_id_hash])
         raise CodeRefused(RESTART_FLOW)
     code = store.code_by_link_code_hash(conn, tenant, link_code_hash, lock=True)
     if code is not None and code.device_id_hash != device_id_hash:
@@ -182,7 +181,7 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
             raise CodeRefused(RESTART_FLOW)
         attempts = device.failed_attempts + 1
         if attempts >= maximum:
-            store.delete_device(conn, tenant, device_id_hash)
+            store.delete_devices(conn, tenant, [device_id_hash])
             raise CodeRefused(RESTART_FLOW)
         store.increment_failed_attempts(conn, tenant, device_id_hash)
         status = ("INCORRECT_USER_INPUT_CODE_ERROR" if code is None
@@ -190,7 +189,8 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
         raise CodeRefused({"status": status, "failedCodeInputAttemptCount": attempts,
                            "maximumCodeInputAttempts": maximum})
     if consume:
-        store.delete_devices_of_contact(conn, tenant, device.contact)
+        # The devices locked above; one created since is a newer attempt and stays.
+        store.delete_devices(conn, tenant, list(locked))
     return device
 
 
@@ -210,30 +210,37 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
     device = check_code(ctx, given, consume=True)
     conn, tenant = ctx.conn, ctx.tenant
     contact = device.contact
-    user = store.user_in_tenant(conn, tenant, contact)
-    created = user is None
-    if user is None:
+    member = store.member_in_tenant(conn, tenant, contact)
+    created = member is None
+    if member is None:
         user = PasswordlessUser(str(uuid.uuid4()), contact.email, contact.phone_number,
                                 now_ms())
         try:
-            with conn.begin_nested():
-                user_index.add_recipe_user(conn, tenant, user.user_id, RECIPE_ID,
-                                           user.time_joined)
-                store.add_user(conn, tenant, user)
+            user_index.add_recipe_user(conn, tenant, user.user_id, RECIPE_ID, user.time_joined)
+            store.add_user(conn, tenant, user)
         except IntegrityError:
-            # A racing flow gave the contact its user first; the device is used up all
-            # the same, as upstream's is.
-            raise CodeRefused(RESTART_FLOW) from None
+            # Another path (an email change, a tenant association) gave the contact a user
+            # since the lookup. Nothing of this request stays, the code included: upstream
+            # would have used the code up; here a retry signs that user in.
+            raise StatusOutcome("RESTART_FLOW_ERROR") from None
+        member = store.Member(user.user_id, user.email, user.phone_number)
     if contact.email is not None:
         ctx.core.plugins.hook.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
-                                                     user_id=user.user_id, email=contact.email)
+                                                     user_id=member.user_id, email=contact.email)
     # A user with both contacts loses the pending codes of the other one as well.
-    if user.email is not None and user.email != contact.email:
-        store.delete_devices_of_contact(conn, tenant, Contact(email=user.email))
-    if user.phone_number is not None and user.phone_number != contact.phone_number:
-        store.delete_devices_of_contact(conn, tenant, Contact(phone_number=user.phone_number))
-    return {"status": "OK", "createdNewUser": created, "user": _user(ctx, user.user_id),
-            "recipeUserId": user.user_id, "consumedDevice": consumed_device_json(device)}
+    if member.email is not None and member.email != contact.email:
+        store.delete_devices_of_contact(conn, tenant, Contact(email=member.email))
+    if member.phone_number is not None and member.phone_number != contact.phone_number:
+        store.delete_devices_of_contact(conn, tenant,
+                                        Contact(phone_number=member.phone_number))
+    # The user object is only read: build it after the writers' lock is released.
+    ctx.end_writes()
+    user_json = users.get_user(ctx.conn, ctx.core.plugins, tenant.app_id, member.user_id,
+                               ctx.cdi_version)
+    if user_json is None:  # deleted in the instant since the commit
+        return RESTART_FLOW
+    return {"status": "OK", "createdNewUser": created, "user": user_json,
+            "recipeUserId": member.user_id, "consumedDevice": consumed_device_json(device)}
 
 
 # --- removing and listing codes (§7–§9) ----------------------------------------------------
@@ -247,7 +254,7 @@ def remove_code(ctx: RequestContext, code_id: str) -> None:
         return
     remaining = store.codes_of_devices(conn, tenant, [code.device_id_hash])[code.device_id_hash]
     if [c.code_id for c in remaining] == [code_id]:
-        store.delete_device(conn, tenant, code.device_id_hash)
+        store.delete_devices(conn, tenant, [code.device_id_hash])
     else:
         store.delete_code(conn, tenant, code_id)
 

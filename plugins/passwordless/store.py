@@ -12,6 +12,7 @@ device hash must come back unchanged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, Integer,
                         MetaData, String, Table, UniqueConstraint, and_, bindparam, delete,
@@ -122,19 +123,25 @@ def _user(row) -> PasswordlessUser:
     return PasswordlessUser(row.user_id, row.email, row.phone_number, row.time_joined)
 
 
+_INSERT_USER = insert(users)
+_INSERT_MEMBER = insert(user_to_tenant)
+
+
 def add_user(conn: Connection, tenant: TenantIdentifier, user: PasswordlessUser) -> None:
     """Insert a new user's rows (the index rows must exist). A contact the tenant has
     already raises ``IntegrityError`` from the tenant's unique keys."""
-    conn.execute(insert(users).values(app_id=tenant.app_id, user_id=user.user_id,
-                                      email=user.email, phone_number=user.phone_number,
-                                      time_joined=user.time_joined))
-    conn.execute(insert(user_to_tenant).values(
-        app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user.user_id,
-        email=user.email, phone_number=user.phone_number))
+    conn.execute(_INSERT_USER, {"app_id": tenant.app_id, "user_id": user.user_id,
+                                "email": user.email, "phone_number": user.phone_number,
+                                "time_joined": user.time_joined})
+    conn.execute(_INSERT_MEMBER, {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id,
+                                  "user_id": user.user_id, "email": user.email,
+                                  "phone_number": user.phone_number})
 
 
-_USER_BY_CONTACT = {
-    kind: select(user_to_tenant.c.user_id).where(
+# Built once, as the other hot statements below: consume runs them on every request.
+_MEMBER_BY_CONTACT = {
+    kind: select(user_to_tenant.c.user_id, user_to_tenant.c.email,
+                 user_to_tenant.c.phone_number).where(
         user_to_tenant.c.app_id == bindparam("app_id"),
         user_to_tenant.c.tenant_id == bindparam("tenant_id"),
         user_to_tenant.c[kind] == bindparam("value"))
@@ -144,16 +151,35 @@ _USERS = select(users).where(users.c.app_id == bindparam("app_id"),
                              users.c.user_id.in_(bindparam("user_ids", expanding=True)))
 
 
+def _kind_and_value(contact: "Contact") -> tuple[str, str | None]:
+    if contact.email is not None:
+        return "email", contact.email
+    return "phone_number", contact.phone_number
+
+
+@dataclass(frozen=True)
+class Member:
+    """A user's row in one tenant: its id and both contacts."""
+
+    user_id: str
+    email: str | None
+    phone_number: str | None
+
+
+def member_in_tenant(conn: Connection, tenant: TenantIdentifier,
+                     contact: Contact) -> Member | None:
+    """The tenant's passwordless user with this contact, or None."""
+    kind, value = _kind_and_value(contact)
+    row = conn.execute(_MEMBER_BY_CONTACT[kind], {
+        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "value": value}).first()
+    return Member(row.user_id, row.email, row.phone_number) if row else None
+
+
 def user_in_tenant(conn: Connection, tenant: TenantIdentifier,
                    contact: Contact) -> PasswordlessUser | None:
     """The tenant's passwordless user with this contact, or None."""
-    kind, value = (("email", contact.email) if contact.email is not None
-                   else ("phone_number", contact.phone_number))
-    user_id = conn.execute(_USER_BY_CONTACT[kind], {
-        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "value": value}).scalar()
-    if user_id is None:
-        return None
-    found = users_by_id(conn, tenant.app_id, [user_id])
+    member = member_in_tenant(conn, tenant, contact)
+    found = users_by_id(conn, tenant.app_id, [member.user_id]) if member else []
     return found[0] if found else None
 
 
@@ -282,29 +308,56 @@ def _in_tenant(table: Table, tenant: TenantIdentifier):
     return and_(table.c.app_id == tenant.app_id, table.c.tenant_id == tenant.tenant_id)
 
 
+_INSERT_DEVICE = insert(devices)
+_INSERT_CODE = insert(codes)
+_DEVICE = select(devices).where(devices.c.app_id == bindparam("app_id"),
+                                devices.c.tenant_id == bindparam("tenant_id"),
+                                devices.c.device_id_hash == bindparam("device_id_hash"))
+_DEVICES_OF_CONTACT = {
+    kind: select(devices).where(devices.c.app_id == bindparam("app_id"),
+                                devices.c.tenant_id == bindparam("tenant_id"),
+                                devices.c[kind] == bindparam("value"))
+    .order_by(devices.c.device_id_hash)
+    for kind in ("email", "phone_number")
+}
+_CODE_BY_LINK_CODE_HASH = select(codes).where(
+    codes.c.app_id == bindparam("app_id"), codes.c.tenant_id == bindparam("tenant_id"),
+    codes.c.link_code_hash == bindparam("link_code_hash"))
+_DEVICE_LOCKED = _DEVICE.with_for_update()
+_DEVICES_OF_CONTACT_LOCKED = {kind: query.with_for_update()
+                              for kind, query in _DEVICES_OF_CONTACT.items()}
+_CODE_BY_LINK_CODE_HASH_LOCKED = _CODE_BY_LINK_CODE_HASH.with_for_update()
+_DELETE_DEVICES = delete(devices).where(
+    devices.c.app_id == bindparam("app_id"), devices.c.tenant_id == bindparam("tenant_id"),
+    devices.c.device_id_hash.in_(bindparam("hashes", expanding=True)))
+
+
+def _keys(tenant: TenantIdentifier, **values: Any) -> dict[str, Any]:
+    return {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id, **values}
+
+
 def add_device(conn: Connection, tenant: TenantIdentifier, device: Device) -> None:
     """Insert a device; a hash in use raises ``IntegrityError``."""
-    conn.execute(insert(devices).values(
-        app_id=tenant.app_id, tenant_id=tenant.tenant_id, device_id_hash=device.device_id_hash,
-        email=device.email, phone_number=device.phone_number,
-        link_code_salt=device.link_code_salt, failed_attempts=device.failed_attempts))
+    conn.execute(_INSERT_DEVICE, _keys(
+        tenant, device_id_hash=device.device_id_hash, email=device.email,
+        phone_number=device.phone_number, link_code_salt=device.link_code_salt,
+        failed_attempts=device.failed_attempts))
 
 
 def add_code(conn: Connection, tenant: TenantIdentifier, code: Code) -> None:
     """Insert a code; a used id or link-code hash, or a missing device, raises
     ``IntegrityError``."""
-    conn.execute(insert(codes).values(
-        app_id=tenant.app_id, tenant_id=tenant.tenant_id, code_id=code.code_id,
-        device_id_hash=code.device_id_hash, link_code_hash=code.link_code_hash,
-        created_at=code.created_at))
+    conn.execute(_INSERT_CODE, _keys(tenant, code_id=code.code_id,
+                                     device_id_hash=code.device_id_hash,
+                                     link_code_hash=code.link_code_hash,
+                                     created_at=code.created_at))
 
 
 def device(conn: Connection, tenant: TenantIdentifier, device_id_hash: str,
            lock: bool = False) -> Device | None:
     """The tenant's device with this hash, or None (locked for an update if ``lock``)."""
-    query = select(devices).where(_in_tenant(devices, tenant),
-                                  devices.c.device_id_hash == device_id_hash)
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    query = _DEVICE_LOCKED if lock else _DEVICE
+    row = conn.execute(query, _keys(tenant, device_id_hash=device_id_hash)).first()
     return _device(row) if row else None
 
 
@@ -315,27 +368,42 @@ def lock_devices_of_contact(conn: Connection, tenant: TenantIdentifier,
     Code checks lock this whole set before touching one of them, so two checks of one
     contact's devices wait for each other instead of deadlocking when one deletes them all.
     """
-    rows = conn.execute(select(devices).where(_in_tenant(devices, tenant),
-                                              contact.matches(devices))
-                        .order_by(devices.c.device_id_hash).with_for_update())
+    kind, value = _kind_and_value(contact)
+    rows = conn.execute(_DEVICES_OF_CONTACT_LOCKED[kind], _keys(tenant, value=value))
     return {row.device_id_hash: _device(row) for row in rows}
 
 
 def devices_of_contact(conn: Connection, tenant: TenantIdentifier,
                        contact: Contact) -> list[Device]:
     """The tenant's devices of a contact."""
-    return [_device(row) for row in conn.execute(
-        select(devices).where(_in_tenant(devices, tenant), contact.matches(devices))
-        .order_by(devices.c.device_id_hash))]
+    kind, value = _kind_and_value(contact)
+    return [_device(row) for row in conn.execute(_DEVICES_OF_CONTACT[kind],
+                                                 _keys(tenant, value=value))]
 
 
 def code_by_link_code_hash(conn: Connection, tenant: TenantIdentifier, link_code_hash: str,
                            lock: bool = False) -> Code | None:
     """The tenant's code with this link-code hash, or None."""
-    query = select(codes).where(_in_tenant(codes, tenant),
-                                codes.c.link_code_hash == link_code_hash)
-    row = conn.execute(query.with_for_update() if lock else query).first()
+    query = _CODE_BY_LINK_CODE_HASH_LOCKED if lock else _CODE_BY_LINK_CODE_HASH
+    row = conn.execute(query, _keys(tenant, link_code_hash=link_code_hash)).first()
     return _code(row) if row else None
+
+
+def device_of_link_code(conn: Connection, tenant: TenantIdentifier,
+                        link_code_hash: str) -> tuple[Device, int] | None:
+    """The device of the tenant's code with this link-code hash, and the code's creation
+    time; None without such a code."""
+    # Two key lookups, not a join: on a PostgreSQL table without statistics yet the
+    # planner may scan the whole tenant for a join.
+    code = code_by_link_code_hash(conn, tenant, link_code_hash)
+    found = device(conn, tenant, code.device_id_hash) if code else None
+    return (found, code.created_at) if found else None
+
+
+def delete_devices(conn: Connection, tenant: TenantIdentifier, hashes: list[str]) -> None:
+    """Delete devices; their codes go by the foreign key's cascade."""
+    if hashes:
+        conn.execute(_DELETE_DEVICES, _keys(tenant, hashes=hashes))
 
 
 def code_by_id(conn: Connection, tenant: TenantIdentifier, code_id: str) -> Code | None:
@@ -366,14 +434,6 @@ def increment_failed_attempts(conn: Connection, tenant: TenantIdentifier,
                  .values(failed_attempts=devices.c.failed_attempts + 1))
 
 
-def delete_device(conn: Connection, tenant: TenantIdentifier, device_id_hash: str) -> None:
-    """Delete a device with its codes."""
-    conn.execute(delete(codes).where(_in_tenant(codes, tenant),
-                                     codes.c.device_id_hash == device_id_hash))
-    conn.execute(delete(devices).where(_in_tenant(devices, tenant),
-                                       devices.c.device_id_hash == device_id_hash))
-
-
 def delete_code(conn: Connection, tenant: TenantIdentifier, code_id: str) -> None:
     """Delete one code."""
     conn.execute(delete(codes).where(_in_tenant(codes, tenant), codes.c.code_id == code_id))
@@ -382,15 +442,8 @@ def delete_code(conn: Connection, tenant: TenantIdentifier, code_id: str) -> Non
 def delete_devices_of_contact(conn: Connection, tenant: TenantIdentifier,
                               contact: Contact) -> None:
     """Delete every device (and code) of a contact in the tenant."""
-    hashes = select(devices.c.device_id_hash).where(_in_tenant(devices, tenant),
-                                                    contact.matches(devices))
-    hash_list = [row.device_id_hash for row in conn.execute(hashes)]
-    if not hash_list:
-        return
-    conn.execute(delete(codes).where(_in_tenant(codes, tenant),
-                                     codes.c.device_id_hash.in_(hash_list)))
-    conn.execute(delete(devices).where(_in_tenant(devices, tenant),
-                                       devices.c.device_id_hash.in_(hash_list)))
+    delete_devices(conn, tenant, [d.device_id_hash for d in devices_of_contact(
+        conn, tenant, contact)])
 
 
 def tenants_with_devices(conn: Connection) -> list[tuple[str, str]]:

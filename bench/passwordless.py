@@ -1,0 +1,153 @@
+"""Passwordless create-code and consume-code throughput against the baseline, in one run.
+
+Usage::
+
+    .venv/bin/python bench/passwordless.py                  # SQLite
+    .venv/bin/python bench/passwordless.py --db postgresql --duration 10
+
+Set-up as ``bench/run.py`` (gunicorn, 2 workers x 4 gthread threads, wrk one thread). The
+baseline (``bench/baseline_app.py``) is measured first in the same run. Then the core:
+
+- create code: ``POST /public/recipe/signinup/code`` with a new email per request (a new
+  device and its first code, one transaction with two inserts);
+- consume code (sign-up): ``POST /public/recipe/signinup/code/consume`` with the magic link
+  of a code made by the create-code run, each used once (locks the contact's devices,
+  deletes them, creates the user, marks the email verified, builds the user object);
+- consume code (sign-in): the same for codes of emails whose user already exists.
+
+Output: a table on stdout and ``bench/results/<UTC time>-passwordless-<db>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlalchemy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.run import (RESULTS, THREADS, WARM_UP_S, WORKERS, database, ensure_wrk,  # noqa: E402
+                       gunicorn, measure, run_wrk)
+
+CREATE = "/public/recipe/signinup/code"
+CONSUME = "/public/recipe/signinup/code/consume"
+SAVED_KEYS = "preAuthSessionId,linkCode"
+
+
+def _create_codes(wrk: str, url: str, email: str, seconds: int, connections: int,
+                  save_to: Path) -> dict[str, Any]:
+    """A create-code run that writes each new code's magic link to ``save_to``."""
+    return run_wrk(wrk, url, CREATE, {"email": email}, seconds, connections,
+                   lua_env={"BENCH_SAVE_FILE": str(save_to), "BENCH_SAVE_KEYS": SAVED_KEYS})
+
+
+def _codes_for_existing_users(url: str, save_to: Path) -> None:
+    """A new code for every user the sign-up run made (prepared, not measured)."""
+    emails, token = [], None
+    while True:
+        page = requests.get(url + "/public/users", params={
+            "limit": 500, **({"paginationToken": token} if token else {})}, timeout=30).json()
+        emails += [user["emails"][0] for user in page["users"]]
+        token = page.get("nextPaginationToken")
+        if token is None:
+            break
+
+    def create(email: str) -> str:
+        answer = requests.post(url + CREATE, json={"email": email}, timeout=30).json()
+        return json.dumps({"preAuthSessionId": answer["preAuthSessionId"],
+                           "linkCode": answer["linkCode"]})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        save_to.write_text("".join(line + "\n" for line in pool.map(create, emails)))
+
+
+def _analyze(uri: str) -> None:
+    """PostgreSQL: table statistics, as autovacuum gathers them about a minute after the
+    first writes in production. Without them the planner scans a tenant's rows for key
+    lookups (README, "PostgreSQL plans queries from table statistics")."""
+    if not uri.startswith("postgresql"):
+        return
+    engine = sqlalchemy.create_engine(uri, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
+def _consume(wrk: str, url: str, codes: Path, seconds: int,
+             connections: int) -> dict[str, Any]:
+    result = run_wrk(wrk, url, CONSUME, None, seconds, connections,
+                     lua_env={"BENCH_BODIES_FILE": str(codes)})
+    result["codes_prepared"] = sum(1 for _ in codes.open())
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--duration", type=int, default=8, help="seconds per measurement")
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    seconds, connections = args.duration, args.connections
+
+    rows: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory() as workdir:
+        work = Path(workdir)
+        with gunicorn("bench.baseline_app:app", {}, work) as url:
+            rows["baseline"] = measure(wrk, url, "/baseline", {"hello": "world"}, seconds,
+                                       connections)
+        (work / "config.yaml").write_text("")
+        with database(args.db) as uri:
+            env = {"SUPERTOKENS_CONFIG": str(work / "config.yaml"),
+                   "SUPERTOKENS_CONNECTION_URI": uri, "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0",
+                   "SUPERTOKENS_LOG_LEVEL": "WARN"}
+            with gunicorn("core_app:create_app()", env, work) as url:
+                new_users, warm = work / "new-users.jsonl", work / "warm-up.jsonl"
+                _create_codes(wrk, url, "w%N%@example.com", WARM_UP_S, connections, warm)
+                run_wrk(wrk, url, CONSUME, None, WARM_UP_S, connections,
+                        lua_env={"BENCH_BODIES_FILE": str(warm)})
+                _analyze(uri)
+                rows["create code"] = _create_codes(wrk, url, "u%N%@example.com", seconds,
+                                                    connections, new_users)
+                rows["consume (sign-up)"] = _consume(wrk, url, new_users, seconds,
+                                                     connections)
+                returning = work / "returning.jsonl"
+                _codes_for_existing_users(url, returning)
+                rows["consume (sign-in)"] = _consume(wrk, url, returning, seconds, connections)
+
+    baseline_rps = rows["baseline"]["rps"]
+    print(f"\n{args.db}: gunicorn {WORKERS} workers x {THREADS} threads (gthread), "
+          f"wrk 1 thread {connections} connections, {seconds} s each")
+    print(f"{'endpoint':<18} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'failed':>7}")
+    for name, row in rows.items():
+        row["ratio"] = row["rps"] / baseline_rps
+        print(f"{name:<18} {row['rps']:>8.0f} {row['ratio']:>6.2f} {row['p50_us'] / 1000:>8.2f} "
+              f"{row['p99_us'] / 1000:>8.2f} {row['not_ok'] + row['socket_errors']:>7}")
+    for name in ("consume (sign-up)", "consume (sign-in)"):
+        if rows[name]["requests"] > rows[name]["codes_prepared"]:
+            print(f"note: {name} ran out of prepared codes; its failures are the repeats")
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}-passwordless-{args.db}.json"
+    out.write_text(json.dumps({
+        "db": args.db, "time": stamp, "duration_s": seconds, "connections": connections,
+        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread",
+                  "load": "wrk, 1 thread"},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "endpoints": rows}, indent=2) + "\n")
+    print(f"written {out.relative_to(Path(__file__).resolve().parent.parent)}")
+
+
+if __name__ == "__main__":
+    main()
