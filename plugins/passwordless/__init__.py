@@ -88,8 +88,9 @@ def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: st
             store.add_to_tenant(conn, tenant, user_id)
     except IntegrityError:
         user = store.users_by_id(conn, tenant.app_id, [user_id])[0]
-        if user.email is not None and store.contact_taken_in_tenant(
-                conn, tenant, Contact(email=user.email), user_id):
+        if user.email is not None and any(
+                other != user_id for other in store.users_with_contact(
+                    conn, tenant, Contact(email=user.email))):
             return "EMAIL_ALREADY_EXISTS_ERROR"
         return "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
     return None

@@ -41,9 +41,11 @@ def _code_input(ctx: RequestContext) -> CodeInput:
     given = ctx.input
     link_code = given.get("linkCode")
     device_id, user_input_code = given.get("deviceId"), given.get("userInputCode")
-    typed = device_id is not None and user_input_code is not None
-    if (link_code is not None) == (device_id is not None or user_input_code is not None) or (
-            link_code is None and not typed):
+    if link_code is not None:
+        not_one_form = device_id is not None or user_input_code is not None
+    else:
+        not_one_form = device_id is None or user_input_code is None
+    if not_one_form:
         raise BadRequest("Please provide exactly one of linkCode or deviceId+userInputCode")
     return CodeInput(given["preAuthSessionId"], link_code, device_id, user_input_code)
 

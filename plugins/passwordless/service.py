@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from core_app.errors import BadRequest, StatusOutcome
 from core_app.recipes import AccountInfo, LoginMethod
 from core_app.routes import RequestContext
+from core_app.tenant_prefix import TenantIdentifier
 from core_app.users import service as users
 from core_app.users import store as user_index
 from plugins.passwordless import store
@@ -286,7 +287,7 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
     new_phone = user.phone_number if phone_number is _UNSET else phone_number
     if new_email is None and new_phone is None:
         raise BadRequest("You cannot clear both email and phone number of a user")
-    tenants = [ctx.tenant.__class__(ctx.tenant.connection_uri_domain, app_id, tenant_id)
+    tenants = [TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
                for tenant_id in store.tenants_of_user(conn, app_id, user.user_id)]
     changes = []
     if new_email != user.email:
@@ -325,5 +326,5 @@ def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
 
 def user_by_contact(ctx: RequestContext, contact: Contact) -> dict[str, Any] | None:
     """§11 by email or phone number: the whole user owning the tenant's login method."""
-    found = store.user_in_tenant(ctx.conn, ctx.tenant, contact)
+    found = store.member_in_tenant(ctx.conn, ctx.tenant, contact)
     return _user(ctx, found.user_id) if found else None

@@ -102,11 +102,17 @@ class Contact:
     email: str | None = None
     phone_number: str | None = None
 
+    @property
+    def column_and_value(self) -> tuple[str, str | None]:
+        """The column this contact is kept in, and its value."""
+        if self.email is not None:
+            return "email", self.email
+        return "phone_number", self.phone_number
+
     def matches(self, table: Table):
         """The WHERE clause selecting this contact's rows of ``table``."""
-        if self.email is not None:
-            return table.c.email == self.email
-        return table.c.phone_number == self.phone_number
+        column, value = self.column_and_value
+        return table.c[column] == value
 
 
 @dataclass(frozen=True)
@@ -151,12 +157,6 @@ _USERS = select(users).where(users.c.app_id == bindparam("app_id"),
                              users.c.user_id.in_(bindparam("user_ids", expanding=True)))
 
 
-def _kind_and_value(contact: "Contact") -> tuple[str, str | None]:
-    if contact.email is not None:
-        return "email", contact.email
-    return "phone_number", contact.phone_number
-
-
 @dataclass(frozen=True)
 class Member:
     """A user's row in one tenant: its id and both contacts."""
@@ -169,18 +169,10 @@ class Member:
 def member_in_tenant(conn: Connection, tenant: TenantIdentifier,
                      contact: Contact) -> Member | None:
     """The tenant's passwordless user with this contact, or None."""
-    kind, value = _kind_and_value(contact)
+    kind, value = contact.column_and_value
     row = conn.execute(_MEMBER_BY_CONTACT[kind], {
         "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "value": value}).first()
     return Member(row.user_id, row.email, row.phone_number) if row else None
-
-
-def user_in_tenant(conn: Connection, tenant: TenantIdentifier,
-                   contact: Contact) -> PasswordlessUser | None:
-    """The tenant's passwordless user with this contact, or None."""
-    member = member_in_tenant(conn, tenant, contact)
-    found = users_by_id(conn, tenant.app_id, [member.user_id]) if member else []
-    return found[0] if found else None
 
 
 def users_by_id(conn: Connection, app_id: str, user_ids: list[str]) -> list[PasswordlessUser]:
@@ -221,15 +213,6 @@ def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> N
     conn.execute(insert(user_to_tenant).values(
         app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user_id,
         email=found[0].email, phone_number=found[0].phone_number))
-
-
-def contact_taken_in_tenant(conn: Connection, tenant: TenantIdentifier, contact: Contact,
-                            other_than: str) -> bool:
-    """Whether another user of the tenant has this contact."""
-    return conn.execute(select(user_to_tenant.c.user_id).where(
-        user_to_tenant.c.app_id == tenant.app_id, user_to_tenant.c.tenant_id == tenant.tenant_id,
-        contact.matches(user_to_tenant), user_to_tenant.c.user_id != other_than)
-    ).first() is not None
 
 
 def memberships(conn: Connection, app_id: str, user_ids: list[str]) -> list:
@@ -368,7 +351,7 @@ def lock_devices_of_contact(conn: Connection, tenant: TenantIdentifier,
     Code checks lock this whole set before touching one of them, so two checks of one
     contact's devices wait for each other instead of deadlocking when one deletes them all.
     """
-    kind, value = _kind_and_value(contact)
+    kind, value = contact.column_and_value
     rows = conn.execute(_DEVICES_OF_CONTACT_LOCKED[kind], _keys(tenant, value=value))
     return {row.device_id_hash: _device(row) for row in rows}
 
@@ -376,7 +359,7 @@ def lock_devices_of_contact(conn: Connection, tenant: TenantIdentifier,
 def devices_of_contact(conn: Connection, tenant: TenantIdentifier,
                        contact: Contact) -> list[Device]:
     """The tenant's devices of a contact."""
-    kind, value = _kind_and_value(contact)
+    kind, value = contact.column_and_value
     return [_device(row) for row in conn.execute(_DEVICES_OF_CONTACT[kind],
                                                  _keys(tenant, value=value))]
 
