@@ -32,10 +32,14 @@ SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema creation
 def engine_options(uri: str) -> dict[str, Any]:
     """Pool settings per database kind."""
     url = make_url(uri)
+    # A failed statement's parameters (password hashes, token hashes, provider client
+    # secrets) would otherwise be part of the exception text that reaches the log.
+    common = {"hide_parameters": True}
     if url.get_backend_name() == "sqlite":
-        return {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                 "check_same_thread": False}}
-    return {"pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+        return {**common, "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                           "check_same_thread": False}}
+    return {**common, "pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10,
+            "max_overflow": 10}
 
 
 def _prepare_sqlite(engine: Engine) -> None:

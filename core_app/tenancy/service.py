@@ -6,6 +6,7 @@ never open transactions themselves.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
 
 from sqlalchemy import Connection
@@ -124,6 +125,9 @@ def data_connection_uri(directory: TenantDirectory, record: store.TenantRecord,
 
 # --- third-party providers (multitenancy §4) --------------------------------------------
 
+THIRD_PARTY_ID_MAX_LENGTH = 28
+# A provider is stored as one JSON text; MySQL's TEXT holds 65,535 bytes (the JSON is ASCII).
+PROVIDER_MAX_SIZE = 65_535
 _CLIENT_STRING_FIELDS = ("clientType", "clientId", "clientSecret")
 _PROVIDER_STRING_FIELDS = ("name", "authorizationEndpoint", "tokenEndpoint", "userInfoEndpoint",
                            "jwksURI", "oidcDiscoveryEndpoint")
@@ -141,6 +145,10 @@ def normalise_provider(config: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(third_party_id, str):
         raise _field_type_error("thirdPartyId")
     provider: dict[str, Any] = {"thirdPartyId": third_party_id.strip()}
+    if len(provider["thirdPartyId"]) > THIRD_PARTY_ID_MAX_LENGTH:
+        # Upstream's column limit, where its database would answer a 500.
+        raise BadRequest(f"Field name 'thirdPartyId' must be at most "
+                         f"{THIRD_PARTY_ID_MAX_LENGTH} characters")
     for name in _PROVIDER_STRING_FIELDS:
         if config.get(name) is not None:
             if not isinstance(config[name], str):
@@ -199,6 +207,9 @@ def _normalise_client(client: Mapping[str, Any]) -> dict[str, Any]:
 
 def check_provider(provider: Mapping[str, Any], skip_validation: bool) -> None:
     """The provider rules of multitenancy §4.2; duplicates are checked even when skipped."""
+    if len(json.dumps(provider)) > PROVIDER_MAX_SIZE:
+        raise BadRequest(f"Field name 'config' must be at most {PROVIDER_MAX_SIZE} characters "
+                         "as JSON")
     third_party_id = provider["thirdPartyId"]
     if not skip_validation and not third_party_id:
         raise _invalid_provider("thirdPartyId cannot be null or empty")

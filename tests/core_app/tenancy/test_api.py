@@ -6,6 +6,7 @@ the whole run; lists are therefore searched for our rows, never compared whole.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -915,6 +916,63 @@ def test_empty_third_party_id_is_reported_before_duplicate_client_types(client):
 def test_put_provider_input_errors(client, body, message):
     app_id = new_app(client)
     assert error(client.put(f"/appid-{app_id}{THIRD_PARTY}", json=body)) == (400, message)
+
+
+@pytest.mark.parametrize("config, message", [
+    ({"thirdPartyId": "p" * 29}, "Field name 'thirdPartyId' must be at most 28 characters"),
+    ({"thirdPartyId": "custom", "clients": "web"},
+     "Field name 'clients' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "clients": [{"clientId": 5}]},
+     "Field name 'clientId' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "clients": [{"clientId": "c", "scope": "email"}]},
+     "Field name 'scope' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "clients": [{"clientId": "c", "forcePKCE": "yes"}]},
+     "Field name 'forcePKCE' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "tokenEndpoint": 7},
+     "Field name 'tokenEndpoint' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "userInfoEndpointHeaders": ["h"]},
+     "Field name 'userInfoEndpointHeaders' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "userInfoMap": {"fromUserInfoAPI": "sub"}},
+     "Field name 'fromUserInfoAPI' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "requireEmail": "true"},
+     "Field name 'requireEmail' is invalid in JSON input"),
+    ({"thirdPartyId": "custom", "clients": [
+        {"clientId": "c", "additionalConfig": {"privateKey": "k" * 70_000}}]},
+     "Field name 'config' must be at most 65535 characters as JSON"),
+])
+@pytest.mark.parametrize("skip", [False, True])
+def test_malformed_or_oversize_provider_is_400_and_not_stored(client, config, message, skip):
+    """Never a 500 from the database (a 29-character id or a 70 kB key does not fit)."""
+    app_id = new_app(client)
+    assert error(put_provider(client, app_id, config, skipValidation=skip)) == (400, message)
+    assert providers_of(client, app_id) == {}
+
+
+def test_failed_statements_do_not_carry_their_parameters_into_errors(app):
+    """A database error's text (which the 500 handler logs) names no stored secret."""
+    from sqlalchemy import insert
+    from sqlalchemy.exc import DBAPIError
+
+    from core_app.tenancy import store as tenancy_store
+
+    secret = "client-secret-" + new_id()
+    row = {"connection_uri_domain": "", "app_id": "no-such-app", "tenant_id": "public",
+           "third_party_id": "custom", "position": 1,
+           "config": json.dumps({"clients": [{"clientSecret": secret}]})}
+    engine = app.extensions["supertokens_core"].storage.engine()
+    with pytest.raises(DBAPIError) as failed:
+        with engine.begin() as conn:  # no such tenant: the foreign key refuses the row
+            conn.execute(insert(tenancy_store.tenant_thirdparty_providers).values(row))
+    assert secret not in str(failed.value)
+
+
+def test_largest_provider_fits(client):
+    app_id = new_app(client)
+    config = {"thirdPartyId": "p" * 28, "clients": [
+        {"clientId": "c", "additionalConfig": {"privateKey": "k" * 65_000}}]}
+    assert ok(put_provider(client, app_id, config))["createdNew"] is True
+    stored = providers_of(client, app_id)["p" * 28]
+    assert stored["clients"][0]["additionalConfig"]["privateKey"] == "k" * 65_000
 
 
 def test_put_provider_in_unknown_app_or_tenant(client):
