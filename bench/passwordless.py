@@ -32,11 +32,10 @@ from pathlib import Path
 from typing import Any
 
 import requests
-import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import (RESULTS, THREADS, WARM_UP_S, WORKERS, database, ensure_wrk,  # noqa: E402
-                       gunicorn, measure, run_wrk)
+from bench.run import (RESULTS, THREADS, WARM_UP_S, WORKERS, analyze, database,  # noqa: E402
+                       ensure_wrk, gunicorn, measure, run_wrk)
 
 CREATE = "/public/recipe/signinup/code"
 CONSUME = "/public/recipe/signinup/code/consume"
@@ -69,18 +68,6 @@ def _codes_for_existing_users(url: str, save_to: Path) -> int:
     with ThreadPoolExecutor(max_workers=8) as pool:
         save_to.write_text("".join(line + "\n" for line in pool.map(create, emails)))
     return len(emails)
-
-
-def _analyze(uri: str) -> None:
-    """PostgreSQL: table statistics, as autovacuum gathers them about a minute after the
-    first writes in production. Without them the planner scans a tenant's rows for key
-    lookups (README, "PostgreSQL plans queries from table statistics")."""
-    if not uri.startswith("postgresql"):
-        return
-    engine = sqlalchemy.create_engine(uri, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-    engine.dispose()
 
 
 def _consume(wrk: str, url: str, codes: Path, seconds: int,
@@ -119,7 +106,7 @@ def main() -> None:
                 _create_codes(wrk, url, "w%N%@example.com", WARM_UP_S, connections, warm)
                 run_wrk(wrk, url, CONSUME, None, WARM_UP_S, connections,
                         lua_env={"BENCH_BODIES_FILE": str(warm)})
-                _analyze(uri)
+                analyze(uri)
                 rows["create code"] = _create_codes(wrk, url, "u%N%@example.com", seconds,
                                                     connections, new_users)
                 rows["consume (sign-up)"] = _consume(wrk, url, new_users, seconds,

@@ -143,6 +143,18 @@ def database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
+def analyze(uri: str) -> None:
+    """PostgreSQL: table statistics, as autovacuum gathers them about a minute after the
+    first writes in production. Without them the planner scans a tenant's rows for key
+    lookups (README, "PostgreSQL plans queries from table statistics")."""
+    if not uri.startswith("postgresql"):
+        return
+    engine = sqlalchemy.create_engine(uri, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+    engine.dispose()
+
+
 def core_scenarios(url: str) -> dict[str, tuple[str, dict[str, Any]]]:
     """Request path and body per endpoint, with tokens prepared through the API."""
     create_body = {"userId": "bench-user", "enableAntiCsrf": False,
