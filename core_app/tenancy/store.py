@@ -259,13 +259,14 @@ def read_value(conn: Connection, tenant: TenantIdentifier, name: str,
     """A stored value of the tenant, or None.
 
     ``latest`` reads the newest committed value even inside a repeatable-read snapshot
-    (MySQL's default), by reading with a lock.
+    (MySQL's default), by a shared-lock read (shared, so that racing writers that lost
+    on the key do not deadlock one another).
     """
     query = select(key_value.c.value).where(
         key_value.c.app_id == tenant.app_id, key_value.c.tenant_id == tenant.tenant_id,
         key_value.c.name == name)
     if latest and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
+        query = query.with_for_update(read=True)
     row = conn.execute(query).first()
     return row.value if row else None
 

@@ -75,8 +75,8 @@ def _create_account(ctx: RequestContext, email: str, password_hash: str) -> stor
             return account
         except IntegrityError:
             # The email was taken by a racing sign-up (the tenant's unique key), or, in
-            # theory, the random id was: tell which by looking again.
-            if store.account_in_tenant(conn, ctx.tenant, email) is not None:
+            # theory, the random id was: tell which by looking again, past the snapshot.
+            if store.account_in_tenant(conn, ctx.tenant, email, latest=True) is not None:
                 return None
     raise RuntimeError("could not find a free user id")
 
@@ -227,6 +227,6 @@ def import_user(ctx: RequestContext, email: str, password_hash: str) -> dict[str
         if created is not None:
             return {"status": "OK", "user": _user(ctx, created.user_id),
                     "didUserAlreadyExist": False}
-        existing = store.account_in_tenant(conn, ctx.tenant, email)
+        existing = store.account_in_tenant(conn, ctx.tenant, email, latest=True)
     store.set_password_hash(conn, ctx.tenant.app_id, existing.user_id, password_hash)
     return {"status": "OK", "user": _user(ctx, existing.user_id), "didUserAlreadyExist": True}

@@ -104,13 +104,22 @@ _ACCOUNT = select(users).where(users.c.app_id == bindparam("app_id"),
                                users.c.user_id == bindparam("user_id"))
 
 
-def account_in_tenant(conn: Connection, tenant: TenantIdentifier, email: str) -> Account | None:
-    """The tenant's account with this (normalised) email, or None."""
-    user_id = conn.execute(_USER_WITH_EMAIL_IN_TENANT, {
+def account_in_tenant(conn: Connection, tenant: TenantIdentifier, email: str,
+                      latest: bool = False) -> Account | None:
+    """The tenant's account with this (normalised) email, or None.
+
+    ``latest`` reads the newest committed row even inside a repeatable-read snapshot
+    (MySQL's default), by a shared-lock read: what a racing sign-up has just inserted.
+    Shared, so that the losers of one race do not deadlock one another.
+    """
+    by_email, by_id = _USER_WITH_EMAIL_IN_TENANT, _ACCOUNT
+    if latest and conn.dialect.name != "sqlite":
+        by_email, by_id = by_email.with_for_update(read=True), by_id.with_for_update(read=True)
+    user_id = conn.execute(by_email, {
         "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "email": email}).scalar()
     if user_id is None:
         return None
-    row = conn.execute(_ACCOUNT, {"app_id": tenant.app_id, "user_id": user_id}).first()
+    row = conn.execute(by_id, {"app_id": tenant.app_id, "user_id": user_id}).first()
     return _account(row) if row else None
 
 

@@ -127,11 +127,12 @@ def member_in_tenant(conn: Connection, tenant: TenantIdentifier, identity: Ident
     """The tenant's user with this identity, or None.
 
     ``latest`` reads the newest committed row even inside a repeatable-read snapshot
-    (MySQL's default), by reading with a lock: what a racing sign-up has just inserted.
+    (MySQL's default), by a shared-lock read: what a racing sign-up has just inserted.
+    Shared, so that the losers of one race do not deadlock one another.
     """
     query = _MEMBER_WITH_IDENTITY
     if latest and conn.dialect.name != "sqlite":
-        query = query.with_for_update()
+        query = query.with_for_update(read=True)
     row = conn.execute(query, {
         "app_id": tenant.app_id, "tenant_id": tenant.tenant_id,
         "third_party_id": identity.third_party_id,

@@ -141,6 +141,18 @@ def test_an_associated_user_signs_in_on_its_new_tenant(api: Api) -> None:
     assert sorted(answer["user"]["tenantIds"]) == ["public", "t1"]
 
 
+def test_a_user_removed_from_a_tenant_is_not_found_there(api: Api) -> None:
+    api.add_tenant("t1")
+    user_id = api.sign_in("google", "leaver", "l@example.com")["user"]["id"]
+    api.associate("t1", user_id)
+    removed = api.client.post(api.path("/recipe/multitenancy/tenant/user/remove", "t1"),
+                              json={"recipeUserId": user_id}).json
+    assert removed == {"status": "OK", "wasAssociated": True}
+    again = api.sign_in("google", "leaver", "l@example.com", tenant="t1")
+    assert again["createdNewUser"] is True and again["user"]["id"] != user_id
+    assert api.sign_in("google", "leaver", "l@example.com")["user"]["id"] == user_id
+
+
 def test_association_refuses_an_identity_the_tenant_has(api: Api) -> None:
     api.add_tenant("t1")
     user_id = api.sign_in("google", "dup", "d@example.com")["user"]["id"]
