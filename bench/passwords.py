@@ -35,8 +35,8 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import (RESULTS, THREADS, WORKERS, database, ensure_wrk, gunicorn,  # noqa: E402
-                       measure)
+from bench.run import (RESULTS, THREADS, WORKERS, core_env, database,  # noqa: E402
+                       ensure_wrk, gunicorn, measure)
 from plugins.emailpassword import hashing  # noqa: E402
 
 SETTINGS = {
@@ -102,10 +102,7 @@ def main() -> None:
     for name, setting in SETTINGS.items():
         rows: dict[str, Any] = {}
         with tempfile.TemporaryDirectory() as workdir, database(args.db) as uri:
-            Path(workdir, "config.yaml").write_text("")
-            env = {"SUPERTOKENS_CONFIG": str(Path(workdir, "config.yaml")),
-                   "SUPERTOKENS_CONNECTION_URI": uri,
-                   "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0", "SUPERTOKENS_LOG_LEVEL": "WARN",
+            env = {**core_env(Path(workdir), uri),
                    "SUPERTOKENS_PASSWORD_HASHING_ALG": "ARGON2",
                    "SUPERTOKENS_ARGON2_HASHING_POOL_SIZE": str(POOL_SIZE),
                    **{f"SUPERTOKENS_{key.upper()}": str(value)

@@ -155,6 +155,42 @@ def analyze(uri: str) -> None:
     engine.dispose()
 
 
+def core_env(workdir: Path, uri: str) -> dict[str, str]:
+    """The core's environment for a run: an empty config file in ``workdir``, the database,
+    no housekeeping, warnings only."""
+    (workdir / "config.yaml").write_text("")
+    return {"SUPERTOKENS_CONFIG": str(workdir / "config.yaml"),
+            "SUPERTOKENS_CONNECTION_URI": uri, "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0",
+            "SUPERTOKENS_LOG_LEVEL": "WARN"}
+
+
+def report_against_baseline(kind: str, db: str, rows: dict[str, dict[str, Any]], seconds: int,
+                            connections: int) -> None:
+    """Print each row's req/s, ratio to the ``baseline`` row, latencies and failures, and
+    write them to ``bench/results/<UTC time>-<kind>-<db>.json``."""
+    baseline_rps = rows["baseline"]["rps"]
+    width = max(len(name) for name in rows) + 2
+    print(f"\n{db}: gunicorn {WORKERS} workers x {THREADS} threads (gthread), "
+          f"wrk 1 thread {connections} connections, {seconds} s each")
+    print(f"{'endpoint':<{width}} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'failed':>7}")
+    for name, row in rows.items():
+        row["ratio"] = row["rps"] / baseline_rps
+        print(f"{name:<{width}} {row['rps']:>8.0f} {row['ratio']:>6.2f} "
+              f"{row['p50_us'] / 1000:>8.2f} {row['p99_us'] / 1000:>8.2f} "
+              f"{row['not_ok'] + row['socket_errors']:>7}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = RESULTS / f"{stamp}-{kind}-{db}.json"
+    out.write_text(json.dumps({
+        "db": db, "time": stamp, "duration_s": seconds, "connections": connections,
+        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread",
+                  "load": "wrk, 1 thread"},
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+        "endpoints": rows}, indent=2) + "\n")
+    print(f"written {out.relative_to(REPO)}")
+
+
 def core_scenarios(url: str) -> dict[str, tuple[str, dict[str, Any]]]:
     """Request path and body per endpoint, with tokens prepared through the API."""
     create_body = {"userId": "bench-user", "enableAntiCsrf": False,
@@ -188,11 +224,8 @@ def main() -> None:
         with gunicorn("bench.baseline_app:app", {}, Path(workdir)) as url:
             rows["baseline"] = measure(wrk, url, "/baseline", {"hello": "world"},
                                        args.duration, args.connections)
-        Path(workdir, "config.yaml").write_text("")
         with database(args.db) as uri:
-            env = {"SUPERTOKENS_CONFIG": str(Path(workdir, "config.yaml")),
-                   "SUPERTOKENS_CONNECTION_URI": uri, "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0",
-                   "SUPERTOKENS_LOG_LEVEL": "WARN"}
+            env = core_env(Path(workdir), uri)
             with gunicorn("core_app:create_app()", env, Path(workdir)) as url:
                 for name, (path, body) in core_scenarios(url).items():
                     rows[name] = measure(wrk, url, path, body, args.duration, args.connections)

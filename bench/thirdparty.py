@@ -22,20 +22,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import (RESULTS, THREADS, WARM_UP_S, WORKERS, analyze, database,  # noqa: E402
-                       ensure_wrk, gunicorn, measure, run_wrk)
+from bench.run import (WARM_UP_S, analyze, core_env, database, ensure_wrk,  # noqa: E402
+                       gunicorn, measure, report_against_baseline, run_wrk)
 
 SIGN_IN_UP = "/public/recipe/signinup"
 RETURNING_USERS = 2000
@@ -76,12 +73,8 @@ def main() -> None:
         with gunicorn("bench.baseline_app:app", {}, work) as url:
             rows["baseline"] = measure(wrk, url, "/baseline", {"hello": "world"}, seconds,
                                        connections)
-        (work / "config.yaml").write_text("")
         with database(args.db) as uri:
-            env = {"SUPERTOKENS_CONFIG": str(work / "config.yaml"),
-                   "SUPERTOKENS_CONNECTION_URI": uri, "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0",
-                   "SUPERTOKENS_LOG_LEVEL": "WARN"}
-            with gunicorn("core_app:create_app()", env, work) as url:
+            with gunicorn("core_app:create_app()", core_env(work, uri), work) as url:
                 new_identity = _body("u%N%")
                 run_wrk(wrk, url, SIGN_IN_UP, new_identity, WARM_UP_S, connections)
                 bodies = work / "returning.jsonl"
@@ -92,25 +85,7 @@ def main() -> None:
                 rows["sign-in"] = run_wrk(wrk, url, SIGN_IN_UP, None, seconds, connections,
                                           lua_env={"BENCH_BODIES_FILE": str(bodies)})
 
-    baseline_rps = rows["baseline"]["rps"]
-    print(f"\n{args.db}: gunicorn {WORKERS} workers x {THREADS} threads (gthread), "
-          f"wrk 1 thread {connections} connections, {seconds} s each")
-    print(f"{'endpoint':<10} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}")
-    for name, row in rows.items():
-        row["ratio"] = row["rps"] / baseline_rps
-        print(f"{name:<10} {row['rps']:>8.0f} {row['ratio']:>6.2f} {row['p50_us'] / 1000:>8.2f} "
-              f"{row['p99_us'] / 1000:>8.2f} {row['not_ok'] + row['socket_errors']:>7}")
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    out = RESULTS / f"{stamp}-thirdparty-{args.db}.json"
-    out.write_text(json.dumps({
-        "db": args.db, "time": stamp, "duration_s": seconds, "connections": connections,
-        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread",
-                  "load": "wrk, 1 thread"},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "endpoints": rows}, indent=2) + "\n")
-    print(f"written {out.relative_to(Path(__file__).resolve().parent.parent)}")
+    report_against_baseline("thirdparty", args.db, rows, seconds, connections)
 
 
 if __name__ == "__main__":
