@@ -154,6 +154,56 @@ def st_user_tenant_removed(conn: "Connection", tenant: "TenantIdentifier", user_
     """
 
 
+@hookspec
+def st_user_data_kept(conn: "Connection", app_id: str, user_id: str) -> str | None:
+    """Name the data this recipe keeps under ``user_id`` (any string), or None.
+
+    The name is upstream's for the recipe (``Session``, ``UserMetadata``, ``UserRoles``,
+    ``EmailVerification``, ``TOTP``); it goes into "UserId is already in use in <name>
+    recipe" when a user-id mapping would hide the data. Only non-login recipes answer.
+    """
+
+
+@hookspec
+def st_user_data_moved(conn: "Connection", app_id: str, from_user_id: str,
+                       to_user_id: str) -> None:
+    """Re-key what the recipe keeps under ``from_user_id`` to ``to_user_id``.
+
+    Called when a user-id mapping is created for a user whose only user data is email
+    verification (upstream moves it to the external id rather than refusing the mapping).
+    """
+
+
+@hookspec(firstresult=True)
+def st_supertokens_user_id(conn: "Connection", app_id: str, user_id: str) -> str | None:
+    """The SuperTokens id ``user_id`` stands for under a user-id mapping, or None if unmapped.
+
+    ``user_id`` may be either side of a mapping; when it is the SuperTokens side of one
+    mapping and the external side of another, the first wins. Implemented by the user-id
+    mapping recipe; without it every id stands for itself.
+    """
+
+
+@hookspec
+def st_external_user_ids(conn: "Connection", app_id: str,
+                         user_ids: list[str]) -> dict[str, str]:
+    """The external ids of those SuperTokens ``user_ids`` that have one, by SuperTokens id.
+
+    Callers see the external id wherever a mapped user's id is returned, and user data
+    (sessions, metadata, roles, verified emails) is kept under it.
+    """
+
+
+@hookspec
+def st_recipe_user_regrouped(conn: "Connection", app_id: str, user_id: str,
+                             data_user_id: str) -> None:
+    """A recipe user was linked to a primary user or unlinked from one.
+
+    Its sessions name the wrong user now: the session recipe revokes them. ``user_id`` is
+    the SuperTokens id, ``data_user_id`` the id its data is kept under.
+    """
+
+
 # --- housekeeping: called by `supertokens-core cleanup` and the optional schedule -------
 
 

@@ -35,17 +35,20 @@ class JsonString(fields.String):
     default_error_messages = _TYPE_ERRORS
 
     def __init__(self, *, trim: bool = False, lower: bool = False,
-                 max_length: int | None = None, **kwargs: Any):
+                 max_length: int | None = None, non_empty: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.trim = trim
         self.lower = lower
         self.max_length = max_length
+        self.non_empty = non_empty
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
             raise self.make_error("invalid")
         if self.trim:
             value = value.strip()
+        if self.non_empty and value == "":
+            raise ValidationError(empty_string(attr))
         if self.lower:
             value = value.lower()
         if self.max_length is not None and len(value) > self.max_length:
@@ -134,13 +137,22 @@ class QueryString(fields.String):
 
     default_error_messages = {"required": _MISSING, "null": _MISSING, "invalid": _MISSING}
 
-    def __init__(self, *, trim: bool = False, **kwargs: Any):
+    def __init__(self, *, trim: bool = False, non_empty: bool = False, **kwargs: Any):
         super().__init__(**kwargs)
         self.trim = trim
+        self.non_empty = non_empty
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         value = super()._deserialize(value, attr, data, **kwargs)
-        return value.strip() if self.trim else value
+        value = value.strip() if self.trim else value
+        if self.non_empty and value == "":
+            raise ValidationError(empty_string(attr))
+        return value
+
+
+def empty_string(name: str) -> str:
+    """Upstream's text for a string that is empty (after trimming, where it trims)."""
+    return f"Field name '{name}' cannot be an empty String"
 
 
 class QueryBoolean(fields.Field):

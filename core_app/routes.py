@@ -27,6 +27,7 @@ from core_app.errors import (BadRequest, Forbidden, InvalidApiKey, MethodNotSupp
                              json_response, tenant_not_found)
 from core_app.inputs import parse_body, parse_query
 from core_app.storage import Transaction
+from core_app.tenancy import store as tenancy_store
 from core_app.tenant_prefix import ENVIRON_KEY, TenantIdentifier
 
 NEWEST_CDI_VERSION = SUPPORTED_CDI_VERSIONS[-1]
@@ -82,6 +83,25 @@ class RequestContext:
     def connection_for(self, tenant: TenantIdentifier) -> Connection:
         """The connection to another tenant's database, in the same transaction."""
         return self.transaction.connection(self.core.directory.connection_uri(tenant))
+
+    @property
+    def app_conn(self) -> Connection:
+        """The connection to the app's database (its public tenant's), where app data lives."""
+        return self.connection_for(self.tenant.app)
+
+    def app_tenant_connections(self) -> list[tuple[TenantIdentifier, Connection]]:
+        """One tenant of the app per database its tenants use, with that connection.
+
+        For app-wide reads and deletes of per-tenant data, which may be spread over
+        several databases (tenants with a ``connection_uri`` of their own).
+        """
+        app = self.tenant.app
+        one_per_database: dict[str, TenantIdentifier] = {}
+        for record in tenancy_store.load_tenants(self.base_conn, app.connection_uri_domain,
+                                                 app.app_id):
+            uri = self.core.directory.connection_uri(record.tenant)
+            one_per_database.setdefault(uri, record.tenant)
+        return [(tenant, self.connection_for(tenant)) for tenant in one_per_database.values()]
 
     @property
     def base_conn(self) -> Connection:

@@ -8,7 +8,8 @@ from typing import Any
 from marshmallow import ValidationError, validates_schema
 
 from core_app.errors import BadRequest
-from core_app.inputs import JsonArray, JsonBoolean, JsonObject, JsonString, RequestSchema
+from core_app.inputs import (JsonArray, JsonBoolean, JsonObject, JsonString, RequestSchema,
+                             empty_string)
 from core_app.tenant_prefix import RESERVED_TENANT_IDS
 
 _ID_CHARACTERS = re.compile(r"^[a-z0-9-]+$")
@@ -117,11 +118,11 @@ class ThirdPartyIdBody(RequestSchema):
 
 def _not_empty_user_id(value: str) -> None:
     if value == "":
-        raise ValidationError("Field name 'userId' cannot be an empty String")
+        # Upstream names the field 'userId' in this message.
+        raise ValidationError(empty_string("userId"))
 
 
 class TenantUserBody(RequestSchema):
     """POST /recipe/multitenancy/tenant/user and .../remove."""
 
     recipeUserId = JsonString(required=True, trim=True, validate=_not_empty_user_id)
-

@@ -12,7 +12,6 @@ from core_app.errors import BadRequest
 from core_app.inputs import (JsonBoolean, JsonString, QueryInt, QueryString, RequestSchema)
 from core_app.recipes import AccountInfo, UserSearch
 from core_app.routes import RequestContext, Scope, route
-from core_app.tenancy import store as tenancy_store
 from core_app.users import service
 
 blueprint = Blueprint("users", __name__)
@@ -147,14 +146,8 @@ def count_users(ctx: RequestContext) -> dict[str, Any]:
                 "count": service.count_users(ctx.conn, ctx.tenant, recipe_ids, False)}
     ctx.require_scope(Scope.APP)
     # Tenants may keep their users in databases of their own: count in each one.
-    app = ctx.tenant.app
-    tenants = [record.tenant for record in tenancy_store.load_tenants(
-        ctx.base_conn, app.connection_uri_domain, app.app_id)]
-    one_per_database = {ctx.core.directory.connection_uri(tenant): tenant
-                        for tenant in tenants}
-    total = 0
-    for tenant in one_per_database.values():
-        total += service.count_users(ctx.connection_for(tenant), tenant, recipe_ids, True)
+    total = sum(service.count_users(conn, tenant, recipe_ids, True)
+                for tenant, conn in ctx.app_tenant_connections())
     return {"status": "OK", "count": total}
 
 

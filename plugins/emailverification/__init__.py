@@ -64,6 +64,19 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 
 
 @hookimpl
+def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
+    """Whether ``user_id`` has a verified email or a pending token."""
+    return "EmailVerification" if store.has_user_data(conn, app_id, user_id) else None
+
+
+@hookimpl
+def st_user_data_moved(conn: Connection, app_id: str, from_user_id: str,
+                       to_user_id: str) -> None:
+    """Verified emails and tokens follow a user id that gets mapped to an external one."""
+    store.move_user_data(conn, app_id, from_user_id, to_user_id)
+
+
+@hookimpl
 def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
     """Tokens past their expiry."""
     store.delete_expired_tokens(conn, now_ms)

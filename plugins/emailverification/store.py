@@ -8,7 +8,8 @@ so there is no foreign key to the user tables.
 from __future__ import annotations
 
 from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, MetaData,
-                        String, Table, UniqueConstraint, bindparam, delete, insert, select)
+                        String, Table, UniqueConstraint, bindparam, delete, insert, select,
+                        update)
 
 from core_app.storage import insert_ignoring_duplicates
 from core_app.tenant_prefix import TenantIdentifier
@@ -113,6 +114,23 @@ def delete_user_data(conn: Connection, app_id: str, user_ids: list[str]) -> None
     conn.execute(delete(verified_emails).where(verified_emails.c.app_id == app_id,
                                                verified_emails.c.user_id.in_(user_ids)))
     conn.execute(delete(tokens).where(tokens.c.app_id == app_id, tokens.c.user_id.in_(user_ids)))
+
+
+def has_user_data(conn: Connection, app_id: str, user_id: str) -> bool:
+    """Whether a verified email or a token is kept under this user id."""
+    for table in (verified_emails, tokens):
+        if conn.execute(select(table.c.email).where(
+                table.c.app_id == app_id, table.c.user_id == user_id).limit(1)).first():
+            return True
+    return False
+
+
+def move_user_data(conn: Connection, app_id: str, from_user_id: str, to_user_id: str) -> None:
+    """Re-key a user's verified emails and tokens (a new user-id mapping)."""
+    for table in (verified_emails, tokens):
+        conn.execute(update(table).where(table.c.app_id == app_id,
+                                         table.c.user_id == from_user_id
+                                         ).values(user_id=to_user_id))
 
 
 def delete_expired_tokens(conn: Connection, now_ms: int) -> None:

@@ -61,6 +61,19 @@ def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: 
 
 
 @hookimpl
+def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
+    """Whether a session (even an expired one) was made for ``user_id``."""
+    return "Session" if store.has_sessions(conn, app_id, user_id) else None
+
+
+@hookimpl
+def st_recipe_user_regrouped(conn: Connection, app_id: str, user_id: str,
+                             data_user_id: str) -> None:
+    """A recipe user joined or left a primary user: its sessions carry a stale user id."""
+    store.delete_all_sessions_of_users(conn, app_id, {user_id, data_user_id})
+
+
+@hookimpl
 def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
     """Delete ended sessions, and dynamic keys no unexpired token can have been signed with."""
     from plugins.session.keys import policy_from_settings

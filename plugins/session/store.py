@@ -168,6 +168,12 @@ def delete_all_sessions_of_users(conn: Connection, app_id: str, user_ids: Iterab
     conn.execute(query)
 
 
+def has_sessions(conn: Connection, app_id: str, user_id: str) -> bool:
+    """Whether any session, in any tenant, was made for this user id."""
+    return conn.execute(select(sessions.c.session_handle).where(
+        sessions.c.app_id == app_id, sessions.c.user_id == user_id).limit(1)).first() is not None
+
+
 def delete_expired_sessions(conn: Connection, now: int) -> int:
     """Housekeeping: remove sessions that ended; returns how many."""
     return conn.execute(delete(sessions).where(sessions.c.expires_at < now)).rowcount
