@@ -175,12 +175,12 @@ def st_user_data_moved(conn: "Connection", app_id: str, from_user_id: str,
 
 
 @hookspec(firstresult=True)
-def st_supertokens_user_id(conn: "Connection", app_id: str, user_id: str) -> str | None:
-    """The SuperTokens id ``user_id`` stands for under a user-id mapping, or None if unmapped.
+def st_user_id_mapping(conn: "Connection", app_id: str, user_id: str) -> tuple[str, str] | None:
+    """The ``(SuperTokens id, external id)`` of the user-id mapping ``user_id`` is part of.
 
-    ``user_id`` may be either side of a mapping; when it is the SuperTokens side of one
-    mapping and the external side of another, the first wins. Implemented by the user-id
-    mapping recipe; without it every id stands for itself.
+    ``user_id`` may be either side; when it is the SuperTokens side of one mapping and the
+    external side of another, the first wins. None when unmapped. Implemented by the
+    user-id mapping recipe; without it every id stands for itself.
     """
 
 

@@ -10,6 +10,7 @@ from core_app.errors import Forbidden, StatusOutcome, tenant_not_found
 from core_app.routes import RequestContext, Scope, route
 from core_app.tenancy import schemas, service, store
 from core_app.tenant_prefix import PUBLIC, TenantIdentifier
+from core_app.users import service as users_service
 from core_app.users import store as users_store
 
 blueprint = Blueprint("multitenancy", __name__)
@@ -168,11 +169,18 @@ def remove_provider(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "didConfigExist": existed}
 
 
+def _recipe_user(ctx: RequestContext) -> users_store.RecipeUser | None:
+    """The recipe user the body names (either side of a mapping), or None."""
+    user_id = users_service.supertokens_user_id(ctx.conn, ctx.core.plugins, ctx.tenant.app_id,
+                                                ctx.input["recipeUserId"])
+    return users_store.find_recipe_user(ctx.conn, ctx.tenant.app_id, user_id)
+
+
 @route(blueprint, "/recipe/multitenancy/tenant/user", ["POST"], scope=Scope.TENANT,
        body=schemas.TenantUserBody, writes=True)
 def associate_user(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/multitenancy/tenant/user: link a recipe user to the tenant (§5.1)."""
-    user = users_store.find_recipe_user(ctx.conn, ctx.tenant.app_id, ctx.input["recipeUserId"])
+    user = _recipe_user(ctx)
     if user is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     if not users_store.add_to_tenant(ctx.conn, ctx.tenant, user):
@@ -188,10 +196,12 @@ def associate_user(ctx: RequestContext) -> dict[str, Any]:
        body=schemas.TenantUserBody, writes=True)
 def disassociate_user(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/multitenancy/tenant/user/remove: unlink a user from the tenant (§5.2)."""
-    user = users_store.find_recipe_user(ctx.conn, ctx.tenant.app_id, ctx.input["recipeUserId"])
+    user = _recipe_user(ctx)
     if user is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     removed = users_store.remove_from_tenant(ctx.conn, ctx.tenant, user.user_id)
+    data_user_id = users_service.external_user_id(ctx.conn, ctx.core.plugins, ctx.tenant.app_id,
+                                                  user.user_id)
     ctx.core.plugins.hook.st_user_tenant_removed(
-        conn=ctx.conn, tenant=ctx.tenant, user_id=user.user_id, data_user_id=user.user_id)
+        conn=ctx.conn, tenant=ctx.tenant, user_id=user.user_id, data_user_id=data_user_id)
     return {"status": "OK", "wasAssociated": removed}

@@ -34,8 +34,9 @@ class UserIdQuery(RequestSchema):
 @route(blueprint, "/user/id", ["GET"], scope=Scope.APP, query=UserIdQuery)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /user/id: the user containing this recipe user (§2)."""
-    user = service.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id,
-                            ctx.input["userId"], ctx.cdi_version)
+    app_id = ctx.tenant.app_id
+    user_id = service.supertokens_user_id(ctx.conn, ctx.core.plugins, app_id, ctx.input["userId"])
+    user = service.get_user(ctx.conn, ctx.core.plugins, app_id, user_id, ctx.cdi_version)
     if user is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     return {"status": "OK", "user": user}

@@ -25,29 +25,76 @@ WEBAUTHN_SINCE_CDI = (5, 3)
 SEARCH_LIMIT_PER_RECIPE = 1000
 
 
-def primary_user_id(conn: Connection, app_id: str, recipe_user_id: str) -> str:
-    """The id of the user group a recipe user belongs to; the id itself when not linked.
+# --- user ids under a user-id mapping (multitenancy §7.1) ----------------------------------
 
-    Sessions may be created for ids that are no user at all; those are their own primary.
+
+def supertokens_user_id(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                        user_id: str) -> str:
+    """The SuperTokens id an input id stands for: its mapping's, else the id itself."""
+    mapping = plugins.hook.st_user_id_mapping(conn=conn, app_id=app_id, user_id=user_id)
+    return mapping[0] if mapping else user_id
+
+
+def external_user_ids(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                      user_ids: list[str]) -> dict[str, str]:
+    """The id callers see for each SuperTokens id: the external one when mapped, else itself.
+
+    User data (sessions, metadata, roles, verified emails) is kept under this id too.
     """
+    found: dict[str, str] = {user_id: user_id for user_id in user_ids}
+    if user_ids:
+        for answer in plugins.hook.st_external_user_ids(conn=conn, app_id=app_id,
+                                                         user_ids=list(found)):
+            found.update(answer)
+    return found
+
+
+def external_user_id(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                     user_id: str) -> str:
+    """The id callers see for one SuperTokens id (``external_user_ids``)."""
+    return external_user_ids(conn, plugins, app_id, [user_id])[user_id]
+
+
+def session_user_ids(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                     user_id: str) -> tuple[str, str]:
+    """``(primary, recipe)`` ids of a session made for ``user_id``, as callers see them.
+
+    ``user_id`` may be either side of a mapping; ``recipe`` is its recipe user and
+    ``primary`` that recipe user's group (session §3). Sessions may be made for ids that are
+    no user at all; those are their own primary.
+    """
+    mapping = plugins.hook.st_user_id_mapping(conn=conn, app_id=app_id, user_id=user_id)
+    recipe_user_id, recipe_visible = mapping if mapping else (user_id, user_id)
     user = store.find_recipe_user(conn, app_id, recipe_user_id)
-    return user.primary_or_recipe_user_id if user else recipe_user_id
+    if user is None:
+        return user_id, user_id
+    primary = user.primary_or_recipe_user_id
+    if primary == recipe_user_id:
+        return recipe_visible, recipe_visible
+    return external_user_id(conn, plugins, app_id, primary), recipe_visible
 
 
-def linked_recipe_user_ids(conn: Connection, app_id: str, user_id: str) -> list[str]:
-    """Every recipe user id of the group that contains ``user_id`` (itself included)."""
-    primary = primary_user_id(conn, app_id, user_id)
-    members = store.group_members(conn, app_id, primary)
-    return members or [user_id]
+def linked_data_user_ids(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                         user_id: str) -> list[str]:
+    """The ids user data is kept under for every recipe user of ``user_id``'s group.
+
+    ``user_id`` (either side of a mapping, or no user at all) is among them.
+    """
+    recipe_user_id = supertokens_user_id(conn, plugins, app_id, user_id)
+    user = store.find_recipe_user(conn, app_id, recipe_user_id)
+    if user is None:
+        return [user_id]
+    members = store.group_members(conn, app_id, user.primary_or_recipe_user_id)
+    return sorted({user_id, *external_user_ids(conn, plugins, app_id, members).values()})
 
 
 def _cdi_at_least(version: str, wanted: tuple[int, int]) -> bool:
     return tuple(int(part) for part in version.split(".")[:2]) >= wanted
 
 
-def _login_method_json(method: LoginMethod, tenant_ids: list[str], verified: bool,
-                       webauthn: bool) -> dict[str, Any]:
-    body: dict[str, Any] = {"tenantIds": tenant_ids, "recipeUserId": method.user_id,
+def _login_method_json(method: LoginMethod, visible_id: str, tenant_ids: list[str],
+                       verified: bool, webauthn: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {"tenantIds": tenant_ids, "recipeUserId": visible_id,
                             "verified": verified, "timeJoined": method.time_joined,
                             "recipeId": method.recipe_id}
     if method.email is not None:
@@ -69,8 +116,9 @@ def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
                 user_ids: list[str], cdi_version: str) -> dict[str, dict[str, Any]]:
     """The user objects of the groups containing ``user_ids``, by group id (users §1).
 
-    A fixed number of statements whatever the number of users. A group none of whose
-    login methods an enabled recipe reports is left out.
+    ``user_ids`` and the keys of the answer are SuperTokens ids; the objects show external
+    ids where users are mapped. A fixed number of statements whatever the number of users.
+    A group none of whose login methods an enabled recipe reports is left out.
     """
     index = store.groups_of(conn, app_id, list(dict.fromkeys(user_ids)))
     if not index:
@@ -86,7 +134,8 @@ def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
                                                     user_ids=member_ids)
         for method in answer}
     tenants = store.tenants_of_users(conn, app_id, member_ids)
-    verified = _verified_pairs(conn, plugins, app_id, list(methods_by_user.values()))
+    visible = external_user_ids(conn, plugins, app_id, member_ids)
+    verified = _verified_pairs(conn, plugins, app_id, list(methods_by_user.values()), visible)
     webauthn = _cdi_at_least(cdi_version, WEBAUTHN_SINCE_CDI)
 
     users: dict[str, dict[str, Any]] = {}
@@ -98,7 +147,7 @@ def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
         counted = [m for m in methods if webauthn or m.recipe_id != "webauthn"]
         group_row = by_id.get(primary)
         user: dict[str, Any] = {
-            "id": primary,
+            "id": visible.get(primary, primary),
             "isPrimaryUser": bool(group_row and group_row.is_linked_or_is_a_primary_user),
             "tenantIds": _distinct([t for m in methods for t in tenants.get(m.user_id, [])]),
             "timeJoined": methods[0].time_joined,
@@ -107,8 +156,9 @@ def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
             "thirdParty": [{"id": tp[0], "userId": tp[1]}
                            for tp in _distinct([m.third_party for m in counted])],
             "loginMethods": [
-                _login_method_json(m, tenants.get(m.user_id, []),
-                                   m.verified or (m.user_id, m.email) in verified, webauthn)
+                _login_method_json(m, visible[m.user_id], tenants.get(m.user_id, []),
+                                   m.verified or (visible[m.user_id], m.email) in verified,
+                                   webauthn)
                 for m in methods],
         }
         if webauthn:
@@ -119,8 +169,11 @@ def build_users(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
 
 
 def _verified_pairs(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
-                    methods: list[LoginMethod]) -> set[tuple[str, str]]:
-    pairs = [(m.user_id, m.email) for m in methods if m.email is not None and not m.verified]
+                    methods: list[LoginMethod], visible: dict[str, str]
+                    ) -> set[tuple[str, str]]:
+    # Verification is kept under the id callers see (emailverification §2).
+    pairs = [(visible[m.user_id], m.email) for m in methods
+             if m.email is not None and not m.verified]
     if not pairs:
         return set()
     return {tuple(pair) for answer in plugins.hook.st_verified_emails(
@@ -129,7 +182,7 @@ def _verified_pairs(conn: Connection, plugins: pluggy.PluginManager, app_id: str
 
 def get_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_id: str,
              cdi_version: str) -> dict[str, Any] | None:
-    """The user object of the user containing recipe user ``user_id``, or None."""
+    """The user object of the user containing recipe user ``user_id`` (SuperTokens id), or None."""
     users = build_users(conn, plugins, app_id, [user_id], cdi_version)
     return next(iter(users.values()), None)
 
@@ -188,14 +241,11 @@ def search_users(conn: Connection, plugins: pluggy.PluginManager, tenant: Tenant
     if recipe_ids:
         index = store.recipe_users(conn, tenant.app_id, found)
         found = [user_id for user_id, row in index.items() if row.recipe_id in recipe_ids]
-    users = list(build_users(conn, plugins, tenant.app_id, found, cdi_version).values())
-    return _in_listing_order(users, ascending)
-
-
-def _in_listing_order(users: list[dict[str, Any]], ascending: bool) -> list[dict[str, Any]]:
-    # Time joined in the asked direction, then the id descending in both directions.
-    users = sorted(users, key=lambda user: user["id"], reverse=True)
-    return sorted(users, key=lambda user: user["timeJoined"], reverse=not ascending)
+    users = build_users(conn, plugins, tenant.app_id, found, cdi_version)
+    # Time joined in the asked direction, then the SuperTokens id descending in both.
+    keys = sorted(users, reverse=True)
+    keys.sort(key=lambda key: users[key]["timeJoined"], reverse=not ascending)
+    return [users[key] for key in keys]
 
 
 def count_users(conn: Connection, tenant: TenantIdentifier, recipe_ids: tuple[str, ...],
@@ -222,7 +272,7 @@ def users_with_account_info(conn: Connection, plugins: pluggy.PluginManager,
         return []
     groups = set.union(*matched) if union else set.intersection(*matched)
     users = build_users(conn, plugins, tenant.app_id, sorted(groups), cdi_version)
-    return sorted(users.values(), key=lambda user: (user["timeJoined"], user["id"]))
+    return [users[key] for key in sorted(users, key=lambda key: (users[key]["timeJoined"], key))]
 
 
 # --- deletion (users §3) ------------------------------------------------------------------
@@ -232,11 +282,13 @@ def delete_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, us
                 remove_all_linked_accounts: bool) -> None:
     """Delete a user, or one login method of a linked user, with everything kept for it.
 
-    Every recipe removes its rows through ``st_user_deleted`` (user data keyed by the data
-    id: sessions, verified emails, ...), then the index rows go, and with them by cascade
-    the login rows. Unknown ids are no error.
+    ``user_id`` may be either side of a mapping. Every recipe removes its rows through
+    ``st_user_deleted`` (user data keyed by the data id: sessions, verified emails, ...),
+    then the index rows go, and with them by cascade the login rows and mappings. Unknown
+    ids are no error.
     """
-    recipe_user = store.find_recipe_user(conn, app_id, user_id)
+    recipe_user = store.find_recipe_user(
+        conn, app_id, supertokens_user_id(conn, plugins, app_id, user_id))
     if recipe_user is None:
         # Data may exist for an id that is no user (sessions of an external user id).
         plugins.hook.st_user_deleted(conn=conn, app_id=app_id,
@@ -244,51 +296,84 @@ def delete_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, us
         return
     group = recipe_user.primary_or_recipe_user_id
     members = store.group_members(conn, app_id, group)
+    data_ids = external_user_ids(conn, plugins, app_id, members)
     if remove_all_linked_accounts or len(members) <= 1:
-        plugins.hook.st_user_deleted(conn=conn, app_id=app_id,
-                                     users=[DeletedUser(member, member) for member in members])
+        plugins.hook.st_user_deleted(conn=conn, app_id=app_id, users=[
+            DeletedUser(member, data_ids[member]) for member in members])
         store.delete_recipe_users(conn, app_id, [m for m in members if m != group] + [group])
         return
-    # One login method of a linked group: the group keeps its user data. The group's id
-    # row stays while other members point at it (storage §3.1).
-    is_group_id = recipe_user.user_id == group
+    remove_login_method(conn, plugins, app_id, recipe_user.user_id, group,
+                        data_ids[recipe_user.user_id])
+
+
+def remove_login_method(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                        user_id: str, group_id: str, data_user_id: str) -> None:
+    """Delete one login method of a group that has others; the group keeps its user data.
+
+    The group's id row (and its mapping) stays while other members point at it (storage
+    §3.1), so removing the primary's own login method keeps the group's id.
+    """
+    is_group_id = user_id == group_id
     plugins.hook.st_user_deleted(conn=conn, app_id=app_id, users=[
-        DeletedUser(recipe_user.user_id, recipe_user.user_id, with_user_data=not is_group_id)])
+        DeletedUser(user_id, data_user_id, with_user_data=not is_group_id)])
     if is_group_id:
-        store.leave_all_tenants(conn, app_id, recipe_user.user_id)
+        store.leave_all_tenants(conn, app_id, user_id)
     else:
-        store.delete_recipe_users(conn, app_id, [recipe_user.user_id])
+        store.delete_recipe_users(conn, app_id, [user_id])
+
+
+def primary_users_holding(ctx: Any, tenant_ids: list[str], account: AccountInfo,
+                          exclude_group: str | None) -> list[str]:
+    """Primary users (SuperTokens ids) of the given tenants, other than ``exclude_group``,
+    one of whose login methods has ``account``: the holders that break the linking rule
+    (accountlinking §1). ``ctx`` is the request's ``RequestContext``: tenants may live in
+    other databases. In the order found, without repeats.
+    """
+    app_id = ctx.tenant.app_id
+    found: list[str] = []
+    for tenant_id in tenant_ids:
+        tenant = TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
+        conn = ctx.connection_for(tenant)
+        recipe_user_ids = [user_id for answer in ctx.core.plugins.hook.
+                           st_recipe_users_with_account_info(conn=conn, tenant=tenant,
+                                                             account=account)
+                           for user_id in answer]
+        for row in store.recipe_users(conn, app_id, recipe_user_ids).values():
+            group = row.primary_or_recipe_user_id
+            if row.is_linked_or_is_a_primary_user and group != exclude_group \
+                    and group not in found:
+                found.append(group)
+    return found
 
 
 def held_by_another_primary_user(ctx: Any, group_id: str, account: AccountInfo) -> bool:
     """Whether a primary user other than ``group_id``, in one of its tenants, has ``account``.
 
     The rule that stops a login method of a linked group from taking an email or phone
-    number of another primary user (``*_CHANGE_NOT_ALLOWED_ERROR``). ``ctx`` is the
-    request's ``RequestContext``: the group's tenants may live in other databases.
+    number of another primary user (``*_CHANGE_NOT_ALLOWED_ERROR``).
     """
     app_id = ctx.tenant.app_id
-    group = get_user(ctx.conn, ctx.core.plugins, app_id, group_id, ctx.cdi_version)
-    for tenant_id in group["tenantIds"] if group else []:
-        tenant = TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
-        for other in users_with_account_info(ctx.connection_for(tenant), ctx.core.plugins,
-                                             tenant, [account], True, ctx.cdi_version):
-            if other["isPrimaryUser"] and other["id"] != group_id:
-                return True
-    return False
+    members = store.group_members(ctx.conn, app_id, group_id)
+    tenant_ids = _distinct([t for tenants in store.tenants_of_users(
+        ctx.conn, app_id, members).values() for t in tenants])
+    return bool(primary_users_holding(ctx, tenant_ids, account, group_id))
 
 
-def single_login_method_user(user: dict[str, Any] | None, recipe_id: str,
-                             recipe_user_id: str) -> dict[str, Any] | None:
+def login_method_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
+                      user_id: str, recipe_id: str, cdi_version: str) -> dict[str, Any] | None:
     """The deprecated ``GET /recipe/user`` by id: the user reduced to one login method.
 
-    None unless ``user`` has a login method of ``recipe_id`` with this id.
+    ``user_id`` may be either side of a mapping. None unless it is a login method of
+    ``recipe_id``.
     """
+    recipe_user_id = supertokens_user_id(conn, plugins, app_id, user_id)
+    user = get_user(conn, plugins, app_id, recipe_user_id, cdi_version)
+    visible_id = external_user_id(conn, plugins, app_id, recipe_user_id)
     method = next((m for m in (user or {}).get("loginMethods", [])
-                   if m["recipeUserId"] == recipe_user_id and m["recipeId"] == recipe_id), None)
+                   if m["recipeUserId"] == visible_id and m["recipeId"] == recipe_id), None)
     if method is None:
         return None
-    reduced = {"id": recipe_user_id, "isPrimaryUser": user["isPrimaryUser"],
+    reduced = {"id": visible_id, "isPrimaryUser": user["isPrimaryUser"],
                "tenantIds": method["tenantIds"], "timeJoined": method["timeJoined"],
                "emails": [method["email"]] if "email" in method else [],
                "phoneNumbers": [method["phoneNumber"]] if "phoneNumber" in method else [],

@@ -10,6 +10,7 @@ from flask import Blueprint
 from core_app.account_info import normalise_email
 from core_app.errors import BadRequest
 from core_app.routes import RID_DEFAULT, RequestContext, Scope, route
+from core_app.users import service as users
 from plugins.emailpassword import hashing, schemas, service
 
 blueprint = Blueprint("emailpassword", __name__)
@@ -42,7 +43,8 @@ def consume_reset_token(ctx: RequestContext) -> dict[str, Any]:
     consumed = service.consume_reset_token(ctx, ctx.input["token"])
     if consumed is None:
         return {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
-    return {"status": "OK", "userId": consumed[0], "email": consumed[1]}
+    user_id = users.external_user_id(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, consumed[0])
+    return {"status": "OK", "userId": user_id, "email": consumed[1]}
 
 
 @route(blueprint, "/recipe/user/password/reset", ["POST"], scope=Scope.TENANT,

@@ -116,7 +116,8 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
         store.replace_password_hash(ctx.conn, ctx.tenant.app_id, account.user_id,
                                     account.password_hash, new_hash)
     return {"status": "OK", "user": _user(ctx, account.user_id),
-            "recipeUserId": account.user_id}
+            "recipeUserId": users.external_user_id(ctx.conn, ctx.core.plugins,
+                                                   ctx.tenant.app_id, account.user_id)}
 
 
 # --- password reset (§6) ------------------------------------------------------------------
@@ -129,6 +130,7 @@ def new_reset_token() -> str:
 
 def create_reset_token(ctx: RequestContext, user_id: str, email: str | None) -> dict[str, Any]:
     """§6.1: a reset token for any user of the app, with the email it resets."""
+    user_id = users.supertokens_user_id(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
     if user_index.find_recipe_user(ctx.conn, ctx.tenant.app_id, user_id) is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     if email is None:
@@ -141,7 +143,7 @@ def create_reset_token(ctx: RequestContext, user_id: str, email: str | None) -> 
 
 
 def consume_reset_token(ctx: RequestContext, token: str) -> tuple[str, str] | None:
-    """§6.2: use a reset token up; its (user id, email) if it was valid.
+    """§6.2: use a reset token up; its (SuperTokens user id, email) if it was valid.
 
     Every token of the user goes with it. The user's tokens are locked and read again, so
     of two racing consumptions exactly one finds the token still there.
@@ -174,7 +176,8 @@ def reset_password_with_token(ctx: RequestContext, token: str,
     if consumed is None:
         return {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
     store.set_password_hash(ctx.conn, ctx.tenant.app_id, consumed[0], new_hash)
-    return {"status": "OK", "userId": consumed[0]}
+    return {"status": "OK", "userId": users.external_user_id(
+        ctx.conn, ctx.core.plugins, ctx.tenant.app_id, consumed[0])}
 
 
 # --- update and lookups (§7–§9) ------------------------------------------------------------
@@ -186,6 +189,7 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
     new_hash = (hashing.hash_password(_policy(ctx), password)
                 if password is not None else None)
     conn, app_id = ctx.conn, ctx.tenant.app_id
+    recipe_user_id = users.supertokens_user_id(conn, ctx.core.plugins, app_id, recipe_user_id)
     index_row = user_index.find_recipe_user(conn, app_id, recipe_user_id)
     account = store.account(conn, app_id, recipe_user_id, lock=True) if index_row else None
     if account is None:
@@ -207,9 +211,8 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§8 by id: a reduced user of this one email-password login method."""
-    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
-                          ctx.cdi_version)
-    return users.single_login_method_user(user, RECIPE_ID, user_id)
+    return users.login_method_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+                                   RECIPE_ID, ctx.cdi_version)
 
 
 def user_by_email(ctx: RequestContext, email: str) -> dict[str, Any] | None:

@@ -225,9 +225,11 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
             # would have used the code up; here a retry signs that user in.
             raise StatusOutcome("RESTART_FLOW_ERROR") from None
         member = store.Member(user.user_id, user.email, user.phone_number)
+    # A mapped user's verification is kept under its external id (Extension, README).
+    visible_id = users.external_user_id(conn, ctx.core.plugins, tenant.app_id, member.user_id)
     if contact.email is not None:
         ctx.core.plugins.hook.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
-                                                     user_id=member.user_id, email=contact.email)
+                                                     user_id=visible_id, email=contact.email)
     # A user with both contacts loses the pending codes of the other one as well.
     if member.email is not None and member.email != contact.email:
         store.delete_devices_of_contact(conn, tenant, Contact(email=member.email))
@@ -241,7 +243,7 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
     if user_json is None:  # deleted in the instant since the commit
         return RESTART_FLOW
     return {"status": "OK", "createdNewUser": created, "user": user_json,
-            "recipeUserId": member.user_id, "consumedDevice": consumed_device_json(device)}
+            "recipeUserId": visible_id, "consumedDevice": consumed_device_json(device)}
 
 
 # --- removing and listing codes (§7–§9) ----------------------------------------------------
@@ -279,6 +281,7 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
                 phone_number: Any = _UNSET) -> dict[str, Any]:
     """§10: change or remove a passwordless user's email and/or phone number."""
     conn, app_id = ctx.conn, ctx.tenant.app_id
+    recipe_user_id = users.supertokens_user_id(conn, ctx.core.plugins, app_id, recipe_user_id)
     index_row = user_index.find_recipe_user(conn, app_id, recipe_user_id)
     user = store.lock_user(conn, app_id, recipe_user_id) if index_row else None
     if user is None:
@@ -319,9 +322,8 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§11 by id: a reduced user of this one passwordless login method."""
-    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
-                          ctx.cdi_version)
-    return users.single_login_method_user(user, RECIPE_ID, user_id)
+    return users.login_method_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+                                   RECIPE_ID, ctx.cdi_version)
 
 
 def user_by_contact(ctx: RequestContext, contact: Contact) -> dict[str, Any] | None:

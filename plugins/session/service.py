@@ -132,10 +132,11 @@ def create_session(ctx: RequestContext, user_id: str, enable_anti_csrf: bool,
     tenant = ctx.tenant
     handle = str(uuid.uuid4()) + ("" if tenant.is_public_tenant else f"_{tenant.tenant_id}")
     anti_csrf = str(uuid.uuid4()) if enable_anti_csrf else None
+    # The session is kept under the id callers see (the external one when mapped).
+    primary, user_id = users.session_user_ids(ctx.conn, ctx.core.plugins, tenant.app_id, user_id)
     refresh_token = seal_refresh_token(
         RefreshTokenFacts(handle, user_id, tenant.tenant_id, None, anti_csrf), refresh_key,
         tenant.app_id)
-    primary = users.primary_user_id(ctx.conn, tenant.app_id, user_id)
 
     now = now_ms()
     _, refresh_validity = _validity_ms(ctx)
@@ -255,7 +256,7 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
     if row is None or row.expires_at < now:
         return _unauthorised("Session missing in db or has expired")
     _, refresh_validity = _validity_ms(ctx)
-    primary = users.primary_user_id(ctx.conn, tenant.app_id, row.user_id)
+    primary, _ = users.session_user_ids(ctx.conn, ctx.core.plugins, tenant.app_id, row.user_id)
     if h2(refresh_token) == row.refresh_token_hash_2:
         if row.use_static_key == use_dynamic_key:
             store.update_session(ctx.conn, tenant, row.handle, use_static_key=not use_dynamic_key)
@@ -306,8 +307,7 @@ def remove_by_handles(ctx: RequestContext, handles: list[str]) -> list[str]:
 def _user_ids(ctx: RequestContext, user_id: str, include_linked: bool) -> list[str]:
     if not include_linked:
         return [user_id]
-    return sorted({user_id, *users.linked_recipe_user_ids(ctx.conn, ctx.tenant.app_id,
-                                                           user_id)})
+    return users.linked_data_user_ids(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
 
 
 def remove_by_user(ctx: RequestContext, user_id: str, across_all_tenants: bool,
@@ -344,7 +344,8 @@ def get_session(ctx: RequestContext, handle: str) -> dict[str, Any]:
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
     return {"status": "OK", "sessionHandle": row.handle,
-            "userId": users.primary_user_id(ctx.conn, ctx.tenant.app_id, row.user_id),
+            "userId": users.session_user_ids(ctx.conn, ctx.core.plugins, ctx.tenant.app_id,
+                                             row.user_id)[0],
             "recipeUserId": row.user_id, "userDataInDatabase": row.session_data,
             "expiry": row.expires_at, "userDataInJWT": row.jwt_payload,
             "timeCreated": row.created_at, "tenantId": row.tenant_id}

@@ -101,16 +101,19 @@ def sign_in_up(ctx: RequestContext, identity: Identity, email: str,
         break
     else:
         raise RuntimeError("third-party sign-in kept racing other writers")
+    # A mapped user's verification is kept under its external id (Extension, README).
+    visible_id = users.external_user_id(conn, ctx.core.plugins, tenant.app_id, user_id)
     if is_verified:
         ctx.core.plugins.hook.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
-                                                     user_id=user_id, email=email)
+                                                     user_id=visible_id, email=email)
     # The user object is only read: build it after the writers' lock is released.
     ctx.end_writes()
     user = users.get_user(ctx.conn, ctx.core.plugins, tenant.app_id, user_id, ctx.cdi_version)
     if user is None:
         # Deleted in the instant since the commit; the SDK treats this like any failure.
         raise RuntimeError("the signed-in third-party user was deleted meanwhile")
-    return {"status": "OK", "createdNewUser": created, "user": user, "recipeUserId": user_id}
+    return {"status": "OK", "createdNewUser": created, "user": user,
+            "recipeUserId": visible_id}
 
 
 def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
@@ -129,9 +132,8 @@ def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§6 by id: a reduced user of this one third-party login method."""
-    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
-                          ctx.cdi_version)
-    return users.single_login_method_user(user, RECIPE_ID, user_id)
+    return users.login_method_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+                                   RECIPE_ID, ctx.cdi_version)
 
 
 def user_by_identity(ctx: RequestContext, identity: Identity) -> dict[str, Any] | None:
