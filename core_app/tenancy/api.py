@@ -10,6 +10,7 @@ from core_app.errors import Forbidden, StatusOutcome, tenant_not_found
 from core_app.routes import RequestContext, Scope, route
 from core_app.tenancy import schemas, service, store
 from core_app.tenant_prefix import PUBLIC, TenantIdentifier
+from core_app.users import groups
 from core_app.users import service as users_service
 from core_app.users import store as users_store
 
@@ -183,6 +184,11 @@ def associate_user(ctx: RequestContext) -> dict[str, Any]:
     user = _recipe_user(ctx)
     if user is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
+    if user.is_linked_or_is_a_primary_user:
+        users_store.lock_account_linking(ctx.conn, ctx.tenant.app_id)
+        refusal = groups.association_refusal(ctx, user.user_id)
+        if refusal is not None:
+            raise refusal
     if not users_store.add_to_tenant(ctx.conn, ctx.tenant, user):
         return {"status": "OK", "wasAlreadyAssociated": True}
     refusal = ctx.core.plugins.hook.st_user_tenant_added(

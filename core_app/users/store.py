@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        MetaData, String, Table, bindparam, delete, func, insert, or_, select)
+                        MetaData, String, Table, bindparam, delete, func, insert, or_, select,
+                        update)
 from sqlalchemy.exc import IntegrityError
 
 from core_app.tenancy.store import ID_LENGTH
@@ -107,7 +108,7 @@ def add_recipe_user(conn: Connection, tenant: TenantIdentifier, user_id: str, re
         primary_or_recipe_user_time_joined=time_joined))
 
 
-def group_time_joined(conn: Connection, app_id: str, primary_user_id: str) -> int:
+def group_time_joined(conn: Connection, app_id: str, primary_user_id: str) -> int | None:
     """The earliest sign-up time of a user group (its ``timeJoined``)."""
     return conn.execute(select(func.min(app_id_to_user_id.c.time_joined)).where(
         app_id_to_user_id.c.app_id == app_id,
@@ -259,6 +260,56 @@ def leave_all_tenants(conn: Connection, app_id: str, user_id: str) -> None:
     conn.execute(delete(all_auth_recipe_users).where(
         all_auth_recipe_users.c.app_id == app_id,
         all_auth_recipe_users.c.user_id == user_id))
+
+
+# --- account linking (accountlinking §5, §7, §8) ------------------------------------------
+
+
+def lock_account_linking(conn: Connection, app_id: str) -> None:
+    """Serialise the app's changes of primary users until the transaction ends.
+
+    The rule that no two primary users of a tenant share an email, phone number or
+    third-party identity is checked by reading other users; a lock on the app's anchor row
+    makes those reads and the write that follows one step for concurrent linkers.
+    """
+    from core_app.tenancy.store import apps
+
+    conn.execute(select(apps.c.app_id).where(apps.c.app_id == app_id).with_for_update())
+
+
+def _set_group(conn: Connection, app_id: str, user_id: str, group_id: str,
+               linked: bool) -> None:
+    for table in (app_id_to_user_id, all_auth_recipe_users):
+        conn.execute(update(table).where(table.c.app_id == app_id, table.c.user_id == user_id)
+                     .values(primary_or_recipe_user_id=group_id,
+                             is_linked_or_is_a_primary_user=linked))
+
+
+def _refresh_group_time_joined(conn: Connection, app_id: str, group_id: str) -> None:
+    time_joined = group_time_joined(conn, app_id, group_id)
+    if time_joined is not None:
+        conn.execute(update(all_auth_recipe_users).where(
+            all_auth_recipe_users.c.app_id == app_id,
+            all_auth_recipe_users.c.primary_or_recipe_user_id == group_id
+        ).values(primary_or_recipe_user_time_joined=time_joined))
+
+
+def make_primary(conn: Connection, app_id: str, user_id: str, primary: bool = True) -> None:
+    """Mark a recipe user that is its own group as a primary user (or no longer one)."""
+    _set_group(conn, app_id, user_id, user_id, primary)
+
+
+def link(conn: Connection, app_id: str, user_id: str, primary_user_id: str) -> None:
+    """Put a recipe user into a primary user's group; the group's time joined follows."""
+    _set_group(conn, app_id, user_id, primary_user_id, True)
+    _refresh_group_time_joined(conn, app_id, primary_user_id)
+
+
+def unlink(conn: Connection, app_id: str, user_id: str, primary_user_id: str) -> None:
+    """Make a linked recipe user a group of its own again; both time-joined values follow."""
+    _set_group(conn, app_id, user_id, user_id, False)
+    _refresh_group_time_joined(conn, app_id, user_id)
+    _refresh_group_time_joined(conn, app_id, primary_user_id)
 
 
 # --- search clauses recipes use for ``st_search_recipe_users`` ---------------------------
