@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import new_id, race
+from tests.support import AppClient, new_app, race
 
 PREFIX = "/recipe/accountlinking/user"
 
 
-class Api:
+class Api(AppClient):
     """Calls routes of one app with tenants public and t1."""
-
-    def __init__(self, client, app_id: str):
-        self.client = client
-        self.app_id = app_id
-
-    def path(self, route: str, tenant: str = "public") -> str:
-        return f"/appid-{self.app_id}/{tenant}{route}"
-
-    def post(self, route: str, body: dict, tenant: str = "public"):
-        return self.client.post(self.path(route, tenant), json=body)
-
-    def get(self, route: str, query: dict, tenant: str = "public"):
-        return self.client.get(self.path(route, tenant), query_string=query)
 
     def email_password(self, email: str, tenant: str = "public") -> str:
         answer = self.post("/recipe/signup", {"email": email, "password": "password123"},
@@ -55,12 +42,7 @@ class Api:
 
 @pytest.fixture
 def api(client) -> Api:
-    app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json[
-        "status"] == "OK"
-    assert client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
-                      json={"tenantId": "t1"}).json["status"] == "OK"
-    return Api(client, app_id)
+    return Api(client, new_app(client, {"t1": {}}))
 
 
 @pytest.fixture

@@ -5,20 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import new_id, race
+from tests.support import AppClient, new_app, race
 
 
-class Api:
+class Api(AppClient):
     """Calls the user-metadata routes of one app."""
 
-    def __init__(self, client, app_id: str):
-        self.client = client
-        self.app_id = app_id
-
-    def path(self, route: str, tenant: str = "public") -> str:
-        return f"/appid-{self.app_id}/{tenant}{route}"
-
-    def get(self, user_id: str) -> dict:
+    def metadata(self, user_id: str) -> dict:
         answer = self.client.get(self.path("/recipe/user/metadata"),
                                  query_string={"userId": user_id}).json
         assert answer["status"] == "OK"
@@ -34,14 +27,11 @@ class Api:
 
 @pytest.fixture
 def api(client) -> Api:
-    app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json[
-        "status"] == "OK"
-    return Api(client, app_id)
+    return Api(client, new_app(client, None))
 
 
 def test_unknown_user_has_empty_metadata(api):
-    assert api.get("nobody") == {}
+    assert api.metadata("nobody") == {}
 
 
 def test_shallow_merge_null_removes_nested_values_replaced(api):
@@ -50,31 +40,30 @@ def test_shallow_merge_null_removes_nested_values_replaced(api):
     second = api.update("u1", {"a": {"y": 2, "z": None}, "b": None, "d": 0})
     assert second.json == {"status": "OK",
                            "metadata": {"a": {"y": 2, "z": None}, "c": True, "d": 0}}
-    assert api.get("u1") == {"a": {"y": 2, "z": None}, "c": True, "d": 0}
+    assert api.metadata("u1") == {"a": {"y": 2, "z": None}, "c": True, "d": 0}
 
 
 def test_removing_every_key_leaves_an_empty_object(api):
     api.update("u1", {"a": 1})
     assert api.update("u1", {"a": None}).json["metadata"] == {}
-    assert api.get("u1") == {}
+    assert api.metadata("u1") == {}
 
 
 def test_metadata_is_per_app(api, client):
     api.update("u1", {"app": "one"})
-    other = Api(client, new_id())
-    client.put("/recipe/multitenancy/app/v2", json={"appId": other.app_id})
-    assert other.get("u1") == {}
+    other = Api(client, new_app(client))
+    assert other.metadata("u1") == {}
 
 
 def test_unicode_round_trips(api):
     api.update("u1", {"name": "Zoë 😀", "日本": "語"})
-    assert api.get("u1") == {"name": "Zoë 😀", "日本": "語"}
+    assert api.metadata("u1") == {"name": "Zoë 😀", "日本": "語"}
 
 
 def test_remove(api):
     api.update("u1", {"a": 1})
     assert api.post("/recipe/user/metadata/remove", {"userId": "u1"}).json == {"status": "OK"}
-    assert api.get("u1") == {}
+    assert api.metadata("u1") == {}
     assert api.post("/recipe/user/metadata/remove", {"userId": "u1"}).json == {"status": "OK"}
 
 
@@ -93,7 +82,7 @@ def test_size_limit_is_a_clear_400_and_keeps_what_was_stored(api):
     answer = api.update("u1", {"big": "x" * 70000})
     assert answer.status_code == 400
     assert "at most 65535 bytes" in answer.get_data(as_text=True)
-    assert api.get("u1") == {"keep": "me"}
+    assert api.metadata("u1") == {"keep": "me"}
     # Just under the limit is fine.
     fits = api.update("u1", {"big": "x" * 65000})
     assert fits.status_code == 200
@@ -108,7 +97,7 @@ def test_concurrent_updates_lose_no_key(app, api):
                                      json={"userId": "racer", "metadataUpdate": {key: 1}}).json
     answers = race(10, update)
     assert all(answer["status"] == "OK" for answer in answers)
-    assert sorted(api.get("racer")) == sorted(f"k{i}" for i in range(10))
+    assert sorted(api.metadata("racer")) == sorted(f"k{i}" for i in range(10))
 
 
 def test_user_deletion_removes_metadata(api):
@@ -117,8 +106,8 @@ def test_user_deletion_removes_metadata(api):
     api.update(user_id, {"a": 1})
     api.update("other", {"b": 2})
     api.post("/user/remove", {"userId": user_id})
-    assert api.get(user_id) == {}
-    assert api.get("other") == {"b": 2}
+    assert api.metadata(user_id) == {}
+    assert api.metadata("other") == {"b": 2}
 
 
 @pytest.mark.parametrize("body, message", [

@@ -7,27 +7,11 @@ import pytest
 from sqlalchemy import select
 
 from plugins.userroles import store
-from tests.support import new_id, race
+from tests.support import AppClient, new_app, new_id, race
 
 
-class Api:
+class Api(AppClient):
     """Calls the user-roles routes of one app with two tenants, public and t1."""
-
-    def __init__(self, client, app_id: str):
-        self.client = client
-        self.app_id = app_id
-
-    def path(self, route: str, tenant: str = "public") -> str:
-        return f"/appid-{self.app_id}/{tenant}{route}"
-
-    def put(self, route: str, body: dict, tenant: str = "public"):
-        return self.client.put(self.path(route, tenant), json=body)
-
-    def post(self, route: str, body: dict, tenant: str = "public"):
-        return self.client.post(self.path(route, tenant), json=body)
-
-    def get(self, route: str, query: dict, tenant: str = "public"):
-        return self.client.get(self.path(route, tenant), query_string=query)
 
     def create_role(self, role: str, permissions: list[str] | None = None) -> dict:
         return self.put("/recipe/role", {"role": role, "permissions": permissions or []}).json
@@ -43,12 +27,7 @@ class Api:
 
 @pytest.fixture
 def api(client) -> Api:
-    app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json[
-        "status"] == "OK"
-    assert client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
-                      json={"tenantId": "t1"}).json["status"] == "OK"
-    return Api(client, app_id)
+    return Api(client, new_app(client, {"t1": {}}))
 
 
 def test_create_role_adds_permissions_and_never_removes_any(api):
