@@ -258,16 +258,21 @@ def count_users(conn: Connection, tenant: TenantIdentifier, recipe_ids: tuple[st
 # --- account info (users §6) ------------------------------------------------------------
 
 
+def _recipe_users_holding(conn: Connection, plugins: pluggy.PluginManager,
+                          tenant: TenantIdentifier, account: AccountInfo) -> list[store.RecipeUser]:
+    """The index rows of the tenant's recipe users that have ``account``, any recipe."""
+    recipe_user_ids = [user_id for answer in plugins.hook.st_recipe_users_with_account_info(
+        conn=conn, tenant=tenant, account=account) for user_id in answer]
+    return list(store.recipe_users(conn, tenant.app_id, recipe_user_ids).values())
+
+
 def users_with_account_info(conn: Connection, plugins: pluggy.PluginManager,
                             tenant: TenantIdentifier, items: list[AccountInfo], union: bool,
                             cdi_version: str) -> list[dict[str, Any]]:
     """Users with a login method in the tenant matching any (``union``) or every item."""
-    matched: list[set[str]] = []
-    for item in items:
-        recipe_user_ids = [user_id for answer in plugins.hook.st_recipe_users_with_account_info(
-            conn=conn, tenant=tenant, account=item) for user_id in answer]
-        index = store.recipe_users(conn, tenant.app_id, recipe_user_ids)
-        matched.append({row.primary_or_recipe_user_id for row in index.values()})
+    matched = [{row.primary_or_recipe_user_id
+                for row in _recipe_users_holding(conn, plugins, tenant, item)}
+               for item in items]
     if not matched:
         return []
     groups = set.union(*matched) if union else set.intersection(*matched)
@@ -333,12 +338,8 @@ def primary_users_holding(ctx: Any, tenant_ids: list[str], account: AccountInfo,
     found: list[str] = []
     for tenant_id in tenant_ids:
         tenant = TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
-        conn = ctx.connection_for(tenant)
-        recipe_user_ids = [user_id for answer in ctx.core.plugins.hook.
-                           st_recipe_users_with_account_info(conn=conn, tenant=tenant,
-                                                             account=account)
-                           for user_id in answer]
-        for row in store.recipe_users(conn, app_id, recipe_user_ids).values():
+        for row in _recipe_users_holding(ctx.connection_for(tenant), ctx.core.plugins, tenant,
+                                         account):
             group = row.primary_or_recipe_user_id
             if row.is_linked_or_is_a_primary_user and group != exclude_group \
                     and group not in found:
