@@ -35,7 +35,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import (RESULTS, THREADS, WORKERS, core_env, database,  # noqa: E402
+from bench.harness import (RESULTS, THREADS, WORKERS, core_env, database,  # noqa: E402
                        ensure_wrk, gunicorn, measure)
 from plugins.emailpassword import hashing  # noqa: E402
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import RESULTS, database, gunicorn  # noqa: E402
+from bench.harness import RESULTS, database, gunicorn  # noqa: E402
 
 
 def timed_sign_in(session: requests.Session, url: str, email: str, password: str) -> float:

@@ -31,7 +31,7 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.run import (WARM_UP_S, analyze, core_env, database, ensure_wrk,  # noqa: E402
+from bench.harness import (WARM_UP_S, analyze, core_env, database, ensure_wrk,  # noqa: E402
                        gunicorn, measure, report_against_baseline, run_wrk)
 
 SIGN_IN_UP = "/public/recipe/signinup"

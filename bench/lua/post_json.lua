@@ -1,4 +1,5 @@
--- POSTs the JSON body in BENCH_BODY to BENCH_PATH; reports latency and failures as JSON.
+-- Sends BENCH_METHOD (default POST) to BENCH_PATH with the JSON body in BENCH_BODY (none
+-- for GET); reports latency and failures as JSON.
 -- A response counts as a failure when it is not HTTP 200 or its body has no "status":"OK".
 -- Every "%N%" in the body becomes a value unique to the request (BENCH_RUN_ID, the wrk
 -- thread and a counter), for endpoints such as sign-up that need a new email each time.
@@ -7,16 +8,21 @@
 -- they run out the last one is sent again and counts as a failure.
 -- BENCH_SAVE_FILE + BENCH_SAVE_KEYS (comma-separated): from every OK answer, write those
 -- string fields as one JSON object per line, to prepare such a file.
-wrk.method = "POST"
+-- BENCH_MIX_FILE: cycle through the requests of this file, one per line as
+-- "METHOD PATH BODY" (BODY may be empty), for a mixed load.
+wrk.method = os.getenv("BENCH_METHOD") or "POST"
 wrk.path = os.getenv("BENCH_PATH")
-wrk.body = os.getenv("BENCH_BODY")
-wrk.headers["Content-Type"] = "application/json"
+if wrk.method ~= "GET" then
+  wrk.body = os.getenv("BENCH_BODY")
+  wrk.headers["Content-Type"] = "application/json"
+end
 wrk.headers["cdi-version"] = "5.4"
 
 local check_status = os.getenv("BENCH_CHECK_STATUS") == "1"
 local template = wrk.body
 local unique = template ~= nil and string.find(template, "%N%", 1, true) ~= nil
 local bodies_file = os.getenv("BENCH_BODIES_FILE")
+local mix_file = os.getenv("BENCH_MIX_FILE")
 local save_file = os.getenv("BENCH_SAVE_FILE")
 local save_keys = {}
 for key in string.gmatch(os.getenv("BENCH_SAVE_KEYS") or "", "[^,]+") do
@@ -39,6 +45,13 @@ function init(args)
       table.insert(bodies, line)
     end
   end
+  if mix_file then
+    mix = {}
+    for line in io.lines(mix_file) do
+      local method, path, body = string.match(line, "^(%S+) (%S+) ?(.*)$")
+      table.insert(mix, {method, path, body ~= "" and body or nil})
+    end
+  end
   if save_file then
     saved = io.open(save_file, "a")
     saved:setvbuf("line")  -- the thread's state is never closed: nothing may stay buffered
@@ -49,6 +62,14 @@ if bodies_file then
   function request()
     sent = sent + 1
     return wrk.format(nil, nil, nil, bodies[math.min(sent, #bodies)])
+  end
+end
+
+if mix_file then
+  function request()
+    sent = sent + 1
+    local chosen = mix[(sent - 1) % #mix + 1]
+    return wrk.format(chosen[1], chosen[2], nil, chosen[3])
   end
 end
 
