@@ -13,10 +13,11 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from typing import Any, Iterator
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
 log = logging.getLogger("core_app.storage")
@@ -27,6 +28,9 @@ MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin
                        "mysql_engine": "InnoDB"}
 SCHEMA_LOCK_NAME = "supertokens_core_schema"
 SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema creation
+# A pooled connection returned less than this long ago is taken as alive without a ping
+# (HikariCP, which the upstream core uses, has the same 500 ms bypass window).
+PING_AFTER_IDLE_S = 0.5
 
 
 def engine_options(uri: str) -> dict[str, Any]:
@@ -38,8 +42,32 @@ def engine_options(uri: str) -> dict[str, Any]:
     if url.get_backend_name() == "sqlite":
         return {**common, "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                            "check_same_thread": False}}
-    return {**common, "pool_pre_ping": True, "pool_recycle": 1800, "pool_size": 10,
-            "max_overflow": 10}
+    return {**common, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+
+
+def _ping_idle_connections(engine: Engine) -> None:
+    """Check a pooled connection before use when it sat idle, as ``pool_pre_ping`` does
+    for every checkout: under load that ping was one extra round trip per request.
+
+    A connection the server dropped while it was in use still fails that request; the
+    pool then sees the disconnect and replaces its connections.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < PING_AFTER_IDLE_S:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError() from error
+        if not alive:
+            raise exc.DisconnectionError()
 
 
 def _prepare_sqlite(engine: Engine) -> None:
@@ -155,6 +183,8 @@ class Storage:
                     uri, **engine_options(uri))
                 if engine.dialect.name == "sqlite":
                     _prepare_sqlite(engine)
+                else:
+                    _ping_idle_connections(engine)
                 self._engines[uri] = engine
             if uri not in self._ready:
                 create_tables(engine, self.metadata)
