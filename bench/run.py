@@ -389,9 +389,8 @@ def bench_database(db: str, sizes: list[int], args: argparse.Namespace,
             bound = HASH_BOUND.get(name)
             row["ratio_to"] = f"raw {bound} rate" if bound else "baseline"
             row["ratio"] = row["rps"] / (raw[bound] if bound else baseline_rps)
-        smallest, largest = rows[min(rows)], rows[max(rows)]
-        scenarios[name] = {"sizes": {str(size): row for size, row in rows.items()},
-                           "growth_p50": largest["p50_us"] / smallest["p50_us"]}
+        scenarios[name] = {"sizes": {str(size): row for size, row in rows.items()}}
+        scenarios[name]["growth_p50"] = report.growth(scenarios[name])
     return {"baseline": {"rps": baseline_rps, "runs": baselines},
             "raw_hash_rate": raw, "seed_s": {str(d.size): d.seed_s for d in deployments},
             "scenarios": scenarios, "footprint": foot}
