@@ -152,19 +152,20 @@ def _verify_body(check_database: bool) -> Callable[[Deployment], dict[str, Any]]
                       "enableAntiCsrf": False, "checkDatabase": check_database}
 
 
-def _session_create(deployment: Deployment, wrk: str, seconds: float,
-                    connections: int) -> dict[str, Any]:
-    """New sessions for one user; their handles are kept for the removal scenario."""
-    body = {"userId": deployment.state["user_id"], "enableAntiCsrf": False,
-            "userDataInJWT": {"role": "bench"}, "userDataInDatabase": {}}
-    handles = deployment.work / f"handles-{time.monotonic_ns()}.jsonl"
-    saving = {"BENCH_SAVE_FILE": str(handles), "BENCH_SAVE_KEYS": "handle"}
-    run_wrk(wrk, deployment.cheap, "/public/recipe/session", body, WARM_UP_S, connections,
-            lua_env=saving)
-    result = run_wrk(wrk, deployment.cheap, "/public/recipe/session", body, seconds,
-                     connections, lua_env=saving)
-    deployment.state.setdefault("handle_files", []).append(handles)
-    return result
+def _saving(path: str, body: Callable[[Deployment], dict[str, Any]], keys: str,
+            kind: str) -> Scenario:
+    """A scenario whose answers are kept (the fields ``keys`` of each OK answer, in a
+    file appended to ``deployment.state[kind]``) for a later scenario to replay."""
+    def run(deployment: Deployment, wrk: str, seconds: float, connections: int) -> dict:
+        saved = deployment.work / f"{kind}-{time.monotonic_ns()}.jsonl"
+        saving = {"BENCH_SAVE_FILE": str(saved), "BENCH_SAVE_KEYS": keys}
+        sent = body(deployment)
+        run_wrk(wrk, deployment.cheap, path, sent, WARM_UP_S, connections, lua_env=saving)
+        result = run_wrk(wrk, deployment.cheap, path, sent, seconds, connections,
+                         lua_env=saving)
+        deployment.state.setdefault(kind, []).append(saved)
+        return result
+    return run
 
 
 def _replay(deployment: Deployment, wrk: str, path: str, bodies: list[str], seconds: float,
@@ -196,20 +197,6 @@ def _session_remove(deployment: Deployment, wrk: str, seconds: float,
                    connections)
 
 
-def _passwordless_create(deployment: Deployment, wrk: str, seconds: float,
-                         connections: int) -> dict[str, Any]:
-    """A new device and code per request (new email each); codes kept for consumption."""
-    codes = deployment.work / f"codes-{time.monotonic_ns()}.jsonl"
-    saving = {"BENCH_SAVE_FILE": str(codes), "BENCH_SAVE_KEYS": "preAuthSessionId,linkCode"}
-    body = {"email": "pl%N%@example.com"}
-    run_wrk(wrk, deployment.cheap, "/public/recipe/signinup/code", body, WARM_UP_S,
-            connections, lua_env=saving)
-    result = run_wrk(wrk, deployment.cheap, "/public/recipe/signinup/code", body, seconds,
-                     connections, lua_env=saving)
-    deployment.state.setdefault("code_files", []).append(codes)
-    return result
-
-
 def _passwordless_consume(deployment: Deployment, wrk: str, seconds: float,
                           connections: int) -> dict[str, Any]:
     """Consume the codes of the last create run: each signs a new user up."""
@@ -221,7 +208,11 @@ def _passwordless_consume(deployment: Deployment, wrk: str, seconds: float,
 SIGN_UP_BODY = {"email": "su%N%@example.com", "password": "bench-password1"}
 
 SCENARIOS: dict[str, Scenario] = {
-    "session create": _session_create,
+    # New sessions for one user; their handles are kept for the removal scenario.
+    "session create": _saving("/public/recipe/session", lambda d: {
+        "userId": d.state["user_id"], "enableAntiCsrf": False,
+        "userDataInJWT": {"role": "bench"}, "userDataInDatabase": {}}, "handle",
+        "handle_files"),
     "verify (no db)": _fixed("cheap", "POST", "/recipe/session/verify", _verify_body(False)),
     "verify (db)": _fixed("cheap", "POST", "/recipe/session/verify", _verify_body(True)),
     # At CDI 5.4 the current refresh token stays current until its child is used, so the
@@ -239,7 +230,10 @@ SCENARIOS: dict[str, Scenario] = {
                                    lambda d: SIGN_UP_BODY),
     "sign-in (cheap hash)": _fixed("cheap", "POST", "/public/recipe/signin", lambda d: {
         "email": d.state["seeded_email"], "password": SEED_PASSWORD}),
-    "passwordless create code": _passwordless_create,
+    # A new device and code per request (new email each); codes kept for consumption.
+    "passwordless create code": _saving("/public/recipe/signinup/code",
+                                        lambda d: {"email": "pl%N%@example.com"},
+                                        "preAuthSessionId,linkCode", "code_files"),
     "passwordless consume code": _passwordless_consume,
     "users: first page": _fixed("cheap", "GET", "/public/users?timeJoinedOrder=DESC"),
     "users: deep page": _fixed("cheap", "GET", lambda d: (
