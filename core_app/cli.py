@@ -38,6 +38,22 @@ def _cleanup(_args: argparse.Namespace) -> int:
     return 0
 
 
+def _recount_users(_args: argparse.Namespace) -> int:
+    from core_app import create_app
+    from core_app.housekeeping import databases
+    from core_app.storage import transaction
+    from core_app.users.store import recount_users
+
+    core = create_app({"housekeeping_interval_s": 0}).extensions["supertokens_core"]
+    uris = databases(core)
+    for uri in uris:
+        with transaction(core.storage) as unit:
+            recount_users(unit.connection(uri))
+    print(f"recounted users in {len(uris)} database(s)")
+    core.storage.dispose()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
     parser = argparse.ArgumentParser(prog="supertokens-core",
@@ -47,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
                                       "workers)").set_defaults(run=_start)
     commands.add_parser("cleanup", help="remove expired sessions, tokens, codes and retired "
                                         "keys now (for cron)").set_defaults(run=_cleanup)
+    commands.add_parser("recount-users", help="rebuild the kept user counts from the user "
+                                              "index, after rows were loaded into it "
+                                              "directly").set_defaults(run=_recount_users)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -120,6 +120,35 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, values: dict[str, A
     conn.execute(statement, values)
 
 
+_INSERTS_ADDING: dict[tuple[str, str, str], Any] = {}
+
+
+def insert_or_add(conn: Connection, table: Any, values: dict[str, Any], column: str) -> None:
+    """Insert a row, or add its ``column`` value to the existing row's, in one statement.
+
+    For counters: no read first, so two writers cannot both insert, nor lose an update.
+    """
+    key = (conn.dialect.name, table.name, column)
+    statement = _INSERTS_ADDING.get(key)
+    if statement is None:
+        if key[0] in ("postgresql", "sqlite"):
+            if key[0] == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            statement = dialect_insert(table)
+            statement = statement.on_conflict_do_update(
+                index_elements=list(table.primary_key.columns),
+                set_={column: table.c[column] + statement.excluded[column]})
+        else:
+            from sqlalchemy.dialects.mysql import insert as dialect_insert
+            statement = dialect_insert(table)
+            statement = statement.on_duplicate_key_update(
+                {column: table.c[column] + statement.inserted[column]})
+        _INSERTS_ADDING[key] = statement
+    conn.execute(statement, values)
+
+
 class SqliteWriterQueue:
     """Makes SQLite writers of all processes wait their turn in the kernel.
 

@@ -144,6 +144,7 @@ def remove_tenant(ctx: RequestContext) -> dict[str, Any]:
     _require_known(ctx, ctx.tenant)
     target = TenantIdentifier(ctx.tenant.connection_uri_domain, ctx.tenant.app_id, tenant_id)
     if ctx.core.directory.exists(target):
+        users_store.forget_tenant_users(ctx.connection_for(target), target)
         store.delete_tenant_anchor(ctx.connection_for(target), target)
     existed = store.delete_tenant_config(ctx.base_conn, target)
     ctx.core.directory.forget_app(target.connection_uri_domain, target.app_id)

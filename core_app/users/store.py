@@ -8,14 +8,18 @@ login data.
 
 from __future__ import annotations
 
+import contextlib
+import random
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        MetaData, String, Table, bindparam, delete, func, insert, or_, select,
-                        update)
+                        MetaData, SmallInteger, String, Table, bindparam, delete, func, insert,
+                        literal, or_, select, update)
 from sqlalchemy.exc import IntegrityError
 
+from core_app.storage import insert_or_add
 from core_app.tenancy.store import ID_LENGTH
 from core_app.tenant_prefix import TenantIdentifier
 
@@ -63,14 +67,43 @@ all_auth_recipe_users = Table(
           "primary_or_recipe_user_time_joined", "primary_or_recipe_user_id"),
     Index("all_auth_recipe_users_recipe_pagination_index", "app_id", "recipe_id", "tenant_id",
           "primary_or_recipe_user_time_joined", "primary_or_recipe_user_id"),
-    Index("all_auth_recipe_users_primary_index", "app_id", "primary_or_recipe_user_id"),
+    # Covering (tenant_id last): the tenants of a group, read to keep the counts below.
+    Index("all_auth_recipe_users_primary_index", "app_id", "primary_or_recipe_user_id",
+          "tenant_id"),
     # Covering (tenant_id last) so that the tenants of a page of users are one index
     # search per user: without it SQLite, lacking statistics, prefers scanning the
     # app's whole primary key, which is covering, and grows with the user count.
     Index("all_auth_recipe_users_user_index", "app_id", "user_id", "tenant_id"),
 )
 
-TABLES = (app_id_to_user_id, all_auth_recipe_users)
+# How many users (groups) have a login method in each tenant, and in the app as a whole:
+# ``/users/count`` reads these few rows instead of counting distinct groups over the
+# tenant's whole index, which grows with the users. Each count is spread over
+# ``COUNT_SHARDS`` rows, one picked at random per change, so concurrent sign-ups on
+# PostgreSQL and MySQL do not all queue for one row's lock. Kept by this module's writers
+# (the only writers of the index); ``recount_users`` rebuilds them from the index.
+COUNT_SHARDS = 8
+
+tenant_user_counts = Table(
+    "tenant_user_counts", metadata,
+    Column("app_id", String(ID_LENGTH), primary_key=True),
+    Column("tenant_id", String(ID_LENGTH), primary_key=True),
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("users", BigInteger, nullable=False),
+    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
+                         ondelete="CASCADE"),
+)
+
+app_user_counts = Table(
+    "app_user_counts", metadata,
+    Column("app_id", String(ID_LENGTH), primary_key=True),
+    Column("shard", SmallInteger, primary_key=True, autoincrement=False),
+    Column("users", BigInteger, nullable=False),
+    ForeignKeyConstraint(["app_id"], ["apps.app_id"], ondelete="CASCADE"),
+)
+
+COUNT_TABLES = (tenant_user_counts, app_user_counts)
+TABLES = (app_id_to_user_id, all_auth_recipe_users, *COUNT_TABLES)
 
 
 @dataclass(frozen=True)
@@ -109,6 +142,8 @@ def add_recipe_user(conn: Connection, tenant: TenantIdentifier, user_id: str, re
         primary_or_recipe_user_id=user_id, is_linked_or_is_a_primary_user=False,
         recipe_id=recipe_id, time_joined=time_joined,
         primary_or_recipe_user_time_joined=time_joined))
+    # A new group, in one tenant: no need to read what changed.
+    _add_to_counts(conn, tenant.app_id, {tenant.tenant_id: 1}, 1)
 
 
 def group_time_joined(conn: Connection, app_id: str, primary_user_id: str) -> int | None:
@@ -121,7 +156,8 @@ def group_time_joined(conn: Connection, app_id: str, primary_user_id: str) -> in
 def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user: RecipeUser) -> bool:
     """Link a recipe user to a tenant; False when it already was."""
     try:
-        with conn.begin_nested():
+        with _counting(conn, user.app_id, [user.primary_or_recipe_user_id]), \
+                conn.begin_nested():
             conn.execute(insert(all_auth_recipe_users).values(
                 app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user.user_id,
                 primary_or_recipe_user_id=user.primary_or_recipe_user_id,
@@ -136,10 +172,11 @@ def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user: RecipeUser) 
 
 def remove_from_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> bool:
     """Unlink a recipe user from a tenant (its recipe's per-tenant row goes by cascade)."""
-    return conn.execute(delete(all_auth_recipe_users).where(
-        all_auth_recipe_users.c.app_id == tenant.app_id,
-        all_auth_recipe_users.c.tenant_id == tenant.tenant_id,
-        all_auth_recipe_users.c.user_id == user_id)).rowcount > 0
+    with _counting(conn, tenant.app_id, _groups_of_users(conn, tenant.app_id, [user_id])):
+        return conn.execute(delete(all_auth_recipe_users).where(
+            all_auth_recipe_users.c.app_id == tenant.app_id,
+            all_auth_recipe_users.c.tenant_id == tenant.tenant_id,
+            all_auth_recipe_users.c.user_id == user_id)).rowcount > 0
 
 
 def group_members(conn: Connection, app_id: str, primary_user_id: str) -> list[str]:
@@ -243,7 +280,15 @@ def page_of_groups(conn: Connection, app_id: str, tenant_id: str, recipe_ids: tu
 
 def count_groups(conn: Connection, app_id: str, tenant_id: str | None,
                  recipe_ids: tuple[str, ...]) -> int:
-    """How many groups have a login method (of the given recipes) in the tenant or app."""
+    """How many groups have a login method (of the given recipes) in the tenant or app.
+
+    Without a recipe filter, from the kept counts; with one, by counting the index.
+    """
+    if not recipe_ids:
+        if tenant_id is None:
+            return int(conn.execute(_APP_COUNT, {"app_id": app_id}).scalar_one())
+        return int(conn.execute(_TENANT_COUNT, {"app_id": app_id,
+                                                "tenant_id": tenant_id}).scalar_one())
     table = all_auth_recipe_users
     return conn.execute(select(func.count(table.c.primary_or_recipe_user_id.distinct())).where(
         *_listing_filter(app_id, tenant_id, recipe_ids))).scalar_one()
@@ -253,18 +298,132 @@ def delete_recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> N
     """Delete recipe users' index rows; their recipes' rows go by cascade."""
     if not user_ids:
         return
-    conn.execute(delete(all_auth_recipe_users).where(
-        all_auth_recipe_users.c.app_id == app_id,
-        all_auth_recipe_users.c.user_id.in_(user_ids)))
-    conn.execute(delete(app_id_to_user_id).where(
-        app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)))
+    with _counting(conn, app_id, _groups_of_users(conn, app_id, user_ids)):
+        conn.execute(delete(all_auth_recipe_users).where(
+            all_auth_recipe_users.c.app_id == app_id,
+            all_auth_recipe_users.c.user_id.in_(user_ids)))
+        conn.execute(delete(app_id_to_user_id).where(
+            app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)))
 
 
 def leave_all_tenants(conn: Connection, app_id: str, user_id: str) -> None:
     """Drop a recipe user's per-tenant rows but keep its app row (a group's id row)."""
-    conn.execute(delete(all_auth_recipe_users).where(
-        all_auth_recipe_users.c.app_id == app_id,
-        all_auth_recipe_users.c.user_id == user_id))
+    with _counting(conn, app_id, _groups_of_users(conn, app_id, [user_id])):
+        conn.execute(delete(all_auth_recipe_users).where(
+            all_auth_recipe_users.c.app_id == app_id,
+            all_auth_recipe_users.c.user_id == user_id))
+
+
+# --- the kept user counts -------------------------------------------------------------------
+
+_TENANT_COUNT = select(func.coalesce(func.sum(tenant_user_counts.c.users), 0)).where(
+    tenant_user_counts.c.app_id == bindparam("app_id"),
+    tenant_user_counts.c.tenant_id == bindparam("tenant_id"))
+_APP_COUNT = select(func.coalesce(func.sum(app_user_counts.c.users), 0)).where(
+    app_user_counts.c.app_id == bindparam("app_id"))
+_LOCK_GROUPS = (select(app_id_to_user_id.c.user_id)
+                .where(app_id_to_user_id.c.app_id == bindparam("app_id"),
+                       app_id_to_user_id.c.user_id.in_(bindparam("group_ids", expanding=True)))
+                .order_by(app_id_to_user_id.c.user_id).with_for_update())
+# A locking read: under MySQL's repeatable read a plain one could see the transaction's
+# first snapshot rather than what the writer it waited for committed.
+_TENANTS_OF_GROUPS = (
+    select(all_auth_recipe_users.c.primary_or_recipe_user_id, all_auth_recipe_users.c.tenant_id)
+    .where(all_auth_recipe_users.c.app_id == bindparam("app_id"),
+           all_auth_recipe_users.c.primary_or_recipe_user_id.in_(
+               bindparam("group_ids", expanding=True)))
+    .with_for_update())
+
+
+def _add_to_counts(conn: Connection, app_id: str, tenant_changes: dict[str, int],
+                   app_change: int) -> None:
+    shard = random.randrange(COUNT_SHARDS)
+    for tenant_id in sorted(tenant_changes):
+        if tenant_changes[tenant_id]:
+            insert_or_add(conn, tenant_user_counts, {
+                "app_id": app_id, "tenant_id": tenant_id, "shard": shard,
+                "users": tenant_changes[tenant_id]}, "users")
+    if app_change:
+        insert_or_add(conn, app_user_counts, {
+            "app_id": app_id, "shard": shard, "users": app_change}, "users")
+
+
+def _groups_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> set[str]:
+    return set(conn.execute(_GROUP_IDS, {"app_id": app_id, "user_ids": user_ids}).scalars())
+
+
+def _tenants_of_groups(conn: Connection, app_id: str, group_ids: list[str]) -> dict[str, set]:
+    found: dict[str, set] = {group_id: set() for group_id in group_ids}
+    for group_id, tenant_id in conn.execute(_TENANTS_OF_GROUPS, {"app_id": app_id,
+                                                                 "group_ids": group_ids}):
+        found.setdefault(group_id, set()).add(tenant_id)
+    return found
+
+
+@contextlib.contextmanager
+def _counting(conn: Connection, app_id: str, group_ids: Iterable[str]) -> Iterator[None]:
+    """Keep the user counts right across a change to these groups' index rows.
+
+    The groups' id rows are locked first, so two transactions changing one group (two of
+    its members joining a tenant) take turns, and each sees what the other did.
+    """
+    groups = sorted(set(group_ids))
+    if not groups:
+        yield
+        return
+    conn.execute(_LOCK_GROUPS, {"app_id": app_id, "group_ids": groups})
+    before = _tenants_of_groups(conn, app_id, groups)
+    yield
+    after = _tenants_of_groups(conn, app_id, groups)
+    tenant_changes: Counter[str] = Counter()
+    app_change = 0
+    for group_id in set(before) | set(after):
+        was, now = before.get(group_id, set()), after.get(group_id, set())
+        tenant_changes.update(now - was)
+        tenant_changes.subtract(was - now)
+        app_change += bool(now) - bool(was)
+    _add_to_counts(conn, app_id, tenant_changes, app_change)
+
+
+def forget_tenant_users(conn: Connection, tenant: TenantIdentifier) -> None:
+    """Take the groups that only the tenant has out of the app's count.
+
+    Called before the tenant's anchor row is deleted: its index rows go by cascade, and so
+    does its own count, but the app's count is kept here.
+    """
+    table, other = all_auth_recipe_users, all_auth_recipe_users.alias("other")
+    only_here = conn.execute(select(func.count(table.c.primary_or_recipe_user_id.distinct()))
+                             .where(table.c.app_id == tenant.app_id,
+                                    table.c.tenant_id == tenant.tenant_id,
+                                    ~select(literal(1)).where(
+                                        other.c.app_id == table.c.app_id,
+                                        other.c.primary_or_recipe_user_id
+                                        == table.c.primary_or_recipe_user_id,
+                                        other.c.tenant_id != table.c.tenant_id).exists())
+                             ).scalar_one()
+    _add_to_counts(conn, tenant.app_id, {}, -only_here)
+
+
+def recount_users(conn: Connection, tables: Iterable[Table] = COUNT_TABLES) -> None:
+    """Rebuild the kept user counts of every app and tenant from the index.
+
+    For a database whose index was filled without them: one made before the counts
+    existed (run when their tables are created), or a bulk load.
+    """
+    index, group = all_auth_recipe_users, all_auth_recipe_users.c.primary_or_recipe_user_id
+    names = {table.name for table in tables}
+    if tenant_user_counts.name in names:
+        conn.execute(delete(tenant_user_counts))
+        conn.execute(insert(tenant_user_counts).from_select(
+            ["app_id", "tenant_id", "shard", "users"],
+            select(index.c.app_id, index.c.tenant_id, literal(0), func.count(group.distinct()))
+            .group_by(index.c.app_id, index.c.tenant_id)))
+    if app_user_counts.name in names:
+        conn.execute(delete(app_user_counts))
+        conn.execute(insert(app_user_counts).from_select(
+            ["app_id", "shard", "users"],
+            select(index.c.app_id, literal(0), func.count(group.distinct()))
+            .group_by(index.c.app_id)))
 
 
 # --- account linking (accountlinking §5, §7, §8) ------------------------------------------
@@ -306,13 +465,16 @@ def make_primary(conn: Connection, app_id: str, user_id: str, primary: bool = Tr
 
 def link(conn: Connection, app_id: str, user_id: str, primary_user_id: str) -> None:
     """Put a recipe user into a primary user's group; the group's time joined follows."""
-    _set_group(conn, app_id, user_id, primary_user_id, True)
+    groups = _groups_of_users(conn, app_id, [user_id]) | {primary_user_id}
+    with _counting(conn, app_id, groups):
+        _set_group(conn, app_id, user_id, primary_user_id, True)
     _refresh_group_time_joined(conn, app_id, primary_user_id)
 
 
 def unlink(conn: Connection, app_id: str, user_id: str, primary_user_id: str) -> None:
     """Make a linked recipe user a group of its own again; both time-joined values follow."""
-    _set_group(conn, app_id, user_id, user_id, False)
+    with _counting(conn, app_id, [user_id, primary_user_id]):
+        _set_group(conn, app_id, user_id, user_id, False)
     _refresh_group_time_joined(conn, app_id, user_id)
     _refresh_group_time_joined(conn, app_id, primary_user_id)
 

@@ -288,3 +288,82 @@ def test_concurrent_primaries_with_one_email_make_one(app, api):
     assert sorted(answer["status"] for answer in answers).count("OK") == 1
     primaries = [user_id for user_id in ids if api.user(user_id)["isPrimaryUser"]]
     assert len(primaries) == 1
+
+
+def test_user_counts_follow_every_change_to_the_index(api):
+    """The kept counts answer ``/users/count``; with a recipe filter the core counts the
+    index itself. Both must agree after each change that adds or drops a group's tenant."""
+    every_recipe = {"includeRecipeIds": "emailpassword,thirdparty"}
+
+    def counts() -> dict[str, tuple[int, int]]:
+        found = {}
+        for tenant, query in (("public", {}), ("t1", {}),
+                              ("public", {"includeAllTenants": "true"})):
+            name = "app" if query else tenant
+            kept = api.get("/users/count", query, tenant).json["count"]
+            counted = api.get("/users/count", {**query, **every_recipe}, tenant).json["count"]
+            found[name] = (kept, counted)
+        return found
+
+    def expect(public: int, t1: int, app: int) -> None:
+        assert counts() == {"public": (public, public), "t1": (t1, t1), "app": (app, app)}
+
+    ana = api.email_password("ana@example.com")
+    google = api.third_party("ana@example.com")
+    api.email_password("ben@example.com", tenant="t1")
+    expect(public=2, t1=1, app=3)
+    assert api.post("/recipe/multitenancy/tenant/user", {"recipeUserId": google}, "t1"
+                    ).json["wasAlreadyAssociated"] is False
+    expect(public=2, t1=2, app=3)
+    assert api.make_primary(ana)["status"] == "OK"
+    assert api.link(google, ana)["status"] == "OK"  # two groups become one
+    expect(public=1, t1=2, app=2)
+    assert api.post("/recipe/multitenancy/tenant/user", {"recipeUserId": ana}, "t1"
+                    ).json["wasAlreadyAssociated"] is False  # the group already was in t1
+    expect(public=1, t1=2, app=2)
+    assert api.post("/recipe/multitenancy/tenant/user/remove", {"recipeUserId": google}, "t1"
+                    ).json["wasAssociated"] is True  # ana's own method keeps it there
+    expect(public=1, t1=2, app=2)
+    assert api.post(f"{PREFIX}/unlink", {"recipeUserId": google}).json["wasLinked"] is True
+    expect(public=2, t1=2, app=3)
+    assert api.post(f"{PREFIX}/unlink", {"recipeUserId": ana}).json["wasLinked"] is True
+    assert api.make_primary(google)["status"] == "OK"
+    assert api.link(ana, google)["status"] == "OK"
+    expect(public=1, t1=2, app=2)
+    # removing the primary's own login method keeps the group, through ana alone
+    assert api.post(f"{PREFIX}/unlink", {"recipeUserId": google}).json[
+        "wasRecipeUserDeleted"] is True
+    expect(public=1, t1=2, app=2)
+    assert api.post("/user/remove", {"userId": ana}).json["status"] == "OK"
+    expect(public=0, t1=1, app=1)
+    carl = api.email_password("carl@example.com", tenant="t1")
+    assert api.post("/recipe/multitenancy/tenant/user", {"recipeUserId": carl}
+                    ).json["wasAlreadyAssociated"] is False
+    expect(public=1, t1=2, app=2)
+    # deleting t1 takes ben (only there) out of the app's count, but not carl
+    assert api.post("/recipe/multitenancy/tenant/remove", {"tenantId": "t1"}).json[
+        "didExist"] is True
+    assert api.get("/users/count", {"includeAllTenants": "true"}).json["count"] == 1
+    assert api.get("/users/count", {"includeAllTenants": "true", **every_recipe}
+                   ).json["count"] == 1
+
+
+def test_concurrent_changes_to_one_group_keep_its_count(app, api):
+    """Members of a group leave a tenant at once: each change alone leaves the group there,
+    so without taking turns none would take it out of the tenant's count."""
+    primary = api.email_password("ana@example.com", tenant="t1")
+    assert api.make_primary(primary)["status"] == "OK"
+    members = [primary]
+    for number in range(5):
+        members.append(api.third_party("ana@example.com", f"g-{number}", tenant="t1"))
+        assert api.link(members[-1], primary)["status"] == "OK"
+    assert api.get("/users/count", {}, "t1").json["count"] == 1
+    pending = iter(members)
+    answers = race(len(members), lambda: app.test_client().post(
+        api.path("/recipe/multitenancy/tenant/user/remove", "t1"),
+        json={"recipeUserId": next(pending)}).json)
+    assert [answer["wasAssociated"] for answer in answers] == [True] * len(members)
+    assert api.get("/users/count", {"includeRecipeIds": "emailpassword,thirdparty"}, "t1"
+                   ).json["count"] == 0
+    assert api.get("/users/count", {}, "t1").json["count"] == 0
+    assert api.get("/users/count", {"includeAllTenants": "true"}).json["count"] == 0
