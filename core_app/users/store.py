@@ -268,14 +268,22 @@ def page_of_groups(conn: Connection, app_id: str, tenant_id: str, recipe_ids: tu
     joined = table.c.primary_or_recipe_user_time_joined
     group = table.c.primary_or_recipe_user_id
     conditions = _listing_filter(app_id, tenant_id, recipe_ids)
-    if after is not None:
-        beyond = joined > after.time_joined if ascending else joined < after.time_joined
-        conditions.append(beyond | ((joined == after.time_joined) & (group <= after.user_id)))
-    query = (select(group, joined).distinct().where(*conditions)
-             .order_by(joined.asc() if ascending else joined.desc(), group.desc())
-             .limit(limit))
-    return [PageKey(row.primary_or_recipe_user_time_joined, row.primary_or_recipe_user_id)
-            for row in conn.execute(query)]
+
+    def groups(*more: Any) -> list[PageKey]:
+        query = (select(group, joined).distinct().where(*conditions, *more)
+                 .order_by(joined.asc() if ascending else joined.desc(), group.desc())
+                 .limit(limit))
+        return [PageKey(row.primary_or_recipe_user_time_joined, row.primary_or_recipe_user_id)
+                for row in conn.execute(query)]
+
+    if after is None:
+        return groups()
+    # Two index ranges, the rest of ``after``'s time joined, then the times beyond it: one
+    # condition with OR over both would make the database walk the tenant from its start.
+    page = groups(joined == after.time_joined, group <= after.user_id)
+    if len(page) < limit:
+        page += groups(joined > after.time_joined if ascending else joined < after.time_joined)
+    return page[:limit]
 
 
 def count_groups(conn: Connection, app_id: str, tenant_id: str | None,

@@ -127,6 +127,34 @@ def test_listing_order_and_pagination(users):
         assert walked == expected and pages == 3
 
 
+def test_pages_split_users_who_joined_at_the_same_time(users, database_url):
+    """Users with one time joined are ordered by id descending, and a page may start
+    inside such a run; walking pages of two gives every user once, in order."""
+    made = [users.sign_up(f"tie{i}@example.com") for i in range(7)]
+    same = made[1]["timeJoined"]
+    engine = sqlalchemy.create_engine(database_url)
+    with engine.begin() as connection:
+        for user in made[1:6]:
+            connection.execute(sqlalchemy.text(
+                "UPDATE all_auth_recipe_users SET primary_or_recipe_user_time_joined = :t, "
+                "time_joined = :t WHERE app_id = :a AND user_id = :u"),
+                {"t": same, "a": users.app_id, "u": user["id"]})
+    engine.dispose()
+    joined = {user["id"]: same if user in made[1:6] else user["timeJoined"] for user in made}
+    by_id = sorted(joined, reverse=True)
+    for order in ("ASC", "DESC"):
+        expected = sorted(by_id, key=joined.get, reverse=order == "DESC")
+        walked, token = [], None
+        for _ in range(len(made)):  # bounded: a wrong key could repeat a page forever
+            page = users.listing(limit=2, timeJoinedOrder=order,
+                                 **({"paginationToken": token} if token else {}))
+            walked += [u["id"] for u in page["users"]]
+            token = page.get("nextPaginationToken")
+            if token is None:
+                break
+        assert walked == expected, order
+
+
 def test_listing_is_per_tenant_and_filters_recipes(users):
     users.add_tenant("t1")
     in_public = users.sign_up("pub@example.com")["id"]
