@@ -182,7 +182,7 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
                                             ctx.tenant.app_id, app_policy(ctx), header["kid"])
         if key is None:
             raise TokenError("Invalid access token: unknown signing key")
-        claims = verify_access_token(token, key.private_key.public_key())
+        claims = verify_access_token(token, key)
     except TokenError as error:
         return _try_refresh(str(error))
     now = now_ms()
