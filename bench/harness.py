@@ -1,7 +1,8 @@
 """What every benchmark script shares: servers, databases, the load generator.
 
 The set-up is fixed so that runs compare: every server is gunicorn with ``WORKERS``
-processes of the ``gthread`` class with ``THREADS`` threads, bound to 127.0.0.1; the load
+processes of class ``WORKER_CLASS`` (``THREADS`` threads each), the core's default set-up
+(``bench/workers.py`` chose it), bound to 127.0.0.1; the load
 generator is ``wrk`` (installed from Debian when missing) with one thread, in its own
 process. Machines here are shared and noisy, so every figure is reported as a ratio to a
 baseline measured in the same run (``bench/baseline_app.py``: a plain Flask JSON route).
@@ -32,7 +33,8 @@ REPO = Path(__file__).resolve().parent.parent
 LUA_SCRIPT = REPO / "bench" / "lua" / "post_json.lua"
 RESULTS = REPO / "bench" / "results"
 WORKERS = 2
-THREADS = 4
+WORKER_CLASS = "sync"
+THREADS = 1
 WARM_UP_S = 2
 START_TIMEOUT_S = 30
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -81,7 +83,7 @@ def rss_mib(pid: int) -> float:
 
 @contextmanager
 def serve(app_spec: str, env: dict[str, str], workdir: Path, workers: int = WORKERS,
-          threads: int = THREADS, worker_class: str = "gthread") -> Iterator[Server]:
+          threads: int = THREADS, worker_class: str = WORKER_CLASS) -> Iterator[Server]:
     """A gunicorn server, up once ``/hello`` answers; stopped afterwards."""
     port = free_port()
     command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
@@ -201,7 +203,7 @@ def report_against_baseline(kind: str, db: str, rows: dict[str, dict[str, Any]],
     write them to ``bench/results/<UTC time>-<kind>-<db>.json``."""
     baseline_rps = rows["baseline"]["rps"]
     width = max(len(name) for name in rows) + 2
-    print(f"\n{db}: gunicorn {WORKERS} workers x {THREADS} threads (gthread), "
+    print(f"\n{db}: gunicorn {WORKERS} workers x {THREADS} threads ({WORKER_CLASS}), "
           f"wrk 1 thread {connections} connections, {seconds} s each")
     print(f"{'endpoint':<{width}} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'failed':>7}")
@@ -215,7 +217,7 @@ def report_against_baseline(kind: str, db: str, rows: dict[str, dict[str, Any]],
     out = RESULTS / f"{stamp}-{kind}-{db}.json"
     out.write_text(json.dumps({
         "db": db, "time": stamp, "duration_s": seconds, "connections": connections,
-        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread",
+        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": WORKER_CLASS,
                   "load": "wrk, 1 thread"},
         "machine": machine(), "endpoints": rows}, indent=2) + "\n")
     print(f"written {out.relative_to(REPO)}")

@@ -7,7 +7,7 @@ Usage::
 
 For two hash settings (production: our argon2id defaults; cheapest: argon2id with 8 KiB
 and one iteration) it starts the core under the set-up of ``bench/run.py`` (gunicorn, 2
-workers x 4 gthread threads), drives ``/recipe/signup`` (a new email per request) and
+workers of the default sync class), drives ``/recipe/signup`` (a new email per request) and
 ``/recipe/signin`` (one user, the right password) with wrk, and measures in the same run
 what the hash alone allows with the same worker set-up: 2 processes, each running as many
 hashes at once as ``argon2_hashing_pool_size`` lets a worker run. The ratio
@@ -35,8 +35,8 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import (RESULTS, THREADS, WORKERS, core_env, database,  # noqa: E402
-                       ensure_wrk, gunicorn, measure)
+from bench.harness import (RESULTS, THREADS, WORKER_CLASS, WORKERS, core_env,  # noqa: E402
+                           database, ensure_wrk, gunicorn, measure)
 from plugins.emailpassword import hashing  # noqa: E402
 
 SETTINGS = {
@@ -124,7 +124,7 @@ def main() -> None:
         rows["sign-in"]["ratio"] = rows["sign-in"]["rps"] / rows["raw verify"]["rps"]
         report[name] = {"setting": setting, "rows": rows}
 
-    print(f"\n{args.db}: gunicorn {WORKERS} workers x {THREADS} threads (gthread), "
+    print(f"\n{args.db}: gunicorn {WORKERS} workers x {THREADS} threads ({WORKER_CLASS}), "
           f"argon2_hashing_pool_size {POOL_SIZE}, wrk 1 thread {args.connections} connections, "
           f"{args.duration} s each")
     print(f"{'setting':<11} {'row':<11} {'per s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
@@ -145,7 +145,7 @@ def main() -> None:
     out.write_text(json.dumps({
         "db": args.db, "time": stamp, "duration_s": args.duration,
         "connections": args.connections, "budget": BUDGET,
-        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread",
+        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": WORKER_CLASS,
                   "argon2_hashing_pool_size": POOL_SIZE},
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "settings": report}, indent=2) + "\n")

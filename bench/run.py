@@ -7,7 +7,7 @@ Usage::
 
 For each database it makes one database per size, seeds it (``bench/seed.py``: users
 and one session each, in bulk), creates 1,000 tenants, and serves it with two cores
-(``bench/harness.py`` set-up: gunicorn, 2 workers x 4 gthread threads): one with the
+(``bench/harness.py`` set-up: gunicorn, 2 sync workers): one with the
 production password-hash settings (our argon2id defaults) and one with the cheapest
 (argon2id, 8 KiB, one pass) for every scenario that is not about hashing. Each scenario
 then runs against each size in turn, ``--rounds`` times (so that the machine's noise hits
@@ -44,9 +44,9 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import report  # noqa: E402
-from bench.harness import (REPO, RESULTS, THREADS, WARM_UP_S, WORKERS, analyze,  # noqa: E402
-                           core_env, database, ensure_wrk, machine, rss_mib, run_wrk, serve,
-                           utc_stamp)
+from bench.harness import (REPO, RESULTS, THREADS, WARM_UP_S, WORKER_CLASS, WORKERS,  # noqa: E402
+                           analyze, core_env, database, ensure_wrk, machine, rss_mib, run_wrk,
+                           serve, utc_stamp)
 from bench.passwords import SETTINGS as HASH_SETTINGS, raw_rate  # noqa: E402
 from bench.seed import SEED_PASSWORD, seed_users  # noqa: E402
 from core_app.users.service import encode_page_key  # noqa: E402
@@ -403,7 +403,7 @@ def main() -> None:
     wrk = ensure_wrk()
     stamp = utc_stamp()
     results = {"time": stamp, "machine": machine(),
-               "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": "gthread",
+               "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": WORKER_CLASS,
                          "load": f"wrk, 1 thread, {args.connections} connections",
                          "duration_s": args.duration, "rounds": args.rounds,
                          "sizes": sorted(args.sizes), "tenants": TENANTS},

@@ -5,7 +5,7 @@ Usage::
     .venv/bin/python bench/thirdparty.py                  # SQLite
     .venv/bin/python bench/thirdparty.py --db postgresql --duration 10
 
-Set-up as ``bench/run.py`` (gunicorn, 2 workers x 4 gthread threads, wrk one thread). The
+Set-up as ``bench/run.py`` (gunicorn, 2 sync workers, wrk one thread). The
 baseline (``bench/baseline_app.py``) is measured first in the same run. Then the core's
 ``POST /public/recipe/signinup``, which is all the core does for a third-party login (the
 provider exchange runs in the SDK):

@@ -22,8 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import run  # noqa: E402
-from bench.harness import (analyze, core_env, database, ensure_wrk, run_wrk,  # noqa: E402
-                           serve)
+from bench.harness import analyze, core_env, database, ensure_wrk, serve  # noqa: E402
 from bench.seed import seed_users  # noqa: E402
 
 # (name, worker class, workers, threads)

@@ -19,8 +19,9 @@ def _start(_args: argparse.Namespace) -> int:
     app.extensions["supertokens_core"].storage.dispose()
     sys.argv = [
         "gunicorn", "--bind", f"{settings.host}:{settings.port}",
-        "--workers", str(settings.workers),
-        "--worker-class", "gthread", "--threads", str(settings.max_server_pool_size),
+        "--workers", str(settings.workers), "--worker-class", settings.worker_class,
+        "--threads", str(settings.max_server_pool_size if settings.worker_class == "gthread"
+                         else 1),
         "core_app:create_app()",
     ]
     run()

@@ -189,6 +189,9 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
               fields.Integer(validate=at_least("max_server_pool_size", 1,
                                                "'max_server_pool_size' must be >= 1.")), 10),
     ConfigKey("workers", fields.Integer(validate=at_least("workers", 1)), 2),
+    ConfigKey("worker_class", _Text(validate=one_of(
+        "worker_class", ("sync", "gthread"), "'worker_class' must be sync or gthread")), "sync",
+        normalise=str.lower),
     ConfigKey("recipes", _Names(), None, normalise=_normalise_recipes),
     ConfigKey("test_mode", fields.Boolean(), False),
     ConfigKey("housekeeping_interval_s",
