@@ -92,7 +92,19 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
-_INSERTS_IGNORING_DUPLICATES: dict[tuple[str, str], Any] = {}
+_UPSERTS: dict[tuple[str, ...], Any] = {}
+_ON_CONFLICT_DIALECTS = ("postgresql", "sqlite")  # the rest speak MySQL's ON DUPLICATE KEY
+
+
+def _dialect_insert(dialect: str, table: Any) -> Any:
+    """The dialect's own ``INSERT`` construct, which has its conflict clause."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.mysql import insert as dialect_insert
+    return dialect_insert(table)
 
 
 def insert_ignoring_duplicates(conn: Connection, table: Any, values: dict[str, Any]) -> None:
@@ -103,24 +115,16 @@ def insert_ignoring_duplicates(conn: Connection, table: Any, values: dict[str, A
     no-op ``ON DUPLICATE KEY UPDATE`` instead.
     """
     key = (conn.dialect.name, table.name)
-    statement = _INSERTS_IGNORING_DUPLICATES.get(key)
+    statement = _UPSERTS.get(key)
     if statement is None:
-        if key[0] == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            statement = dialect_insert(table).on_conflict_do_nothing()
-        elif key[0] == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            statement = dialect_insert(table).on_conflict_do_nothing()
+        statement = _dialect_insert(key[0], table)
+        if key[0] in _ON_CONFLICT_DIALECTS:
+            statement = statement.on_conflict_do_nothing()
         else:
-            from sqlalchemy.dialects.mysql import insert as dialect_insert
             first = next(iter(table.primary_key.columns)).name
-            statement = dialect_insert(table)
             statement = statement.on_duplicate_key_update({first: statement.inserted[first]})
-        _INSERTS_IGNORING_DUPLICATES[key] = statement
+        _UPSERTS[key] = statement
     conn.execute(statement, values)
-
-
-_INSERTS_ADDING: dict[tuple[str, str, str], Any] = {}
 
 
 def insert_or_add(conn: Connection, table: Any, values: dict[str, Any], column: str) -> None:
@@ -129,23 +133,17 @@ def insert_or_add(conn: Connection, table: Any, values: dict[str, Any], column: 
     For counters: no read first, so two writers cannot both insert, nor lose an update.
     """
     key = (conn.dialect.name, table.name, column)
-    statement = _INSERTS_ADDING.get(key)
+    statement = _UPSERTS.get(key)
     if statement is None:
-        if key[0] in ("postgresql", "sqlite"):
-            if key[0] == "postgresql":
-                from sqlalchemy.dialects.postgresql import insert as dialect_insert
-            else:
-                from sqlalchemy.dialects.sqlite import insert as dialect_insert
-            statement = dialect_insert(table)
+        statement = _dialect_insert(key[0], table)
+        if key[0] in _ON_CONFLICT_DIALECTS:
             statement = statement.on_conflict_do_update(
                 index_elements=list(table.primary_key.columns),
                 set_={column: table.c[column] + statement.excluded[column]})
         else:
-            from sqlalchemy.dialects.mysql import insert as dialect_insert
-            statement = dialect_insert(table)
             statement = statement.on_duplicate_key_update(
                 {column: table.c[column] + statement.inserted[column]})
-        _INSERTS_ADDING[key] = statement
+        _UPSERTS[key] = statement
     conn.execute(statement, values)
 
 

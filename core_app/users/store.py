@@ -364,7 +364,7 @@ def _tenants_of_groups(conn: Connection, app_id: str, group_ids: list[str]) -> d
     found: dict[str, set] = {group_id: set() for group_id in group_ids}
     for group_id, tenant_id in conn.execute(_TENANTS_OF_GROUPS, {"app_id": app_id,
                                                                  "group_ids": group_ids}):
-        found.setdefault(group_id, set()).add(tenant_id)
+        found[group_id].add(tenant_id)
     return found
 
 
@@ -385,8 +385,8 @@ def _counting(conn: Connection, app_id: str, group_ids: Iterable[str]) -> Iterat
     after = _tenants_of_groups(conn, app_id, groups)
     tenant_changes: Counter[str] = Counter()
     app_change = 0
-    for group_id in set(before) | set(after):
-        was, now = before.get(group_id, set()), after.get(group_id, set())
+    for group_id in groups:
+        was, now = before[group_id], after[group_id]
         tenant_changes.update(now - was)
         tenant_changes.subtract(was - now)
         app_change += bool(now) - bool(was)
