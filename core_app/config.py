@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
+import re2
 import yaml
 from marshmallow import ValidationError, fields, validate
 
@@ -123,13 +124,39 @@ def _normalise_api_keys(value: str) -> tuple[str, ...]:
     return keys
 
 
-def _normalise_regex(value: str) -> re.Pattern[str] | None:
+# A tenant's coreConfig sets these patterns and every request of the tenant runs them, so
+# they are compiled by RE2, which matches in time linear in the input: a backtracking
+# pattern such as ``(a+)+$`` cannot hold a worker. RE2 has no backreferences or
+# lookarounds; such a pattern is refused as invalid. The length and the compiled program's
+# memory are bounded too, so that compiling one cannot be made expensive.
+MAX_REGEX_LENGTH_CHARS = 1000
+MAX_REGEX_PROGRAM_BYTES = 1 << 20
+
+
+class AddressPattern(Protocol):
+    """A compiled ``ip_allow_regex`` / ``ip_deny_regex`` (an RE2 program)."""
+
+    def fullmatch(self, text: str) -> Any:
+        """A match object when the whole of ``text`` matches, else None."""
+
+
+def _normalise_regex(value: str) -> AddressPattern | None:
     if not value.strip():
         return None
+    if len(value) > MAX_REGEX_LENGTH_CHARS:
+        raise ConfigError(f"Provided regular expression is invalid: longer than "
+                          f"{MAX_REGEX_LENGTH_CHARS} characters")
+    options = re2.Options()
+    options.max_mem = MAX_REGEX_PROGRAM_BYTES
+    options.log_errors = False
+    options.never_capture = True
     try:
-        return re.compile(value)
-    except re.error as error:
-        raise ConfigError(f"Provided regular expression is invalid: {error}") from None
+        return re2.compile(value, options)
+    except re2.error as error:
+        reason = error.args[0] if error.args else "unsupported pattern"
+        if isinstance(reason, bytes):
+            reason = reason.decode("utf-8", "replace")
+        raise ConfigError(f"Provided regular expression is invalid: {reason}") from None
 
 
 def _normalise_recipes(value: Any) -> tuple[str, ...] | None:
