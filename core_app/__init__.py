@@ -22,6 +22,7 @@ from core_app import housekeeping, service_info, tenancy, users
 from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              check_file_keys, config_file_path, read_config_file,
                              read_environment)
+from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
 from core_app.routes import SharedPaths, check_request, shared_paths
@@ -67,6 +68,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     test_mode = bool(schema.keys["test_mode"].coerce(base_layer.get("test_mode", False)))
     settings = schema.resolve([base_layer], test_mode)
     _configure_logging(settings)
+    policy = DatabasePolicy.from_settings(settings)
 
     app = Flask(__name__, static_folder=None)
     app.url_map.strict_slashes = False
@@ -81,7 +83,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
 
-    storage = Storage(db, settings.connection_uri, metadata)
+    storage = Storage(db, settings.connection_uri, metadata, policy)
     with app.app_context():
         storage.engine()
     directory = TenantDirectory(storage, schema, base_layer, test_mode)

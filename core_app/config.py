@@ -53,6 +53,8 @@ class ConfigKey:
     upstream_env: str | None = None  # the upstream Docker image's variable, if it differs
     aliases: tuple[str, ...] = ()
     normalise: Callable[[Any], Any] | None = None
+    # Database settings: in a coreConfig only with the operator's key (core_app.database_policy)
+    operator_only: bool = False
 
     def env_names(self) -> list[str]:
         """Environment variables that set this key, strongest first."""
@@ -159,7 +161,7 @@ def _normalise_regex(value: str) -> AddressPattern | None:
         raise ConfigError(f"Provided regular expression is invalid: {reason}") from None
 
 
-def _normalise_recipes(value: Any) -> tuple[str, ...] | None:
+def _normalise_names(value: Any) -> tuple[str, ...] | None:
     if value is None:
         return None
     items = value.split(",") if isinstance(value, str) else value
@@ -219,13 +221,16 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("worker_class", _Text(validate=one_of(
         "worker_class", ("sync", "gthread"), "'worker_class' must be sync or gthread")), "sync",
         normalise=str.lower),
-    ConfigKey("recipes", _Names(), None, normalise=_normalise_recipes),
+    ConfigKey("recipes", _Names(), None, normalise=_normalise_names),
     ConfigKey("test_mode", fields.Boolean(), False),
     ConfigKey("housekeeping_interval_s",
               fields.Integer(validate=at_least("housekeeping_interval_s", 0)), 3600),
     ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,
               aliases=("postgresql_connection_uri", "mysql_connection_uri"),
-              normalise=_normalise_connection_uri),
+              normalise=_normalise_connection_uri, operator_only=True),
+    ConfigKey("database_uri_allow", _Names(), None, normalise=_normalise_names),
+    ConfigKey("database_sqlite_dir", _Text(), None),
+    ConfigKey("database_uri_query_allow", _Names(), None, normalise=_normalise_names),
     ConfigKey("api_keys", _Text(), None, ConfigScope.APP, normalise=_normalise_api_keys),
     ConfigKey("log_level", _Text(validate=one_of(
         "log_level", ("DEBUG", "INFO", "WARN", "ERROR", "NONE"),

@@ -33,6 +33,8 @@ from core_app.tenant_prefix import ENVIRON_KEY, TenantIdentifier
 NEWEST_CDI_VERSION = SUPPORTED_CDI_VERSIONS[-1]
 ONLY_PUBLIC_TENANT = "Only public tenantId can call this app specific API"
 _VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*$")
+# Whether the request's api key is the operator's (see ``check_api_key``)
+OPERATOR_ENVIRON_KEY = "supertokens.operator"
 
 
 class Scope(enum.Enum):
@@ -75,6 +77,8 @@ class RequestContext:
     core: Any
     _settings: Settings | None = field(default=None, repr=False)
 
+    # The api key is the operator's (config file / environment), not one an app set itself.
+    by_operator: bool = False
     @property
     def conn(self) -> Connection:
         """The connection to the tenant's database, inside the request's transaction."""
@@ -184,7 +188,8 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
         data = parse_body(spec.body, request.get_data(cache=False)) if spec.body else {}
     check_scope(core, tenant, spec)
     ctx = RequestContext(tenant, request.environ["supertokens.cdi_version"], data,
-                         Transaction(core.storage, spec.writes), core)
+                         Transaction(core.storage, spec.writes), core,
+                         request.environ.get(OPERATOR_ENVIRON_KEY, False))
     try:
         answer = view(ctx)
     except BaseException:
@@ -291,7 +296,11 @@ def check_request() -> None:
         _reject_head()
         return
     if app_settings is not None:
-        check_api_key(app_settings.api_keys, request.headers)
+        operator = check_api_key(app_settings.api_keys, request.headers, operator_keys)
+    else:
+        given = _given_api_key(request.headers)
+        operator = not operator_keys or (given is not None and _matches(given, operator_keys))
+    request.environ[OPERATOR_ENVIRON_KEY] = operator
     request.environ["supertokens.cdi_version"] = negotiate_cdi_version(
         request.headers.get("cdi-version"), app_settings, spec.check_version)
     _reject_head()
@@ -306,30 +315,58 @@ def _reject_head() -> None:
 def _check_ip(settings: Settings, address: str) -> None:
     deny = settings.ip_deny_regex
     allow = settings.ip_allow_regex
+    operator_keys = core.directory.base_settings.api_keys
     if (deny is not None and deny.fullmatch(address)) or (
             allow is not None and not allow.fullmatch(address)):
         raise Forbidden("Your IP address is not allowed to call this API")
 
 
-def check_api_key(keys: tuple[str, ...] | None, headers: Any) -> None:
-    """401 unless the request carries one of ``keys`` (no keys configured: open)."""
-    if not keys:
-        return
+def check_api_key(keys: tuple[str, ...] | None, headers: Any,
+                  operator_keys: tuple[str, ...] | None = None) -> bool:
+    """401 unless the request carries one of the app's ``keys`` or the operator's keys.
+
+    Returns whether the request speaks for the operator: its key is one of
+    ``operator_keys`` (the config file's and environment's ``api_keys``), or the operator
+    set no keys at all and the app none of its own. A key an app set in its ``coreConfig``
+    belongs to that app's team, whom the operator does not trust with the host (database
+    settings). **Extension**: the operator's keys are accepted on every app, also one with
+    keys of its own, so the operator can manage every app.
+    """
+    given = _given_api_key(headers)
+    if not operator_keys:
+        if not keys:
+            return True
+        if given is None or not _matches(given, keys):
+            raise InvalidApiKey()
+        return False
+    if given is not None and _matches(given, operator_keys):
+        return True
+    if keys == ():
+        return False  # the app turned its own check off (an empty api_keys)
+    if given is None or not keys or not _matches(given, keys):
+        raise InvalidApiKey()
+    return False
+
+
+def _given_api_key(headers: Any) -> str | None:
     given = headers.get("api-key")
     if given is None:
         authorization = headers.get("Authorization")
         if authorization is None:
-            raise InvalidApiKey()
+            return None
         given = authorization.strip()
         if given.lower().startswith("bearer "):
             given = given[len("bearer "):]
-    given_bytes = given.strip().encode()
+    return given.strip()
+
+
+def _matches(given: str, keys: tuple[str, ...]) -> bool:
+    given_bytes = given.encode()
     # Compare against every key so the time taken does not say which one nearly matched.
     matched = False
     for key in keys:
         matched |= hmac.compare_digest(given_bytes, key.encode())
-    if not matched:
-        raise InvalidApiKey()
+    return matched
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:

@@ -20,6 +20,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, text
 from sqlalchemy.engine import make_url
 
+from core_app.database_policy import DatabasePolicy
+
 log = logging.getLogger("core_app.storage")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -42,7 +44,11 @@ def engine_options(uri: str) -> dict[str, Any]:
     if url.get_backend_name() == "sqlite":
         return {**common, "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
                                            "check_same_thread": False}}
-    return {**common, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    options = {**common, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+    if url.get_backend_name() == "mysql":
+        # Stronger than any URL option: a server we connect to may never read our files.
+        options["connect_args"] = {"local_infile": False}
+    return options
 
 
 def _ping_idle_connections(engine: Engine) -> None:
@@ -178,10 +184,12 @@ class SqliteWriterQueue:
 class Storage:
     """The engines of one running core, keyed by connection URI."""
 
-    def __init__(self, db: SQLAlchemy, base_uri: str, metadata: MetaData):
+    def __init__(self, db: SQLAlchemy, base_uri: str, metadata: MetaData,
+                 policy: DatabasePolicy | None = None):
         self.db = db
         self.base_uri = base_uri
         self.metadata = metadata
+        self.policy = policy
         self._engines: dict[str, Engine] = {}
         self._ready: set[str] = set()
         self._writer_queues: dict[str, SqliteWriterQueue | None] = {}
@@ -206,6 +214,9 @@ class Storage:
         with self._lock:
             engine = self._engines.get(uri)
             if engine is None:
+                if self.policy is not None:
+                    # A URL stored before the operator narrowed the policy is refused too.
+                    self.policy.check(uri)
                 engine = self.db.engine if uri == self.base_uri else create_engine(
                     uri, **engine_options(uri))
                 if engine.dialect.name == "sqlite":

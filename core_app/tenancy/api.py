@@ -45,7 +45,8 @@ def put_app(ctx: RequestContext) -> dict[str, Any]:
     if not source.is_public_tenant or source.app_id not in (PUBLIC, target.app_id):
         raise Forbidden("You must use the public or same app to add/update an app")
     created, record = service.upsert_tenant(ctx.core.directory, ctx.base_conn, target,
-                                            ctx.input, new_first_factors=None)
+                                            ctx.input, new_first_factors=None,
+                                            by_operator=ctx.by_operator)
     _prepare_data_database(ctx, record)
     return {"status": "OK", "createdNew": created}
 
@@ -101,7 +102,8 @@ def put_tenant(ctx: RequestContext) -> dict[str, Any]:
     if not source.is_public_tenant and source.tenant_id != target.tenant_id:
         raise Forbidden("You must use the public or same tenant to add/update a tenant")
     created, record = service.upsert_tenant(ctx.core.directory, ctx.base_conn, target,
-                                            ctx.input, new_first_factors=[])
+                                            ctx.input, new_first_factors=[],
+                                            by_operator=ctx.by_operator)
     _prepare_data_database(ctx, record)
     return {"status": "OK", "createdNew": created}
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 from sqlalchemy import Connection
 
 from core_app.config import ConfigError, ConfigScope
-from core_app.errors import BadRequest
+from core_app.errors import BadRequest, Forbidden
 from core_app.tenancy import store
 from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import PUBLIC, TenantIdentifier
@@ -46,8 +46,12 @@ def merge_core_config(stored: Mapping[str, Any], change: Mapping[str, Any]) -> d
 
 def check_core_config(directory: TenantDirectory, conn: Connection,
                       target: TenantIdentifier, change: Mapping[str, Any],
-                      merged: Mapping[str, Any]) -> None:
-    """Refuse a ``coreConfig`` the contract refuses (multitenancy §1.3), 400 otherwise."""
+                      merged: Mapping[str, Any], by_operator: bool) -> None:
+    """Refuse a ``coreConfig`` the contract refuses (multitenancy §1.3), 400 otherwise.
+
+    Database settings are the operator's: only a request with the operator's api key may
+    change them (403 otherwise), and only to a database the operator's policy allows (400).
+    """
     if target.is_base and change:
         raise BadRequest("Cannot modify base config")
     schema = directory.schema
@@ -57,6 +61,10 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
             raise _invalid_config(f"Invalid config key: {name}")
         if schema.keys[canonical].scope is ConfigScope.BASE:
             raise _invalid_config(f"{name} can only be set via the core's base config setting")
+    operator_only = [name for name in change
+                     if schema.keys[schema.canonical_name(name) or name].operator_only]
+    if operator_only and not by_operator:
+        raise Forbidden(OPERATOR_ONLY_MESSAGE.format(", ".join(sorted(operator_only))))
 
     records = {r.tenant.tenant_id: r for r in store.load_tenants(
         conn, target.connection_uri_domain, target.app_id)}
@@ -64,8 +72,10 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
         records[PUBLIC].core_config if PUBLIC in records else {})
     try:
         app_settings = directory.resolve(app_config)
-        if not target.is_public_tenant:
-            directory.resolve(app_config, merged)
+        target_settings = app_settings if target.is_public_tenant else directory.resolve(
+            app_config, merged)
+        if operator_only:
+            directory.storage.policy.check(target_settings.connection_uri)
     except ConfigError as error:
         raise _invalid_config(str(error)) from None
 
@@ -86,19 +96,27 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
                     f"You cannot set different values for {key.name} for the same appId")
 
 
+OPERATOR_ONLY_MESSAGE = ("Only the operator's api key (from the core's config file or environment) "
+                         "can set database settings: {}")
+
+
 def _invalid_config(reason: str) -> BadRequest:
     return BadRequest(f"Invalid core config: {reason}")
 
 
 def upsert_tenant(directory: TenantDirectory, base_conn: Connection,
                   target: TenantIdentifier, fields: Mapping[str, Any],
-                  new_first_factors: list[str] | None) -> tuple[bool, store.TenantRecord]:
-    """Create or update a tenant's config row; returns (created, record)."""
+                  new_first_factors: list[str] | None,
+                  by_operator: bool) -> tuple[bool, store.TenantRecord]:
+    """Create or update a tenant's config row; returns (created, record).
+
+    ``by_operator``: the request carries the operator's api key (may set database settings).
+    """
     change = fields.get("coreConfig") or {}
     existing = store.lock_tenant(base_conn, target)
     stored = existing.core_config if existing else {}
     merged = merge_core_config(stored, change)
-    check_core_config(directory, base_conn, target, change, merged)
+    check_core_config(directory, base_conn, target, change, merged, by_operator)
 
     def pick(name: str, current: Any) -> Any:
         return fields[name] if name in fields else current

@@ -17,7 +17,8 @@ def _rows(uri: str, table: str) -> list[tuple]:
         engine.dispose()
 
 
-def test_app_in_its_own_database(client, tmp_path):
+def test_app_in_its_own_database(make_app, tmp_path):
+    client = make_app(database_sqlite_dir=str(tmp_path)).test_client()
     app_id = new_id()
     own_uri = f"sqlite:///{tmp_path / 'own.db'}"
     created = client.put("/recipe/multitenancy/app/v2",
@@ -38,7 +39,8 @@ def test_app_in_its_own_database(client, tmp_path):
     assert _rows(own_uri, "apps") == []
 
 
-def test_tenant_in_its_own_database(client, tmp_path):
+def test_tenant_in_its_own_database(make_app, tmp_path):
+    client = make_app(database_sqlite_dir=str(tmp_path)).test_client()
     app_id = new_id()
     own_uri = f"sqlite:///{tmp_path / 'tenant.db'}"
     assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).status_code == 200
