@@ -18,7 +18,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
-from core_app import housekeeping, service_info, tenancy, users
+from core_app import housekeeping, service_info, tenancy, throttling, users
 from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              check_file_keys, config_file_path, read_config_file,
                              read_environment)
@@ -31,7 +31,7 @@ from core_app.tenancy import store as tenancy_store
 from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import BASE_TENANT, TenantPrefix
 
-HOST_PLUGINS = [tenancy, users, service_info, housekeeping]
+HOST_PLUGINS = [tenancy, users, service_info, housekeeping, throttling]
 LOG_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
               "ERROR": logging.ERROR, "NONE": logging.CRITICAL + 1}
 
@@ -107,6 +107,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 def _host_schema() -> ConfigSchema:
     schema = ConfigSchema()
     schema.add(HOST_KEYS)
+    schema.add(throttling.KEYS, throttling.CHECKS)
     return schema
 
 
