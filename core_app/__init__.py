@@ -72,6 +72,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app = Flask(__name__, static_folder=None)
     app.url_map.strict_slashes = False
+    # Werkzeug applies it to chunked bodies too (gunicorn marks its input terminated).
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_request_body_bytes
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.connection_uri
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.connection_uri)
     metadata = MetaData()

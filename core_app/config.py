@@ -207,6 +207,8 @@ class _Names(fields.Field):
 
 DEFAULT_CONNECTION_URI = "sqlite:///supertokens.db"
 SUPPORTED_CDI_VERSIONS = ("5.1", "5.2", "5.3", "5.4")
+# A request body is read whole before it is parsed; larger ones are refused with 413.
+DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
 
 HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("core_config_version", fields.Integer(), 0),
@@ -223,6 +225,9 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
         normalise=str.lower),
     ConfigKey("recipes", _Names(), None, normalise=_normalise_names),
     ConfigKey("test_mode", fields.Boolean(), False),
+    ConfigKey("max_request_body_bytes",
+              fields.Integer(validate=at_least("max_request_body_bytes", 1)),
+              DEFAULT_MAX_REQUEST_BODY_BYTES),
     ConfigKey("housekeeping_interval_s",
               fields.Integer(validate=at_least("housekeeping_interval_s", 0)), 3600),
     ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,

@@ -11,8 +11,9 @@ import logging
 import uuid
 from typing import Any
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as WerkzeugNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 
 log = logging.getLogger("core_app.errors")
 
@@ -130,6 +131,9 @@ def install_error_handlers(app: Flask) -> None:
             return text_response("Not found", 404)
         if isinstance(error, MethodNotAllowed):
             return text_response("Method not supported", 405)
+        if isinstance(error, RequestEntityTooLarge):
+            limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+            return text_response(f"Request body must be at most {limit_bytes} bytes", 413)
         return text_response(error.name, error.code or 500)
 
     @app.errorhandler(Exception)

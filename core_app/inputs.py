@@ -9,6 +9,8 @@ the contract's 400.
 from __future__ import annotations
 
 import json
+import math
+import re
 from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
@@ -22,6 +24,16 @@ _INVALID = "\x00invalid"
 _MISSING = "\x00missing"
 _NOT_INT = "\x00not-int"
 _NOT_LONG = "\x00not-long"
+
+# Deeper JSON than this is refused before any view sees it: no real payload (session data,
+# metadata, a provider config) comes near it, and a walk over it stays cheap and flat.
+MAX_JSON_DEPTH_LEVELS = 64
+# The range of the BIGINT columns and of upstream's Java ``long`` / ``int`` parameters.
+LONG_MIN, LONG_MAX = -2 ** 63, 2 ** 63 - 1
+INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
+# PostgreSQL cannot store NUL in text; a lone surrogate cannot be encoded as UTF-8.
+_UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
+_NUL = "\x00"
 
 _TYPE_ERRORS = {
     "required": _INVALID, "null": _INVALID, "invalid": _INVALID, "type": _INVALID,
@@ -100,24 +112,37 @@ class JsonLong(fields.Integer):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool):
             raise self.make_error("invalid")
-        if isinstance(value, (int, float)):
-            return int(value)
         if isinstance(value, str):
             try:
-                return int(float(value)) if "." in value else int(value)
+                value = float(value) if "." in value else int(value)
             except ValueError:
                 raise self.make_error("invalid") from None
-        raise self.make_error("invalid")
+        if not isinstance(value, (int, float)):
+            raise self.make_error("invalid")
+        # 1e400 reads as infinity; a long beyond 64 bits would not fit a BIGINT column.
+        if (isinstance(value, float) and not math.isfinite(value)) or not (
+                LONG_MIN <= value <= LONG_MAX):
+            raise ValidationError(
+                f"Field name '{attr}' must be an integer between {LONG_MIN} and {LONG_MAX}")
+        return int(value)
 
 
 class JsonObject(fields.Dict):
-    """A JSON object, any content."""
+    """A JSON object, any content; ``max_json_length`` bounds it as stored (ASCII JSON)."""
 
     default_error_messages = _TYPE_ERRORS
+
+    def __init__(self, *, max_json_length: int | None = None, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.max_json_length = max_json_length
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
         if not isinstance(value, dict):
             raise self.make_error("invalid")
+        if self.max_json_length is not None and len(json.dumps(value)) > self.max_json_length:
+            # json.dumps escapes non-ASCII, so its characters are the bytes a TEXT column holds.
+            raise ValidationError(f"Field name '{attr}' must be at most "
+                                  f"{self.max_json_length} characters as JSON")
         return value
 
 
@@ -166,18 +191,24 @@ class QueryInt(fields.Field):
     """An integer query parameter (``must be an int in the GET request``)."""
 
     default_error_messages = {"required": _MISSING, "invalid": _NOT_INT}
+    value_range = (INT_MIN, INT_MAX)  # Java's int, as upstream parses it
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
         try:
-            return int(str(value).strip())
-        except ValueError:
+            number = int(str(value).strip())
+        except ValueError:  # also a string of more digits than int() reads
             raise self.make_error("invalid") from None
+        low, high = self.value_range
+        if not low <= number <= high:
+            raise self.make_error("invalid")
+        return number
 
 
 class QueryLong(QueryInt):
     """A long query parameter (``must be a long in the GET request``)."""
 
     default_error_messages = {"required": _MISSING, "invalid": _NOT_LONG}
+    value_range = (LONG_MIN, LONG_MAX)
 
 
 class RequestSchema(Schema):
@@ -227,16 +258,63 @@ def _load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """The request body as one JSON object, or 400 ``Invalid Json Input``."""
+    """The request body as one JSON object, or 400 ``Invalid Json Input``.
+
+    Every string in it, keys included and at any depth, must be storable (no NUL, no lone
+    surrogate), and it may nest at most ``MAX_JSON_DEPTH_LEVELS`` deep; the 400 names the
+    top-level field that holds the offence.
+    """
     if not raw:
         raise invalid_json()
     try:
         value = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except RecursionError:
+        raise _too_deep() from None
     except (ValueError, UnicodeDecodeError):
         raise invalid_json() from None
     if not isinstance(value, dict):
         raise invalid_json()
+    for name, item in value.items():
+        if _UNSTORABLE_CHARACTER.search(name):
+            # The name itself cannot be echoed back: it may not even encode as UTF-8.
+            raise BadRequest(
+                "JSON input must not contain NUL characters or unpaired surrogates")
+        _check_nested_json(name, item)
     return value
+
+
+def _too_deep() -> BadRequest:
+    return BadRequest(
+        f"JSON input must not be nested deeper than {MAX_JSON_DEPTH_LEVELS} levels")
+
+
+def _check_nested_json(name: str, value: Any) -> None:
+    # A loop with its own stack, not recursion: the depth is the client's to choose.
+    pending = [(value, 2)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str):
+            _check_storable(name, item)
+            continue
+        if not isinstance(item, (dict, list)):
+            continue
+        if depth > MAX_JSON_DEPTH_LEVELS:
+            raise _too_deep()
+        if isinstance(item, dict):
+            for key, child in item.items():
+                _check_storable(name, key)
+                pending.append((child, depth + 1))
+        else:
+            pending.extend((child, depth + 1) for child in item)
+
+
+def _check_storable(name: str, text: str) -> None:
+    found = _UNSTORABLE_CHARACTER.search(text)
+    if found is None:
+        return
+    if found.group() == _NUL:
+        raise BadRequest(f"Field name '{name}' must not contain NUL characters")
+    raise BadRequest(f"Field name '{name}' must not contain unpaired surrogates")
 
 
 def _refuse_constant(name: str) -> None:
@@ -249,5 +327,10 @@ def parse_body(schema: Schema, raw: bytes) -> dict[str, Any]:
 
 
 def parse_query(schema: Schema, args: Mapping[str, str]) -> dict[str, Any]:
-    """Validate a GET/DELETE query string with ``schema``."""
-    return _load(schema, {name: args[name] for name in args})
+    """Validate a GET/DELETE query string with ``schema``; NUL (``%00``) is refused."""
+    values = {name: args[name] for name in args}
+    declared = {field.data_key or name for name, field in schema.fields.items()}
+    for name, value in values.items():
+        if name in declared:
+            _check_storable(name, value)
+    return _load(schema, values)

@@ -21,6 +21,7 @@ from marshmallow import Schema
 from sqlalchemy import Connection
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RoutingNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from core_app.config import SUPPORTED_CDI_VERSIONS, Settings
 from core_app.errors import (BadRequest, Forbidden, InvalidApiKey, MethodNotSupported,
@@ -185,7 +186,7 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
     if request.method in ("GET", "DELETE"):
         data = parse_query(spec.query, request.args) if spec.query else {}
     else:
-        data = parse_body(spec.body, request.get_data(cache=False)) if spec.body else {}
+        data = parse_body(spec.body, _request_body()) if spec.body else {}
     check_scope(core, tenant, spec)
     ctx = RequestContext(tenant, request.environ["supertokens.cdi_version"], data,
                          Transaction(core.storage, spec.writes), core,
@@ -197,6 +198,20 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
         raise
     ctx.transaction.commit()
     return answer if isinstance(answer, Response) else json_response(answer)
+
+
+def _request_body() -> bytes:
+    """The whole body, or 413 past ``max_request_body_bytes``, chunked or not."""
+    limit_bytes = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None or "wsgi.input_terminated" not in request.environ:
+        # Werkzeug answers 413 itself for a Content-Length over the limit.
+        return request.get_data(cache=False)
+    # A chunked body has no length: werkzeug would stop reading at the limit and hand
+    # over a truncated body without an error, so read one byte past it ourselves.
+    raw = request.environ["wsgi.input"].read(limit_bytes + 1)
+    if len(raw) > limit_bytes:
+        raise RequestEntityTooLarge()
+    return raw
 
 
 SharedPaths = dict[tuple[str, str], dict[str, Callable]]
@@ -369,6 +384,9 @@ def _matches(given: str, keys: tuple[str, ...]) -> bool:
     return matched
 
 
+CDI_VERSION_HEADER_MAX_LENGTH = 32
+
+
 def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
@@ -382,7 +400,8 @@ def negotiate_cdi_version(header: str | None, settings: Settings | None,
     if header is None:
         return max_version
     version = header.strip()
-    if not _VERSION_PATTERN.match(version):
+    # Bounded before int(): Python refuses to read more than 4,300 digits (a ValueError).
+    if len(version) > CDI_VERSION_HEADER_MAX_LENGTH or not _VERSION_PATTERN.match(version):
         raise BadRequest("cdi-version header is invalid")
     if _version_tuple(version) > _version_tuple(max_version):
         raise BadRequest(f"cdi-version {version} not supported")

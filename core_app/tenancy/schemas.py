@@ -10,6 +10,7 @@ from marshmallow import ValidationError, validates_schema
 from core_app.errors import BadRequest
 from core_app.inputs import (JsonArray, JsonBoolean, JsonObject, JsonString, RequestSchema,
                              empty_string)
+from core_app.tenancy.store import ID_LENGTH
 from core_app.tenant_prefix import RESERVED_TENANT_IDS
 
 _ID_CHARACTERS = re.compile(r"^[a-z0-9-]+$")
@@ -69,7 +70,8 @@ class _WithoutRemovedInputs(RequestSchema):
 class AppBody(_WithoutRemovedInputs):
     """PUT /recipe/multitenancy/app/v2."""
 
-    appId = JsonString(trim=True, lower=True, load_default="public", validate=_check_app_id)
+    appId = JsonString(trim=True, lower=True, load_default="public",
+                       max_length=ID_LENGTH, validate=_check_app_id)
     firstFactors = FactorIds("firstFactors")
     requiredSecondaryFactors = FactorIds("requiredSecondaryFactors")
     coreConfig = JsonObject()
@@ -79,7 +81,7 @@ class TenantBody(_WithoutRemovedInputs):
     """PUT /recipe/multitenancy/tenant/v2."""
 
     tenantId = JsonString(trim=True, lower=True, load_default="public",
-                          validate=_check_tenant_id)
+                          max_length=ID_LENGTH, validate=_check_tenant_id)
     firstFactors = FactorIds("firstFactors")
     requiredSecondaryFactors = FactorIds("requiredSecondaryFactors")
     coreConfig = JsonObject()
@@ -88,13 +90,15 @@ class TenantBody(_WithoutRemovedInputs):
 class AppIdBody(RequestSchema):
     """POST /recipe/multitenancy/app/remove."""
 
-    appId = JsonString(required=True, trim=True, lower=True, validate=_check_app_id)
+    appId = JsonString(required=True, trim=True, lower=True, max_length=ID_LENGTH,
+                       validate=_check_app_id)
 
 
 class TenantIdBody(RequestSchema):
     """POST /recipe/multitenancy/tenant/remove."""
 
-    tenantId = JsonString(required=True, trim=True, lower=True, validate=_check_tenant_id)
+    tenantId = JsonString(required=True, trim=True, lower=True, max_length=ID_LENGTH,
+                          validate=_check_tenant_id)
 
 
 def _has_third_party_id(config: dict[str, Any]) -> None:

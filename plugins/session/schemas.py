@@ -9,14 +9,19 @@ from marshmallow import ValidationError, validates_schema
 from core_app.inputs import (JsonArray, JsonBoolean, JsonLong, JsonObject, JsonString,
                              QueryBoolean, QueryString, RequestSchema)
 
+USER_ID_MAX_LENGTH = 128  # session_info.user_id
+# session_data and jwt_user_payload are TEXT columns; MySQL's TEXT holds 65,535 bytes, and
+# the same limit applies on every database so a payload never works on one and not another.
+PAYLOAD_MAX_JSON_LENGTH = 65_535
+
 
 class CreateSessionBody(RequestSchema):
     """POST /recipe/session."""
 
-    userId = JsonString(required=True)
+    userId = JsonString(required=True, max_length=USER_ID_MAX_LENGTH)
     enableAntiCsrf = JsonBoolean(required=True)
-    userDataInJWT = JsonObject(required=True)
-    userDataInDatabase = JsonObject(required=True)
+    userDataInJWT = JsonObject(required=True, max_json_length=PAYLOAD_MAX_JSON_LENGTH)
+    userDataInDatabase = JsonObject(required=True, max_json_length=PAYLOAD_MAX_JSON_LENGTH)
     useDynamicSigningKey = JsonBoolean(load_default=True)
 
 
@@ -77,21 +82,21 @@ class RegenerateBody(RequestSchema):
     """POST /recipe/session/regenerate."""
 
     accessToken = JsonString(required=True)
-    userDataInJWT = JsonObject(load_default=None)
+    userDataInJWT = JsonObject(load_default=None, max_json_length=PAYLOAD_MAX_JSON_LENGTH)
 
 
 class SessionDataBody(RequestSchema):
     """PUT /recipe/session/data."""
 
     sessionHandle = JsonString(required=True)
-    userDataInDatabase = JsonObject(required=True)
+    userDataInDatabase = JsonObject(required=True, max_json_length=PAYLOAD_MAX_JSON_LENGTH)
 
 
 class JwtDataBody(RequestSchema):
     """PUT /recipe/jwt/data."""
 
     sessionHandle = JsonString(required=True)
-    userDataInJWT = JsonObject(required=True)
+    userDataInJWT = JsonObject(required=True, max_json_length=PAYLOAD_MAX_JSON_LENGTH)
 
 
 class CreateJwtBody(RequestSchema):
