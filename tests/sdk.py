@@ -29,12 +29,12 @@ def reset_sdk() -> None:
                 cls.reset()
 
 
-def init_sdk(connection_uri: str, recipe_list: list) -> None:
+def init_sdk(connection_uri: str, recipe_list: list, api_key: str | None = None) -> None:
     """Initialise the SDK as a Flask app would, against ``connection_uri``."""
     reset_sdk()
     init(app_info=InputAppInfo(app_name="test", api_domain="http://api.example.com",
                                website_domain="http://example.com"),
-         supertokens_config=SupertokensConfig(connection_uri=connection_uri),
+         supertokens_config=SupertokensConfig(connection_uri=connection_uri, api_key=api_key),
          framework="flask", recipe_list=recipe_list, mode="wsgi")
 
 
