@@ -1,4 +1,11 @@
-"""Config keys of the session recipe (contract, config §2) and their cross-key rules."""
+"""Config keys of the session recipe (contract, config §2) and their cross-key rules.
+
+Two keys are Extensions (README, differences from upstream): ``session_max_lifetime`` (an
+absolute session lifetime, ASVS 5.0 V7.3.2) and ``access_token_blacklisting`` (which
+upstream ignores at CDI 5.4; here it makes every verify read the database). Three upstream
+keys have no effect at CDI 5.4 and are accepted only at their defaults, so that an upstream
+file that repeats the defaults still works and one that relies on them does not start.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,24 @@ from core_app.config import ConfigError, ConfigKey, ConfigScope, one_of
 
 MAX_ACCESS_TOKEN_VALIDITY_S = 86_400_000
 MIN_KEY_UPDATE_INTERVAL_H = 1
+# NIST SP 800-63B asks for reauthentication at least every 30 days at AAL1 (12 hours at
+# AAL2), and 30 days is Auth0's default absolute lifetime of a refresh token; upstream has
+# no absolute limit (0 here).
+DEFAULT_SESSION_MAX_LIFETIME_S = 30 * 24 * 3600
+
+# Upstream keys that do nothing for CDI 5.4 callers: their default and what to do instead.
+INERT_AT_CDI_5_4: dict[str, tuple[Any, str, str]] = {
+    "access_token_signing_key_dynamic": (
+        True, "true", "the signing key is chosen per session by useDynamicSigningKey at "
+        "create and refresh, which the SDK sends from session.init("
+        "use_dynamic_access_token_signing_key=...)"),
+    "refresh_token_rotation_grace_period": (
+        30, "30", "a rotated refresh token stays usable until its child is first used, "
+        "whatever this says; remove the key"),
+    "recent_token_reuse_behaviour": (
+        "TOKEN_THEFT", "TOKEN_THEFT", "reusing a rotated refresh token always answers "
+        "TOKEN_THEFT_DETECTED; remove the key"),
+}
 
 KEYS = (
     ConfigKey("access_token_validity", fields.Integer(validate=validate.Range(
@@ -28,6 +53,9 @@ KEYS = (
         0, 0.25,
         error="'access_token_validity_jitter' must be between 0 and 0.25 inclusive.")),
         0.05, ConfigScope.APP),
+    ConfigKey("session_max_lifetime", fields.Integer(validate=validate.Range(
+        min=0, error="'session_max_lifetime' must be >= 0 (0: no absolute lifetime).")),
+        DEFAULT_SESSION_MAX_LIFETIME_S, ConfigScope.APP),
     ConfigKey("refresh_token_rotation_grace_period", fields.Integer(), 30, ConfigScope.APP),
     ConfigKey("recent_token_reuse_behaviour", fields.String(validate=one_of(
         "recent_token_reuse_behaviour", ("TOKEN_THEFT", "UNAUTHORISED"),
@@ -39,7 +67,12 @@ KEYS = (
 
 
 def check_session_config(settings: Mapping[str, Any], test_mode: bool) -> None:
-    """The rules upstream relaxes in test mode (contract, config §4)."""
+    """Keys without effect at CDI 5.4 keep their defaults; the rules upstream relaxes in
+    test mode (contract, config §4)."""
+    for name, (default, shown, instead) in INERT_AT_CDI_5_4.items():
+        if settings[name] != default:
+            raise ConfigError(f"'{name}' has no effect at CDI 5.4, so only its default "
+                              f"({shown}) is accepted: {instead}.")
     if test_mode:
         return
     if settings["refresh_token_validity"] * 60 <= settings["access_token_validity"]:
@@ -48,7 +81,3 @@ def check_session_config(settings: Mapping[str, Any], test_mode: bool) -> None:
     if settings["access_token_dynamic_signing_key_update_interval"] < MIN_KEY_UPDATE_INTERVAL_H:
         raise ConfigError("'access_token_dynamic_signing_key_update_interval' must be greater "
                           "than, equal to 1 hour.")
-    grace = settings["refresh_token_rotation_grace_period"]
-    if not 0 <= grace <= 300:
-        raise ConfigError("'refresh_token_rotation_grace_period' must be between 0 and 300 "
-                          "seconds inclusive.")

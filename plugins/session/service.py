@@ -30,6 +30,8 @@ from plugins.session.tokens import (AccessTokenClaims, MissingClaims, RefreshTok
                                     uses_protected_claim, verify_access_token)
 
 PROTECTED_FIELD_MESSAGE = "The user payload contains protected field"
+SESSION_MAX_LIFETIME_REACHED = ("Session has reached its maximum lifetime "
+                                "(session_max_lifetime); the user must sign in again")
 REFRESH_TOKEN_KEY_NAME = "refresh_token_key"
 MS_PER_MINUTE = 60_000
 
@@ -97,6 +99,21 @@ def _validity_ms(ctx: RequestContext) -> tuple[int, int]:
             int(settings.refresh_token_validity * MS_PER_MINUTE))
 
 
+def _session_end(ctx: RequestContext, created_at: int) -> int | None:
+    """When a session created at ``created_at`` must end whatever its activity (ms), or None.
+
+    ``session_max_lifetime`` (ASVS 5.0 V7.3.2); no token of the session is issued with an
+    expiry past this instant, and refresh answers UNAUTHORISED from it on.
+    """
+    settings = ctx.core.directory.settings(ctx.tenant.app)
+    max_lifetime_s = int(settings.session_max_lifetime)
+    return created_at + max_lifetime_s * 1000 if max_lifetime_s else None
+
+
+def _capped(expiry: int, end: int | None) -> int:
+    return expiry if end is None else min(expiry, end)
+
+
 def _jittered_expiry(ctx: RequestContext, now: int) -> int:
     settings = ctx.core.directory.settings(ctx.tenant.app)
     validity_ms, _ = _validity_ms(ctx)
@@ -140,21 +157,22 @@ def create_session(ctx: RequestContext, user_id: str, enable_anti_csrf: bool,
 
     now = now_ms()
     _, refresh_validity = _validity_ms(ctx)
+    end = _session_end(ctx, now)
+    refresh_expiry = _capped(now + refresh_validity, end)
     claims = AccessTokenClaims(
         sub=primary, rsub=user_id, tenant_id=tenant.tenant_id, session_handle=handle,
         refresh_token_hash1=h1(refresh_token), parent_refresh_token_hash1=None,
         anti_csrf_token=anti_csrf, iat=expiry_seconds(now),
-        exp=expiry_seconds(_jittered_expiry(ctx, now)), custom=jwt_payload)
+        exp=expiry_seconds(_capped(_jittered_expiry(ctx, now), end)), custom=jwt_payload)
     store.insert_session(ctx.conn, tenant, store.SessionRow(
         tenant.tenant_id, handle, user_id, h2(refresh_token), db_payload,
-        now + refresh_validity, now, jwt_payload, not use_dynamic_key))
+        refresh_expiry, now, jwt_payload, not use_dynamic_key))
     ctx.commit()
     answer: dict[str, Any] = {
         "status": "OK",
         "session": _session_json(claims, jwt_payload),
         "accessToken": _mint(claims, key),
-        "refreshToken": {"token": refresh_token, "expiry": now + refresh_validity,
-                         "createdTime": now},
+        "refreshToken": {"token": refresh_token, "expiry": refresh_expiry, "createdTime": now},
     }
     if anti_csrf is not None:
         answer["antiCsrfToken"] = anti_csrf
@@ -192,6 +210,9 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
             claims.anti_csrf_token is None or claims.anti_csrf_token != anti_csrf):
         return _try_refresh("anti-csrf check failed")
     tenant = _session_tenant(ctx, claims.tenant_id)
+    # access_token_blacklisting (Extension): a revoked session's tokens stop verifying at once.
+    check_database = check_database or bool(
+        ctx.core.directory.settings(ctx.tenant.app).access_token_blacklisting)
 
     if not check_database and claims.parent_refresh_token_hash1 is None:
         return {"status": "OK", "session": _session_json(claims, claims.custom)}
@@ -212,11 +233,12 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
         return _unauthorised("Session missing in db")
     parent = claims.parent_refresh_token_hash1
     promote = parent is not None and h1(parent) == row.refresh_token_hash_2
+    end = _session_end(ctx, row.created_at)
     if promote:
         _, refresh_validity = _validity_ms(ctx)
         store.update_session(ctx.conn, tenant, claims.session_handle,
                              refresh_token_hash_2=h1(claims.refresh_token_hash1),
-                             expires_at=now + refresh_validity)
+                             expires_at=_capped(now + refresh_validity, end))
     if not (promote or h1(claims.refresh_token_hash1) == row.refresh_token_hash_2
             or payload_changed):
         return {"status": "OK", "session": _session_json(claims, claims.custom)}
@@ -229,7 +251,8 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
         sub=claims.sub, rsub=claims.rsub, tenant_id=claims.tenant_id,
         session_handle=claims.session_handle, refresh_token_hash1=claims.refresh_token_hash1,
         parent_refresh_token_hash1=None, anti_csrf_token=claims.anti_csrf_token,
-        iat=expiry_seconds(now), exp=expiry_seconds(now + validity_ms), custom=row.jwt_payload)
+        iat=expiry_seconds(now), exp=expiry_seconds(_capped(now + validity_ms, end)),
+        custom=row.jwt_payload)
     return {"status": "OK", "session": _session_json(reminted, row.jwt_payload),
             "accessToken": _mint(reminted, signer)}
 
@@ -255,7 +278,11 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
     row = store.find_session(ctx.conn, tenant, facts.session_handle, for_update=True)
     if row is None or row.expires_at < now:
         return _unauthorised("Session missing in db or has expired")
+    end = _session_end(ctx, row.created_at)
+    if end is not None and now >= end:
+        return _unauthorised(SESSION_MAX_LIFETIME_REACHED)
     _, refresh_validity = _validity_ms(ctx)
+    refresh_expiry = _capped(now + refresh_validity, end)
     primary, _ = users.session_user_ids(ctx.conn, ctx.core.plugins, tenant.app_id, row.user_id)
     if h2(refresh_token) == row.refresh_token_hash_2:
         if row.use_static_key == use_dynamic_key:
@@ -263,8 +290,7 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
     elif facts.parent_refresh_token_hash1 is not None \
             and h1(facts.parent_refresh_token_hash1) == row.refresh_token_hash_2:
         store.update_session(ctx.conn, tenant, row.handle, refresh_token_hash_2=h2(refresh_token),
-                             expires_at=now + refresh_validity,
-                             use_static_key=not use_dynamic_key)
+                             expires_at=refresh_expiry, use_static_key=not use_dynamic_key)
     else:
         return {"status": "TOKEN_THEFT_DETECTED",
                 "session": {"handle": row.handle, "userId": primary,
@@ -279,12 +305,12 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
         sub=primary, rsub=row.user_id, tenant_id=tenant.tenant_id, session_handle=row.handle,
         refresh_token_hash1=h1(child), parent_refresh_token_hash1=h1(refresh_token),
         anti_csrf_token=new_anti_csrf, iat=expiry_seconds(now),
-        exp=expiry_seconds(_jittered_expiry(ctx, now)), custom=row.jwt_payload)
+        exp=expiry_seconds(_capped(_jittered_expiry(ctx, now), end)), custom=row.jwt_payload)
     answer: dict[str, Any] = {
         "status": "OK",
         "session": _session_json(claims, row.jwt_payload),
         "accessToken": _mint(claims, signer),
-        "refreshToken": {"token": child, "expiry": now + refresh_validity, "createdTime": now},
+        "refreshToken": {"token": child, "expiry": refresh_expiry, "createdTime": now},
     }
     if new_anti_csrf is not None:
         answer["antiCsrfToken"] = new_anti_csrf
