@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from core_app import throttling
 from core_app.errors import BadRequest, StatusOutcome
 from core_app.recipes import AccountInfo, LoginMethod
 from core_app.routes import RequestContext
@@ -29,6 +30,8 @@ RESET_TOKEN_LENGTH = 128
 # Letters and digits only, so links the SDKs build never need escaping.
 RESET_TOKEN_ALPHABET = string.ascii_letters + string.digits
 UUID_ATTEMPTS = 3
+# The throttle counter of sign-in attempts per email (core_app.throttling).
+PASSWORD_ATTEMPTS = "password-attempts"
 
 _dummy_hashes = hashing.DummyHashes()
 
@@ -100,16 +103,34 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
 
     An unknown email costs one verification too, so timing does not reveal accounts. A
     hash made with other settings than the current ones is replaced once it verified.
+
+    Throttled (``core_app.throttling``, Extension): the attempt is counted against the
+    email before its hash is checked, and forgotten when the password was right. A locked
+    email or tenant answers ``WRONG_CREDENTIALS_ERROR`` at once, right password or not,
+    known email or not, and costs no hash.
     """
     policy = _policy(ctx)
-    account = store.account_in_tenant(ctx.conn, ctx.tenant, email)
+    lockout = throttling.password_lockout(ctx.settings)
+    tenant_budget = throttling.tenant_failures_limit(ctx.settings)
+    attempt = throttling.Subject(ctx.tenant, PASSWORD_ATTEMPTS, email)
+    if lockout.enabled:
+        ctx.begin_writes()
+    admitted = not (tenant_budget.enabled and throttling.is_locked(
+        ctx.conn, throttling.Subject.tenant_failures(ctx.tenant)))
+    admitted = admitted and throttling.admit(ctx.conn, attempt, lockout)
+    account = store.account_in_tenant(ctx.conn, ctx.tenant, email) if admitted else None
     ctx.commit()  # no connection is held while the hash is checked
+    if not admitted:
+        return {"status": "WRONG_CREDENTIALS_ERROR"}
     if account is None:
         _dummy_hashes.burn(policy, password)
-        return {"status": "WRONG_CREDENTIALS_ERROR"}
+        return _wrong_password(ctx, tenant_budget)
     if not hashing.verify_password(policy, password, account.password_hash,
                                    ctx.settings.firebase_password_hashing_signer_key):
-        return {"status": "WRONG_CREDENTIALS_ERROR"}
+        return _wrong_password(ctx, tenant_budget)
+    if lockout.enabled:
+        ctx.begin_writes()
+        throttling.forget(ctx.conn, attempt)
     if hashing.needs_rehash(policy, account.password_hash):
         new_hash = hashing.hash_password(policy, password)
         ctx.begin_writes()
@@ -118,6 +139,16 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
     return {"status": "OK", "user": _user(ctx, account.user_id),
             "recipeUserId": users.external_user_id(ctx.conn, ctx.core.plugins,
                                                    ctx.tenant.app_id, account.user_id)}
+
+
+def _wrong_password(ctx: RequestContext, tenant_budget: throttling.WindowLimit
+                    ) -> dict[str, Any]:
+    """Count a failed sign-in against the tenant's budget (the email's is counted)."""
+    if tenant_budget.enabled:
+        ctx.begin_writes()
+        throttling.record(ctx.conn, throttling.Subject.tenant_failures(ctx.tenant),
+                          tenant_budget)
+    return {"status": "WRONG_CREDENTIALS_ERROR"}
 
 
 # --- password reset (§6) ------------------------------------------------------------------
