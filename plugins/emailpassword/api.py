@@ -113,6 +113,14 @@ def _check_hash_format(ctx: RequestContext, password_hash: str, algorithm: str |
 @route(blueprint, "/recipe/user/passwordhash/import", ["POST"], scope=Scope.TENANT,
        body=schemas.ImportBody, writes=True)
 def import_user(ctx: RequestContext) -> dict[str, Any]:
-    """POST /recipe/user/passwordhash/import (§9)."""
+    """POST /recipe/user/passwordhash/import (§9).
+
+    Extension: a hash whose cost parameters exceed the ``imported_*`` caps is refused (400
+    naming the parameter and the cap), since every wrong-password sign-in would pay them.
+    """
     _check_hash_format(ctx, ctx.input["passwordHash"], ctx.input.get("hashingAlgorithm"))
+    excess = hashing.cost_excess(hashing.policy_from_settings(ctx.settings).imported,
+                                 ctx.input["passwordHash"])
+    if excess is not None:
+        raise BadRequest(excess.import_message())
     return service.import_user(ctx, ctx.input["email"], ctx.input["passwordHash"])

@@ -4,6 +4,9 @@ Names and meaning are upstream's. The defaults of the hash keys are ours on purp
 (README, differences from upstream): argon2id with OWASP's parameters (19 MiB, 2
 iterations, parallelism 1) instead of bcrypt with cost 11. It costs a fifth of the CPU
 per sign-in and has no 72-byte limit; upstream's settings remain one config line away.
+
+The ``imported_*`` keys (Extension) cap the cost parameters an imported hash may carry;
+they are the operator's (yaml scope), so an app cannot raise its own.
 """
 
 from __future__ import annotations
@@ -14,9 +17,17 @@ from typing import Any
 from marshmallow import fields
 
 from core_app.config import ConfigError, ConfigKey, ConfigScope, at_least, one_of
+from plugins.emailpassword.hashing import HashLimits
 
 ARGON2_MIN_MEMORY_KB_PER_LANE = 8  # argon2 needs at least 8 KiB per lane of parallelism
 BCRYPT_ROUNDS = (4, 31)  # what bcrypt implementations accept
+
+
+def _import_cap(name: str, default: int) -> ConfigKey:
+    """A cap on one cost parameter of imported hashes; operator-only (yaml scope)."""
+    return ConfigKey(name, fields.Integer(validate=at_least(name, 1, f"'{name}' must be >= 1")),
+                     default)
+
 
 KEYS = (
     ConfigKey("password_hashing_alg", fields.String(validate=one_of(
@@ -37,6 +48,12 @@ KEYS = (
     ConfigKey("firebase_password_hashing_pool_size", fields.Integer(validate=at_least(
         "firebase_password_hashing_pool_size", 1,
         "'firebase_password_hashing_pool_size' must be >= 1")), 1),
+    _import_cap("imported_bcrypt_max_log_rounds", HashLimits.bcrypt_log_rounds),
+    _import_cap("imported_argon2_max_memory_kb", HashLimits.argon2_memory_kb),
+    _import_cap("imported_argon2_max_iterations", HashLimits.argon2_iterations),
+    _import_cap("imported_argon2_max_parallelism", HashLimits.argon2_parallelism),
+    _import_cap("imported_firebase_scrypt_max_memory_cost", HashLimits.firebase_memory_cost),
+    _import_cap("imported_firebase_scrypt_max_rounds", HashLimits.firebase_rounds),
     ConfigKey("password_reset_token_lifetime", fields.Integer(validate=at_least(
         "password_reset_token_lifetime", 1, "'password_reset_token_lifetime' must be >= 0")),
         3_600_000, ConfigScope.TENANT),

@@ -6,6 +6,11 @@ which only imported users have, through ``hashlib.scrypt`` and AES-CTR from
 per process (``argon2_hashing_pool_size``, ``firebase_password_hashing_pool_size``):
 each argon2 hash holds ``argon2_memory_kb`` of memory while it runs, so a burst of
 sign-ins waits instead of exhausting memory.
+
+An imported hash carries its own cost parameters, and every sign-in with a wrong password
+pays them. ``HashLimits`` caps them: an import above a cap is refused (400), and a stored
+hash above both the caps and the parameters of the current config is never computed (it
+answers as a wrong password and is logged).
 """
 
 from __future__ import annotations
@@ -13,9 +18,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -30,10 +36,28 @@ FIREBASE_PREFIX = "$f_scrypt$"
 BCRYPT_MAX_BYTES = 72  # bcrypt reads no further; upstream (jBCrypt) truncates silently
 SCRYPT_MAX_MEMORY = 1 << 30
 
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class HashLimits:
+    """The largest cost parameters an imported hash may carry (config, ``imported_*``).
+
+    The defaults are those of the email-password config keys; config.yaml says why each.
+    """
+
+    bcrypt_log_rounds: int = 14
+    argon2_memory_kb: int = 131_072
+    argon2_iterations: int = 10
+    argon2_parallelism: int = 16
+    firebase_memory_cost: int = 14  # log2 of scrypt's N
+    firebase_rounds: int = 8  # scrypt's r
+
 
 @dataclass(frozen=True)
 class HashPolicy:
-    """How new hashes are made (from config) and how many may run at once."""
+    """How new hashes are made (from config), how many may run at once, and the limits of
+    imported ones."""
 
     algorithm: str  # "ARGON2" or "BCRYPT"
     argon2_memory_kb: int
@@ -42,6 +66,20 @@ class HashPolicy:
     bcrypt_log_rounds: int
     argon2_pool_size: int
     firebase_pool_size: int
+    imported: HashLimits = HashLimits()
+
+    def verification_limits(self) -> HashLimits:
+        """What a stored hash may cost to check: the import caps, or the parameters of the
+        configured algorithm where they are higher (the hashes it makes must verify)."""
+        limits = self.imported
+        if self.algorithm == "BCRYPT":
+            return replace(limits, bcrypt_log_rounds=max(limits.bcrypt_log_rounds,
+                                                         self.bcrypt_log_rounds))
+        return replace(limits,
+                       argon2_memory_kb=max(limits.argon2_memory_kb, self.argon2_memory_kb),
+                       argon2_iterations=max(limits.argon2_iterations, self.argon2_iterations),
+                       argon2_parallelism=max(limits.argon2_parallelism,
+                                              self.argon2_parallelism))
 
 
 def policy_from_settings(settings: Any) -> HashPolicy:
@@ -49,7 +87,62 @@ def policy_from_settings(settings: Any) -> HashPolicy:
     return HashPolicy(settings.password_hashing_alg, settings.argon2_memory_kb,
                       settings.argon2_iterations, settings.argon2_parallelism,
                       settings.bcrypt_log_rounds, settings.argon2_hashing_pool_size,
-                      settings.firebase_password_hashing_pool_size)
+                      settings.firebase_password_hashing_pool_size, HashLimits(
+                          settings.imported_bcrypt_max_log_rounds,
+                          settings.imported_argon2_max_memory_kb,
+                          settings.imported_argon2_max_iterations,
+                          settings.imported_argon2_max_parallelism,
+                          settings.imported_firebase_scrypt_max_memory_cost,
+                          settings.imported_firebase_scrypt_max_rounds))
+
+
+@dataclass(frozen=True)
+class CostExcess:
+    """A cost parameter of a hash above its limit."""
+
+    parameter: str  # e.g. "bcrypt cost (log rounds)"
+    value: int
+    limit: int
+    config_key: str
+
+    def import_message(self) -> str:
+        """The 400 answer to an import of such a hash."""
+        return (f"Password hash's {self.parameter} is {self.value}, above the maximum of "
+                f"{self.limit} for imported hashes (config '{self.config_key}')")
+
+
+def cost_excess(limits: HashLimits, stored: str) -> CostExcess | None:
+    """The first cost parameter of ``stored`` above ``limits``, or None.
+
+    A hash whose parameters cannot be read is not refused here: it never verifies, and
+    upstream stores such imports (emailpassword §9).
+    """
+    try:
+        if stored.startswith(ARGON2_PREFIXES):
+            parsed = argon2.from_string(stored)
+            found = [("argon2 memory (m, KiB)", parsed.memory_cost, limits.argon2_memory_kb,
+                      "imported_argon2_max_memory_kb"),
+                     ("argon2 iterations (t)", parsed.rounds, limits.argon2_iterations,
+                      "imported_argon2_max_iterations"),
+                     ("argon2 parallelism (p)", parsed.parallelism, limits.argon2_parallelism,
+                      "imported_argon2_max_parallelism")]
+        elif stored.startswith(BCRYPT_PREFIXES):
+            found = [("bcrypt cost (log rounds)", bcrypt.from_string("$2a" + stored[3:]).rounds,
+                      limits.bcrypt_log_rounds, "imported_bcrypt_max_log_rounds")]
+        else:
+            firebase = parse_firebase_hash(stored)
+            if firebase is None:
+                return None
+            found = [("Firebase scrypt memory cost (m)", firebase.memory_cost,
+                      limits.firebase_memory_cost, "imported_firebase_scrypt_max_memory_cost"),
+                     ("Firebase scrypt rounds (r)", firebase.rounds, limits.firebase_rounds,
+                      "imported_firebase_scrypt_max_rounds")]
+    except (ValueError, TypeError):
+        return None
+    for parameter, value, limit, config_key in found:
+        if value > limit:
+            return CostExcess(parameter, value, limit, config_key)
+    return None
 
 
 class FirebaseSignerKeyMissing(ProtocolError):
@@ -105,8 +198,17 @@ def verify_password(policy: HashPolicy, password: str, stored: str,
     """Whether ``password`` matches ``stored``; the stored string's prefix picks the check.
 
     A malformed hash never matches. A Firebase hash without a signer key configured is
-    the one error (``FirebaseSignerKeyMissing``), as upstream.
+    the one error (``FirebaseSignerKeyMissing``), as upstream. A hash costing more than
+    ``policy.verification_limits()`` allows is not computed and never matches.
     """
+    excess = cost_excess(policy.verification_limits(), stored)
+    if excess is not None:
+        # The hash predates the limits (imports are refused above them); the user's next
+        # sign-in fails until the limit is raised or the password is reset.
+        log.warning("A stored password hash was not checked: its %s is %d, above the limit "
+                    "%d ('%s'); the sign-in answers as a wrong password",
+                    excess.parameter, excess.value, excess.limit, excess.config_key)
+        return False
     try:
         if stored.startswith(ARGON2_PREFIXES):
             with _slot("argon2", policy.argon2_pool_size):
