@@ -70,6 +70,12 @@ class MethodNotSupported(ProtocolError):
         super().__init__(message)
 
 
+class TooManyRequests(ProtocolError):
+    """429: a throttle refuses the caller for a while (the SDKs retry, then raise)."""
+
+    http_status = 429
+
+
 def invalid_field(name: str) -> BadRequest:
     """The error for a JSON field that is missing, null or of the wrong type."""
     return BadRequest(f"Field name '{name}' is invalid in JSON input")

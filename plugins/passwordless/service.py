@@ -3,6 +3,15 @@
 Every check of a code runs with the devices of its contact locked, so of two racing
 consumptions one wins and the other finds the device gone, and parallel wrong guesses
 are each counted against the device.
+
+Throttled guessing (``core_app.throttling``, Extension): wrong typed codes are counted
+per contact across all its devices and codes, and per tenant; while either is over its
+limit a typed code, right or wrong, answers ``RESTART_FLOW_ERROR`` (a status the SDKs
+know; the device stays). Magic links are not throttled: a link code cannot be guessed,
+and it is how the contact's owner still signs in during an attack. New codes are counted
+per contact: over the limit a resend answers ``RESTART_FLOW_ERROR`` and a new device 429
+(the SDK has no status for it; it retries and then fails the front end's request with
+its general error, and sends no message).
 """
 
 from __future__ import annotations
@@ -14,7 +23,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from core_app.errors import BadRequest, StatusOutcome
+from core_app import throttling
+from core_app.errors import BadRequest, StatusOutcome, TooManyRequests
 from core_app.recipes import AccountInfo, LoginMethod
 from core_app.routes import RequestContext
 from core_app.tenant_prefix import TenantIdentifier
@@ -27,6 +37,11 @@ from plugins.passwordless.store import Code, Contact, Device, PasswordlessUser
 
 RECIPE_ID = "passwordless"
 GENERATION_ATTEMPTS = 5  # fresh random values after a (vanishingly rare) key collision
+# Throttle counters per contact (core_app.throttling).
+CODES_CREATED = "passwordless-codes-created"
+FAILED_CODES = "passwordless-failed-codes"
+TOO_MANY_CODES = ("Too many codes were created for this email or phone number in the last "
+                  "hour; try again later")
 
 
 def now_ms() -> int:
@@ -40,6 +55,12 @@ def login_method(user: PasswordlessUser) -> LoginMethod:
     return LoginMethod(recipe_id=RECIPE_ID, user_id=user.user_id, time_joined=user.time_joined,
                        email=user.email, phone_number=user.phone_number,
                        verified=user.email is None)
+
+
+def _throttled(tenant: TenantIdentifier, kind: str, contact: Contact) -> throttling.Subject:
+    """The throttle counter of ``kind`` for a contact of the tenant."""
+    column, value = contact.column_and_value
+    return throttling.Subject(tenant, kind, f"{column}:{value}")
 
 
 def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
@@ -63,6 +84,9 @@ def _created(ctx: RequestContext, secret: DeviceSecret, code: Code, user_input_c
 def create_device(ctx: RequestContext, contact: Contact,
                   user_input_code: str | None) -> dict[str, Any]:
     """A new device for an email or phone number, with its first code."""
+    if not throttling.admit(ctx.conn, _throttled(ctx.tenant, CODES_CREATED, contact),
+                            throttling.created_codes_limit(ctx.settings)):
+        raise TooManyRequests(TOO_MANY_CODES)
     for _ in range(GENERATION_ATTEMPTS):
         secret, salt = DeviceSecret.generate(), new_salt()
         typed = user_input_code if user_input_code is not None else new_user_input_code()
@@ -84,6 +108,11 @@ def create_code_for_device(ctx: RequestContext, device_id: str,
     """Resend: one more code for an existing device of the tenant."""
     secret = DeviceSecret.decode(device_id)
     conn, tenant = ctx.conn, ctx.tenant
+    device = store.device(conn, tenant, secret.hash())
+    if device is None or not throttling.admit(
+            conn, _throttled(tenant, CODES_CREATED, device.contact),
+            throttling.created_codes_limit(ctx.settings)):
+        return {"status": "RESTART_FLOW_ERROR"}
     for _ in range(GENERATION_ATTEMPTS):
         device = store.device(conn, tenant, secret.hash())
         if device is None:
@@ -171,6 +200,7 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
     device = locked.get(device_id_hash)
     if device is None:
         raise CodeRefused(RESTART_FLOW)
+    guesses = _GuessCount.of(ctx, device.contact) if given.link_code is None else None
     if device.failed_attempts >= maximum:  # the maximum was lowered since
         store.delete_devices(conn, tenant, [device_id_hash])
         raise CodeRefused(RESTART_FLOW)
@@ -178,8 +208,9 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
     if code is not None and code.device_id_hash != device_id_hash:
         code = None
     if code is None or code.created_at < now_ms() - lifetime:
-        if given.link_code is not None:
+        if guesses is None:
             raise CodeRefused(RESTART_FLOW)
+        guesses.count_wrong_code()
         attempts = device.failed_attempts + 1
         if attempts >= maximum:
             store.delete_devices(conn, tenant, [device_id_hash])
@@ -192,7 +223,49 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
     if consume:
         # The devices locked above; one created since is a newer attempt and stays.
         store.delete_devices(conn, tenant, list(locked))
+        if guesses is not None:
+            guesses.forget()
     return device
+
+
+@dataclass
+class _GuessCount:
+    """The throttle counters a typed code is checked against: its contact's (locked for
+    the check) and its tenant's."""
+
+    ctx: RequestContext
+    contact: throttling.Subject
+    contact_limit: throttling.WindowLimit
+    contact_counter: throttling.Counter | None
+    tenant_limit: throttling.WindowLimit
+
+    @classmethod
+    def of(cls, ctx: RequestContext, contact: Contact) -> "_GuessCount":
+        """The counters of a contact's typed code; ``CodeRefused`` while either is locked."""
+        conn, settings = ctx.conn, ctx.settings
+        subject = _throttled(ctx.tenant, FAILED_CODES, contact)
+        contact_limit = throttling.failed_codes_limit(settings)
+        tenant_limit = throttling.tenant_failures_limit(settings)
+        counter = (throttling.locked_counter(conn, subject) if contact_limit.enabled
+                   else None)
+        if (counter is not None and counter.locked(throttling.now_ms())) or (
+                tenant_limit.enabled and throttling.is_locked(
+                    conn, throttling.Subject.tenant_failures(ctx.tenant))):
+            raise CodeRefused(RESTART_FLOW)
+        return cls(ctx, subject, contact_limit, counter, tenant_limit)
+
+    def count_wrong_code(self) -> None:
+        """One more wrong (or expired) code for the contact and the tenant."""
+        conn = self.ctx.conn
+        throttling.record(conn, self.contact, self.contact_limit, self.contact_counter)
+        if self.tenant_limit.enabled:
+            throttling.record(conn, throttling.Subject.tenant_failures(self.ctx.tenant),
+                              self.tenant_limit)
+
+    def forget(self) -> None:
+        """The contact signed in: its run of wrong codes is over."""
+        if self.contact_limit.enabled:
+            throttling.forget(self.ctx.conn, self.contact)
 
 
 def consumed_device_json(device: Device) -> dict[str, Any]:
