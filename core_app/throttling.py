@@ -16,11 +16,15 @@ Decisions:
   by an insert that ignores duplicates, then read ``FOR UPDATE`` (SQLite: the caller's
   writing transaction, ``BEGIN IMMEDIATE``, is the lock), then updated. Making the row
   exist first means the lock is always on one existing key (no gap locks on MySQL).
-- **Counted before the slow work.** A password attempt is counted as a failure *before*
-  its hash is checked (``admit``) and the counter is forgotten when the password was
-  right, so parallel guesses cannot all pass a check that none of them has counted yet.
-  A refused attempt costs no hash and is not counted, so an attacker cannot make a lock
-  longer by hammering it.
+- **Counted before the slow work, once guessing has begun.** An attempt on a subject that
+  has failures that still count is counted as a failure *before* its hash is checked
+  (``admit``) and the counter is forgotten when the password was right, so parallel
+  guesses cannot all pass a check that none of them has counted yet. An attempt on a quiet
+  subject (no counter, the common case of an owner signing in) is only read
+  (``read_counter``) and counted after a failure (``record``): a correct sign-in then
+  writes nothing, and parallel first guesses can pass the limit only once, by the number of
+  requests in flight. A refused attempt costs no hash and is not counted, so an attacker
+  cannot make a lock longer by hammering it.
 - **Two shapes of limit.** ``AccountLockout``: after every ``maximum`` consecutive
   failures the subject is locked, for ``base`` x ``growth`` ^ (locks so far), at most
   ``longest``; failures are forgotten after a success, or after ``longest`` has passed
@@ -140,6 +144,10 @@ class Counter:
         """Is the subject refused at ``now``?"""
         return now < self.locked_until
 
+    def quiet(self, now: int) -> bool:
+        """No failure counts any more at ``now`` (none yet, or all of them expired)."""
+        return self.failures == 0 or now >= self.expires_at
+
 
 @dataclass(frozen=True)
 class AccountLockout:
@@ -252,6 +260,12 @@ def is_locked(conn: Connection, subject: Subject) -> bool:
     row = conn.execute(select(throttle_counters.c.locked_until)
                        .where(*_where(subject))).first()
     return row is not None and now_ms() < row.locked_until
+
+
+def read_counter(conn: Connection, subject: Subject) -> Counter | None:
+    """The subject's counter as last committed, without a lock; None when it has none."""
+    row = conn.execute(select(throttle_counters).where(*_where(subject))).first()
+    return None if row is None else _counter(row)
 
 
 def locked_counter(conn: Connection, subject: Subject) -> Counter:

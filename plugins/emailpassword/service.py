@@ -104,31 +104,37 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
     An unknown email costs one verification too, so timing does not reveal accounts. A
     hash made with other settings than the current ones is replaced once it verified.
 
-    Throttled (``core_app.throttling``, Extension): the attempt is counted against the
-    email before its hash is checked, and forgotten when the password was right. A locked
-    email or tenant answers ``WRONG_CREDENTIALS_ERROR`` at once, right password or not,
-    known email or not, and costs no hash.
+    Throttled (``core_app.throttling``, Extension): a locked email or tenant answers
+    ``WRONG_CREDENTIALS_ERROR`` at once, right password or not, known email or not, and
+    costs no hash. An email with failures that still count has the attempt counted before
+    its hash is checked; a quiet email only has its counter read, so its owner's sign-in
+    writes nothing, and a failure is counted after the check.
     """
     policy = _policy(ctx)
     lockout = throttling.password_lockout(ctx.settings)
     tenant_budget = throttling.tenant_failures_limit(ctx.settings)
     attempt = throttling.Subject(ctx.tenant, PASSWORD_ATTEMPTS, email)
-    if lockout.enabled:
+    now = throttling.now_ms()
+    counter = throttling.read_counter(ctx.conn, attempt) if lockout.enabled else None
+    admitted = not (counter is not None and counter.locked(now)) and not (
+        tenant_budget.enabled and throttling.is_locked(
+            ctx.conn, throttling.Subject.tenant_failures(ctx.tenant)))
+    counted_first = counter is not None and not counter.quiet(now)
+    if admitted and counted_first:
         ctx.begin_writes()
-    admitted = not (tenant_budget.enabled and throttling.is_locked(
-        ctx.conn, throttling.Subject.tenant_failures(ctx.tenant)))
-    admitted = admitted and throttling.admit(ctx.conn, attempt, lockout)
+        admitted = throttling.admit(ctx.conn, attempt, lockout)
     account = store.account_in_tenant(ctx.conn, ctx.tenant, email) if admitted else None
     ctx.commit()  # no connection is held while the hash is checked
     if not admitted:
         return {"status": "WRONG_CREDENTIALS_ERROR"}
+    uncounted = None if counted_first else attempt
     if account is None:
         _dummy_hashes.burn(policy, password)
-        return _wrong_password(ctx, tenant_budget)
+        return _wrong_password(ctx, uncounted, lockout, tenant_budget)
     if not hashing.verify_password(policy, password, account.password_hash,
                                    ctx.settings.firebase_password_hashing_signer_key):
-        return _wrong_password(ctx, tenant_budget)
-    if lockout.enabled:
+        return _wrong_password(ctx, uncounted, lockout, tenant_budget)
+    if counter is not None:
         ctx.begin_writes()
         throttling.forget(ctx.conn, attempt)
     if hashing.needs_rehash(policy, account.password_hash):
@@ -141,9 +147,14 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
                                                    ctx.tenant.app_id, account.user_id)}
 
 
-def _wrong_password(ctx: RequestContext, tenant_budget: throttling.WindowLimit
-                    ) -> dict[str, Any]:
-    """Count a failed sign-in against the tenant's budget (the email's is counted)."""
+def _wrong_password(ctx: RequestContext, uncounted: throttling.Subject | None,
+                    lockout: throttling.AccountLockout,
+                    tenant_budget: throttling.WindowLimit) -> dict[str, Any]:
+    """Count a failed sign-in: against the email unless it was counted before the check,
+    and against the tenant's budget."""
+    if uncounted is not None and lockout.enabled:
+        ctx.begin_writes()
+        throttling.record(ctx.conn, uncounted, lockout)
     if tenant_budget.enabled:
         ctx.begin_writes()
         throttling.record(ctx.conn, throttling.Subject.tenant_failures(ctx.tenant),

@@ -7,7 +7,7 @@ import time
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import event, select
 from supertokens_python.recipe import emailpassword
 from supertokens_python.recipe.emailpassword import syncio as ep
 from supertokens_python.recipe.emailpassword.interfaces import SignInOkResult, WrongCredentialsError
@@ -15,8 +15,9 @@ from supertokens_python.recipe.emailpassword.interfaces import SignInOkResult, W
 from core_app import throttling
 from plugins.emailpassword import hashing
 from tests.gunicorn_process import CoreProcess
-from tests.plugins.emailpassword.test_api import CHEAP_HASHES, new_api
+from tests.plugins.emailpassword.test_api import CHEAP_HASHES, Api, new_api
 from tests.sdk import create_app_on_core, init_sdk, reset_sdk
+from tests.support import race
 
 WRONG = {"status": "WRONG_CREDENTIALS_ERROR"}
 LOCK_S = 2  # the integration tests' first lock; the API tests move the clock instead
@@ -85,6 +86,50 @@ def test_a_locked_email_costs_no_hash(api, clock, monkeypatch) -> None:
                         lambda *args: checked.append(1) or real_verify(*args))
     assert api.sign_in("cat@example.com", "right-pass1") == WRONG
     assert checked == []
+
+
+def test_an_owners_sign_in_writes_no_throttle_row(api, clock) -> None:
+    """A quiet email's counter is only read: the common sign-in pays no write for it."""
+    api.sign_up("ida@example.com", "right-pass1")
+    engine = api.client.application.extensions["supertokens_core"].storage.engine()
+    statements: list[str] = []
+
+    def remember(_conn, _cursor, statement, *_args) -> None:
+        if "throttle_counters" in statement:
+            statements.append(statement.split()[0].upper())
+
+    event.listen(engine, "before_cursor_execute", remember)
+    try:
+        assert api.sign_in("ida@example.com", "right-pass1")["status"] == "OK"
+    finally:
+        event.remove(engine, "before_cursor_execute", remember)
+    assert statements and set(statements) == {"SELECT"}
+    # After a failure the next success forgets it.
+    assert api.sign_in("ida@example.com", "wrong-pass1") == WRONG
+    assert [row.failures for row in counters(api)] == [1]
+    assert api.sign_in("ida@example.com", "right-pass1")["status"] == "OK"
+    assert counters(api) == []
+
+
+def test_parallel_guesses_once_guessing_began_are_admitted_exactly(make_app, clock,
+                                                                   monkeypatch) -> None:
+    api = new_api(make_app(**CHEAP_HASHES).test_client(),
+                  {"password_max_consecutive_failures": 5})
+    api.sign_up("jon@example.com", "right-pass1")
+    assert api.sign_in("jon@example.com", "wrong-pass0") == WRONG
+    checked = []
+    real_verify = hashing.verify_password
+    monkeypatch.setattr(hashing, "verify_password",
+                        lambda *args: checked.append(1) or real_verify(*args))
+    client = api.client.application
+
+    def guess() -> dict:
+        return Api(client.test_client(), api.app_id).sign_in("jon@example.com", "wrong-pass1")
+
+    assert race(12, guess) == [WRONG] * 12
+    assert len(checked) == 4  # failures 2..5; the fifth locks the email
+    [row] = counters(api)
+    assert row.failures == 5 and row.locked_until > clock[0]
 
 
 def test_an_unknown_email_is_throttled_the_same_way(api, clock) -> None:
