@@ -1,4 +1,5 @@
-"""Routes that tell a client about the service: ``/hello``, ``/`` and ``/apiversion``.
+"""Routes that tell a client about the service: ``/hello``, ``/``, ``/apiversion`` and
+``/openapi.json``.
 
 Registered as a host plugin (contract, conventions §6 and §11).
 """
@@ -9,10 +10,11 @@ import threading
 import time
 from typing import Any
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, current_app
 
 from core_app.config import SUPPORTED_CDI_VERSIONS
-from core_app.errors import NotFound, text_response
+from core_app import openapi
+from core_app.errors import NotFound, json_response, text_response
 from core_app.hookspecs import hookimpl
 from core_app.inputs import QueryString, RequestSchema
 from core_app.routes import RequestContext, Scope, route
@@ -81,7 +83,24 @@ def api_version(ctx: RequestContext) -> dict[str, Any]:
     return {"versions": list(SUPPORTED_CDI_VERSIONS)}
 
 
+OPENAPI_EXTENSION_KEY = "supertokens_openapi"
+
+
+@route(blueprint, "/openapi.json", ["GET"], scope=Scope.APP, check_version=False)
+def openapi_document(ctx: RequestContext) -> Response:
+    """GET /openapi.json: the OpenAPI 3.1 document of this core's routes (an extension).
+
+    It lists the enabled recipes only, so it needs an api key like /apiversion. Built once
+    per process: the routes do not change after start.
+    """
+    document = current_app.extensions.get(OPENAPI_EXTENSION_KEY)
+    if document is None:
+        document = current_app.extensions[OPENAPI_EXTENSION_KEY] = openapi.build_document(
+            current_app)
+    return json_response(document)
+
+
 @hookimpl
 def st_blueprints() -> list[Blueprint]:
-    """/hello, / and /apiversion."""
+    """/hello, /, /apiversion and /openapi.json."""
     return [blueprint]

@@ -95,6 +95,22 @@ BODY_CASES = [
                  "validity": "1" + "0" * 400 + ".5"}),
      "Field name 'validity' must be an integer between -9223372036854775808 and "
      "9223372036854775807"),
+    # Found by test_fuzz.py on PostgreSQL before the NUL check (each was a 500 there).
+    ("fuzz-nul-in-email-verification-remove", "POST", "/recipe/user/email/verify/remove",
+     json.dumps({"email": f"\u0001\u00bb{NUL}6", "userId": "u1"}),
+     "Field name 'email' must not contain NUL characters"),
+    ("fuzz-nul-in-reset-token-user-id", "POST", "/recipe/user/password/reset/token",
+     json.dumps({"userId": f"{NUL}\u00db", "email": "a@example.com"}),
+     "Field name 'userId' must not contain NUL characters"),
+    ("fuzz-nul-in-role", "PUT", "/recipe/user/role",
+     json.dumps({"userId": "u1", "role": f">_{NUL}\u0005"}),
+     "Field name 'role' must not contain NUL characters"),
+    ("fuzz-nul-in-role-to-remove", "POST", "/recipe/user/role/remove",
+     json.dumps({"userId": "u1", "role": f">_{NUL}\u0005"}),
+     "Field name 'role' must not contain NUL characters"),
+    ("fuzz-nul-in-mapped-user-id", "POST", "/recipe/userid/map",
+     json.dumps({"superTokensUserId": f"s{NUL}", "externalUserId": "e1"}),
+     "Field name 'superTokensUserId' must not contain NUL characters"),
 ]
 
 
@@ -110,6 +126,9 @@ QUERY_CASES = [
      "Field name 'userId' must not contain NUL characters"),
     ("nul-in-metadata-user-id", "/recipe/user/metadata", {"userId": f"u{NUL}"},
      "Field name 'userId' must not contain NUL characters"),
+    ("fuzz-nul-in-permission", "/recipe/permission/roles",
+     {"permission": f"\u0080\U000c62a7{NUL}\U00030b66"},
+     "Field name 'permission' must not contain NUL characters"),
     ("users-limit-beyond-int", "/users", {"limit": str(2 ** 40)},
      "Field name 'limit' must be an int in the GET request"),
     ("users-limit-with-5000-digits", "/users", {"limit": "9" * 5000},
