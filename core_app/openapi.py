@@ -9,7 +9,8 @@ fuzz test (tests/core_app/test_fuzz.py) drives every operation from it.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -17,7 +18,7 @@ from flask import Flask
 from marshmallow import Schema
 
 from core_app.config import SUPPORTED_CDI_VERSIONS
-from core_app.inputs import (JsonString, QueryBoolean, QueryInt, QueryLong, QueryString)
+from core_app.inputs import JsonString, QueryBoolean, QueryInt, QueryLong, QueryString
 from core_app.routes import RID_DEFAULT, RouteSpec, Scope
 
 OPENAPI_VERSION = "3.1.0"
@@ -101,7 +102,7 @@ def _operations(app: Flask) -> dict[str, dict[str, Any]]:
 
 
 def _operation(method: str, shared: list[tuple[str, Callable, RouteSpec]]) -> dict[str, Any]:
-    endpoint_name, endpoint, spec = shared[0]
+    endpoint_name, _, spec = shared[0]
     docs = [(entry[2].rid, (entry[1].route_view.__doc__ or "").strip()) for entry in shared]
     summary = docs[0][1].splitlines()[0] if docs[0][1] else endpoint_name
     operation: dict[str, Any] = {

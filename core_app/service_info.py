@@ -12,8 +12,8 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app
 
-from core_app.config import SUPPORTED_CDI_VERSIONS
 from core_app import openapi
+from core_app.config import SUPPORTED_CDI_VERSIONS
 from core_app.errors import NotFound, json_response, text_response
 from core_app.hookspecs import hookimpl
 from core_app.inputs import QueryString, RequestSchema

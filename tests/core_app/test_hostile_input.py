@@ -35,6 +35,9 @@ def _session_body(**overrides) -> dict:
             "userDataInDatabase": {}, **overrides}
 
 
+LONG_RANGE_MESSAGE = ("Field name 'validity' must be an integer between -9223372036854775808 "
+                      "and 9223372036854775807")
+
 BODY_CASES = [
     # (id, method, path, raw JSON body, expected message)
     ("nul-in-email", "POST", "/recipe/signup",
@@ -81,20 +84,17 @@ BODY_CASES = [
      json.dumps(_session_body(userDataInJWT={"blob": "x" * 70_000})),
      "Field name 'userDataInJWT' must be at most 65535 characters as JSON"),
     ("jwt-validity-infinite", "POST", "/recipe/jwt",
-     '{"algorithm": "RS256", "jwksDomain": "http://localhost", "payload": {}, '
-     '"validity": 1e400}',
-     "Field name 'validity' must be an integer between -9223372036854775808 and "
-     "9223372036854775807"),
+     ('{"algorithm": "RS256", "jwksDomain": "http://localhost", "payload": {}, '
+      '"validity": 1e400}'),
+     LONG_RANGE_MESSAGE),
     ("jwt-validity-beyond-bigint", "POST", "/recipe/jwt",
      json.dumps({"algorithm": "RS256", "jwksDomain": "http://localhost", "payload": {},
                  "validity": 2 ** 64}),
-     "Field name 'validity' must be an integer between -9223372036854775808 and "
-     "9223372036854775807"),
+     LONG_RANGE_MESSAGE),
     ("jwt-validity-string-infinite", "POST", "/recipe/jwt",
      json.dumps({"algorithm": "RS256", "jwksDomain": "http://localhost", "payload": {},
                  "validity": "1" + "0" * 400 + ".5"}),
-     "Field name 'validity' must be an integer between -9223372036854775808 and "
-     "9223372036854775807"),
+     LONG_RANGE_MESSAGE),
     # Found by test_fuzz.py on PostgreSQL before the NUL check (each was a 500 there).
     ("fuzz-nul-in-email-verification-remove", "POST", "/recipe/user/email/verify/remove",
      json.dumps({"email": f"\u0001\u00bb{NUL}6", "userId": "u1"}),
