@@ -33,9 +33,9 @@ from core_app.tenant_prefix import ENVIRON_KEY, TenantIdentifier
 
 NEWEST_CDI_VERSION = SUPPORTED_CDI_VERSIONS[-1]
 ONLY_PUBLIC_TENANT = "Only public tenantId can call this app specific API"
-_VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 # Whether the request's api key is the operator's (see ``check_api_key``)
 OPERATOR_ENVIRON_KEY = "supertokens.operator"
+_VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 
 
 class Scope(enum.Enum):
@@ -76,10 +76,10 @@ class RequestContext:
     input: dict[str, Any]
     transaction: Transaction
     core: Any
-    _settings: Settings | None = field(default=None, repr=False)
-
     # The api key is the operator's (config file / environment), not one an app set itself.
     by_operator: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+
     @property
     def conn(self) -> Connection:
         """The connection to the tenant's database, inside the request's transaction."""
@@ -310,6 +310,7 @@ def check_request() -> None:
         request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
         _reject_head()
         return
+    operator_keys = core.directory.base_settings.api_keys
     if app_settings is not None:
         operator = check_api_key(app_settings.api_keys, request.headers, operator_keys)
     else:
@@ -330,7 +331,6 @@ def _reject_head() -> None:
 def _check_ip(settings: Settings, address: str) -> None:
     deny = settings.ip_deny_regex
     allow = settings.ip_allow_regex
-    operator_keys = core.directory.base_settings.api_keys
     if (deny is not None and deny.fullmatch(address)) or (
             allow is not None and not allow.fullmatch(address)):
         raise Forbidden("Your IP address is not allowed to call this API")
