@@ -172,7 +172,10 @@ def _normalise_names(value: Any) -> tuple[str, ...] | None:
 def _normalise_connection_uri(value: str) -> str:
     """Accept upstream's plain ``postgresql://`` / ``mysql://`` URIs as SQLAlchemy URLs.
 
-    A relative SQLite file path is relative to the working directory of the core.
+    A relative SQLite file path is made absolute against the working directory of the core
+    (the directory ``scripts/start.sh`` and ``supertokens-core start`` run in), here and
+    nowhere else: Flask-SQLAlchemy would otherwise move a relative path into the app's
+    instance folder, and the writer queue's file would land elsewhere.
     """
     value = value.strip()
     if value.startswith(("postgresql://", "postgres://")):
@@ -326,7 +329,14 @@ class ConfigSchema:
                     raw[canonical] = value
         values = {}
         for name, key in self.keys.items():
-            values[name] = key.coerce(raw[name]) if name in raw else key.default
+            if name in raw:
+                values[name] = key.coerce(raw[name])
+            elif key.normalise is not None and key.default is not None:
+                # A default is written as an operator would write it (a relative SQLite
+                # path), so it takes the same normalisation as a value from the file.
+                values[name] = key.normalise(key.default)
+            else:
+                values[name] = key.default
         settings = Settings(values)
         for check in self.checks:
             check(settings, test_mode)

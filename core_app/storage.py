@@ -198,7 +198,8 @@ class Storage:
     def writer_queue(self, uri: str) -> SqliteWriterQueue | None:
         """The writer queue of an SQLite file database; None for other databases."""
         if uri not in self._writer_queues:
-            url = make_url(uri)
+            # The file the engine really opens, so the queue's file sits beside it.
+            url = self.engine(uri).url
             path = url.database
             self._writer_queues[uri] = (
                 SqliteWriterQueue(path) if url.get_backend_name() == "sqlite" and path
