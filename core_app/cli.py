@@ -29,30 +29,49 @@ def _start(_args: argparse.Namespace) -> int:
 
 
 def _cleanup(_args: argparse.Namespace) -> int:
+    """Clean every database; exit 1 when a database failed or an app's config is stale."""
     from core_app import create_app
-    from core_app.housekeeping import run_housekeeping
+    from core_app.housekeeping import config_problems, database_name, databases, \
+        run_housekeeping
 
     core = create_app({"housekeeping_interval_s": 0}).extensions["supertokens_core"]
+    problems = config_problems(core)
+    for problem in problems:
+        print(f"supertokens-core: {problem}", file=sys.stderr)
+    uris = databases(core)
     cleaned = run_housekeeping(core)
+    failed = [uri for uri in uris if uri not in cleaned]
+    for uri in failed:
+        print(f"supertokens-core: clean-up failed for database {database_name(uri)} "
+              "(see the error log)", file=sys.stderr)
     print(f"cleaned {len(cleaned)} database(s)")
     core.storage.dispose()
-    return 0
+    return 1 if problems or failed else 0
 
 
 def _recount_users(_args: argparse.Namespace) -> int:
+    """Recount in every database; one that fails is named and the others still recounted."""
     from core_app import create_app
-    from core_app.housekeeping import databases
+    from core_app.housekeeping import config_problems, database_name, databases
     from core_app.storage import transaction
     from core_app.users.store import recount_users
 
     core = create_app({"housekeeping_interval_s": 0}).extensions["supertokens_core"]
+    for problem in config_problems(core):
+        print(f"supertokens-core: {problem}", file=sys.stderr)
     uris = databases(core)
+    failed = 0
     for uri in uris:
-        with transaction(core.storage) as unit:
-            recount_users(unit.connection(uri))
-    print(f"recounted users in {len(uris)} database(s)")
+        try:
+            with transaction(core.storage) as unit:
+                recount_users(unit.connection(uri))
+        except Exception as error:  # noqa: BLE001 - the other databases are still recounted
+            failed += 1
+            print(f"supertokens-core: recount failed for database {database_name(uri)}: "
+                  f"{type(error).__name__}", file=sys.stderr)
+    print(f"recounted users in {len(uris) - failed} database(s)")
     core.storage.dispose()
-    return 0
+    return 1 if failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -76,6 +76,13 @@ class TooManyRequests(ProtocolError):
     http_status = 429
 
 
+class ServiceUnavailable(ProtocolError):
+    """503: the core cannot serve this app until the operator fixes something (its stored
+    config no longer validates); the request itself was fine, so it is not a 4xx."""
+
+    http_status = 503
+
+
 def invalid_field(name: str) -> BadRequest:
     """The error for a JSON field that is missing, null or of the wrong type."""
     return BadRequest(f"Field name '{name}' is invalid in JSON input")

@@ -17,8 +17,10 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, insert, select, \
     update
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
+from core_app.errors import ServiceUnavailable
 from core_app.hookspecs import hookimpl
 from core_app.storage import transaction
 from core_app.tenancy import store as tenancy_store
@@ -63,26 +65,60 @@ def _claim(conn: Connection, now: int, min_gap_ms: int) -> bool:
 def databases(core: Any) -> list[str]:
     """Every database URI the core's apps and tenants use."""
     uris = {core.storage.base_uri}
-    with core.storage.engine().connect() as conn:
-        for app_id in tenancy_store.load_app_ids(conn, DEFAULT_CONNECTION_URI_DOMAIN):
-            for record in tenancy_store.load_tenants(conn, DEFAULT_CONNECTION_URI_DOMAIN,
-                                                     app_id):
-                uris.add(core.directory.connection_uri(record.tenant))
+    for tenant in _tenants(core):
+        uris.add(core.directory.connection_uri(tenant))
     return sorted(uris)
+
+
+def _tenants(core: Any) -> list[TenantIdentifier]:
+    with core.storage.engine().connect() as conn:
+        return [record.tenant
+                for app_id in tenancy_store.load_app_ids(conn, DEFAULT_CONNECTION_URI_DOMAIN)
+                for record in tenancy_store.load_tenants(conn, DEFAULT_CONNECTION_URI_DOMAIN,
+                                                         app_id)]
+
+
+def config_problems(core: Any) -> list[str]:
+    """Why some apps cannot be served: each app whose stored coreConfig no longer validates,
+    named with the key (for the command line; the log has them too)."""
+    problems = []
+    for tenant in _tenants(core):
+        if tenant.is_public_tenant:
+            problem = core.directory.config_problem(tenant)
+            if problem:
+                problems.append(problem)
+    return problems
+
+
+def database_name(uri: str) -> str:
+    """A database URI fit for a log line or the terminal: the password hidden."""
+    return make_url(uri).render_as_string(hide_password=True)
 
 
 def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
     """Run every recipe's clean-up in each database not cleaned in the last ``min_gap_ms``.
 
-    Returns the databases it cleaned.
+    Returns the databases it cleaned. An app whose stored config no longer validates gets
+    None for its settings (the recipes then keep what depends on them) and is logged; a
+    database that fails is logged and the others are still cleaned.
     """
+    skipped: set[str] = set()
+
+    def settings_of(tenant: TenantIdentifier) -> Any:
+        try:
+            return core.directory.settings_if_exists(tenant)
+        except ServiceUnavailable as error:
+            if error.message not in skipped:
+                skipped.add(error.message)
+                log.warning("housekeeping keeps this app's expired data that depends on its "
+                            "settings: %s", error.message)
+            return None
+
     def app_settings(app_id: str) -> Any:
-        return core.directory.settings_if_exists(
-            TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, PUBLIC))
+        return settings_of(TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, PUBLIC))
 
     def tenant_settings(app_id: str, tenant_id: str) -> Any:
-        return core.directory.settings_if_exists(
-            TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, tenant_id))
+        return settings_of(TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, tenant_id))
 
     cleaned = []
     for uri in databases(core):
@@ -96,7 +132,7 @@ def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
                                                   app_settings=app_settings,
                                                   tenant_settings=tenant_settings)
         except Exception:  # noqa: BLE001 - one unreachable database must not stop the rest
-            log.exception("housekeeping failed for one database")
+            log.exception("housekeeping failed for database %s", database_name(uri))
             continue
         cleaned.append(uri)
     return cleaned

@@ -13,26 +13,52 @@ none (session verify). So each process keeps what it read for ``CACHE_TTL_S``:
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
 from core_app.config import ConfigError, ConfigSchema, Settings
-from core_app.errors import tenant_not_found
+from core_app.errors import ServiceUnavailable, tenant_not_found
 from core_app.storage import Storage
 from core_app.tenancy import store
 from core_app.tenant_prefix import TenantIdentifier
 
+log = logging.getLogger("core_app.tenancy")
+
 CACHE_TTL_S = 1.0
+
+
+def stale_config_message(tenant: TenantIdentifier, reason: str) -> str:
+    """What the operator reads (503 body, log, CLI) about a coreConfig that stopped validating."""
+    return (f"App '{tenant.app_id}' cannot be served: its stored coreConfig is not valid for "
+            f"this core's config: {reason} Fix it with PUT /recipe/multitenancy/app/v2 and the "
+            "operator's api key, or serve it with the config it was made under (test_mode).")
 
 
 @dataclass(frozen=True)
 class KnownTenant:
-    """A tenant that exists: its stored config and its resolved settings."""
+    """A tenant that exists: its stored config and its resolved settings.
+
+    An app whose stored ``coreConfig`` no longer validates (made under ``test_mode``, or a
+    rule changed since) still exists, so that the operator can fix or delete it, but it
+    cannot be served: ``settings`` raises the 503 that names the app and the key.
+    ``database`` holds the database settings alone, which always resolve, so the app's
+    data can still be found for housekeeping and deletion.
+    """
 
     record: store.TenantRecord
-    settings: Settings
+    database: Settings
+    valid_settings: Settings | None
+    problem: str | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """The resolved settings; the 503 naming the app and the key when they do not resolve."""
+        if self.valid_settings is None:
+            raise ServiceUnavailable(self.problem or "")
+        return self.valid_settings
 
 
 class TenantDirectory:
@@ -47,6 +73,7 @@ class TenantDirectory:
         self.base_settings = schema.resolve([self.base_layer], test_mode)
         self._cache: dict[TenantIdentifier, tuple[float, KnownTenant]] = {}
         self._lock = threading.Lock()
+        self._reported: set[tuple[TenantIdentifier, str]] = set()
 
     # --- resolution ---------------------------------------------------------------------
 
@@ -75,21 +102,75 @@ class TenantDirectory:
         record = records.get(tenant.tenant_id)
         if app_record is None or record is None:
             return None
-        try:
-            settings = self.resolve(app_record.core_config,
-                                    None if tenant.is_public_tenant else record.core_config)
-        except ConfigError:
-            # Stored configs were validated when written; a key whose rules changed since
-            # falls back to the app's values rather than locking the tenant out.
-            settings = self.resolve(app_record.core_config)
-        known = KnownTenant(record, settings)
+        app_known = self._known_app(tenant.app, app_record)
+        known = app_known if tenant.is_public_tenant else self._known_tenant(
+            tenant, record, app_known)
         expires = time.monotonic() + CACHE_TTL_S
         with self._lock:
             self._cache[tenant] = (expires, known)
-            if not tenant.is_public_tenant:
-                self._cache[tenant.app] = (expires, KnownTenant(
-                    app_record, self.resolve(app_record.core_config)))
+            self._cache[tenant.app] = (expires, app_known)
         return known
+
+    def _known_app(self, app: TenantIdentifier, record: store.TenantRecord) -> KnownTenant:
+        try:
+            settings = self.resolve(record.core_config)
+        except ConfigError as error:
+            problem = stale_config_message(app, str(error))
+            self._report(app, problem)
+            return KnownTenant(record, self._database_settings(
+                self._database_keys(record.core_config)), None, problem)
+        return KnownTenant(record, settings, settings)
+
+    def _known_tenant(self, tenant: TenantIdentifier, record: store.TenantRecord,
+                      app: KnownTenant) -> KnownTenant:
+        app_config = app.record.core_config
+        if app.valid_settings is None:
+            return KnownTenant(record, self._database_settings(
+                self._database_keys(app_config), record.core_config), None, app.problem)
+        try:
+            settings = self.resolve(app_config, record.core_config)
+        except ConfigError as error:
+            # Stored configs were validated when written; a key whose rules changed since
+            # falls back to the app's values rather than locking the tenant out, but the
+            # tenant's data stays in its own database.
+            self._report(tenant, f"Tenant '{tenant.tenant_id}' of app '{tenant.app_id}' is "
+                                 f"served with its app's settings: its stored coreConfig is "
+                                 f"not valid for this core's config: {error}")
+            settings = self._database_settings(app_config, record.core_config,
+                                               fallback=app.valid_settings)
+        return KnownTenant(record, settings, settings)
+
+    def _database_settings(self, app_layer: Mapping[str, Any],
+                           tenant_config: Mapping[str, Any] | None = None,
+                           fallback: Settings | None = None) -> Settings:
+        """Settings from ``app_layer`` and the tenant's database keys alone.
+
+        Database keys are checked when written and have no cross-key rules, so they resolve
+        where the rest of a stored config no longer does.
+        """
+        layers = [self.base_layer, app_layer]
+        if tenant_config is not None:
+            layers.append(self._database_keys(tenant_config))
+        try:
+            return self.schema.resolve(layers, self.test_mode)
+        except ConfigError:
+            return fallback or self.base_settings
+
+    def _database_keys(self, config: Mapping[str, Any]) -> dict[str, Any]:
+        kept = {}
+        for name, value in config.items():
+            canonical = self.schema.canonical_name(name)
+            if canonical is not None and self.schema.keys[canonical].operator_only:
+                kept[name] = value
+        return kept
+
+    def _report(self, tenant: TenantIdentifier, problem: str) -> None:
+        """Log a stored config that does not validate, once per process and problem."""
+        with self._lock:
+            if (tenant, problem) in self._reported:
+                return
+            self._reported.add((tenant, problem))
+        log.error("%s", problem)
 
     def forget_app(self, connection_uri_domain: str, app_id: str) -> None:
         """Drop everything cached about an app (after this process changed it)."""
@@ -106,7 +187,8 @@ class TenantDirectory:
         return self.find(tenant) is not None
 
     def settings_if_exists(self, tenant: TenantIdentifier) -> Settings | None:
-        """The tenant's resolved settings, or None if it does not exist."""
+        """The tenant's resolved settings, or None if it does not exist (503 when its app's
+        stored config no longer validates)."""
         known = self.find(tenant)
         return known.settings if known else None
 
@@ -123,4 +205,9 @@ class TenantDirectory:
         known = self.find(tenant) or self.find(tenant.app)
         if known is None:
             return self.base_settings.connection_uri
-        return known.settings.connection_uri
+        return known.database.connection_uri
+
+    def config_problem(self, tenant: TenantIdentifier) -> str | None:
+        """Why an existing app cannot be served (its stored config), or None when it can."""
+        known = self.find(tenant)
+        return known.problem if known else None
