@@ -24,6 +24,7 @@ from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              read_environment)
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
+from core_app.migrations import SchemaHistory
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
 from core_app.routes import SharedPaths, check_request, shared_paths
 from core_app.storage import Storage, engine_options, transaction
@@ -50,8 +51,13 @@ class Core:
     shared_paths: SharedPaths  # views of paths several recipes share, by rid
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the core. ``test_config`` overrides file and environment (tests only)."""
+def create_app(test_config: Mapping[str, Any] | None = None, *,
+               prepare_schema: bool = True) -> Flask:
+    """Build the core. ``test_config`` overrides file and environment (tests only).
+
+    ``prepare_schema=False`` (``supertokens-core migrate``) leaves every database's schema
+    as it is, so that a core can be built to find and upgrade databases that are behind.
+    """
     overrides = dict(test_config or {})
     file_values = read_config_file(config_file_path())
 
@@ -85,11 +91,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         for blueprint in blueprints:
             app.register_blueprint(blueprint)
 
-    storage = Storage(db, settings.connection_uri, metadata, policy)
+    storage = Storage(db, settings.connection_uri, metadata, policy,
+                      SchemaHistory.from_plugins(plugins, metadata), settings.migrate_on_start,
+                      prepare_schema)
     with app.app_context():
         storage.engine()
     directory = TenantDirectory(storage, schema, base_layer, test_mode)
-    _ensure_base_tenant(storage)
+    if prepare_schema:
+        _ensure_base_tenant(storage)
     schemas = {name: value for answer in plugins.hook.st_schemas()
                for name, value in answer.items()}
     app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, schemas,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core_app.config import ConfigError
 
 
@@ -74,6 +76,42 @@ def _recount_users(_args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _migrate(args: argparse.Namespace) -> int:
+    """Upgrade (or with --check, inspect) every database; one line per database."""
+    from sqlalchemy.engine import make_url
+
+    from core_app import create_app
+    from core_app.housekeeping import databases
+
+    core = create_app({"housekeeping_interval_s": 0},
+                      prepare_schema=False).extensions["supertokens_core"]
+    behind = failed = 0
+    try:
+        # The base database first: it lists the apps and tenants, and their own databases.
+        uris = [core.storage.base_uri]
+        base = core.storage.schema_status()
+        if not base.fresh:
+            uris = databases(core)
+        for uri in uris:
+            shown = make_url(uri).render_as_string(hide_password=True)
+            try:
+                if args.check:
+                    status = core.storage.schema_status(uri)
+                    behind += status.behind
+                    line = (f"behind, pending: {', '.join(status.pending)}" if status.behind
+                            else "current")
+                else:
+                    applied = core.storage.migrate(uri)
+                    line = f"upgraded through {', '.join(applied)}" if applied else "current"
+            except (ConfigError, SQLAlchemyError) as error:
+                failed += 1
+                line = f"error: {error}"
+            print(f"{shown}: {line}")
+    finally:
+        core.storage.dispose()
+    return 1 if behind or failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
     parser = argparse.ArgumentParser(prog="supertokens-core",
@@ -86,6 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("recount-users", help="rebuild the kept user counts from the user "
                                               "index, after rows were loaded into it "
                                               "directly").set_defaults(run=_recount_users)
+    migrate = commands.add_parser(
+        "migrate", help="upgrade the schema of every database the core uses (the base one and "
+                        "each app's or tenant's own) to this version's")
+    migrate.add_argument("--check", action="store_true",
+                         help="change nothing; exit 1 when a database is behind")
+    migrate.set_defaults(run=_migrate)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

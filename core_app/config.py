@@ -233,6 +233,8 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
               DEFAULT_MAX_REQUEST_BODY_BYTES),
     ConfigKey("housekeeping_interval_s",
               fields.Integer(validate=at_least("housekeeping_interval_s", 0)), 3600),
+    # None: on for an SQLite database, off for PostgreSQL and MySQL (core_app.storage)
+    ConfigKey("migrate_on_start", fields.Boolean(allow_none=True), None),
     ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,
               aliases=("postgresql_connection_uri", "mysql_connection_uri"),
               normalise=_normalise_connection_uri, operator_only=True),

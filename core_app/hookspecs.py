@@ -217,3 +217,21 @@ def st_housekeeping(conn: "Connection", now_ms: int, app_settings: Any,
     ``tenant_settings(app_id, tenant_id)`` a tenant's, or None for an app or tenant that no
     longer exists. Expiry is also checked where data is used; this only reclaims space.
     """
+
+
+# --- schema: read when a database is prepared and by `supertokens-core migrate` ---------
+
+
+@hookspec
+def st_migrations() -> str:
+    """Return the directory of the recipe's Alembic migration scripts (its own branch).
+
+    Ship it inside the recipe's package (``migrations/`` with an ``__init__.py``, so it is
+    installed with the package). The first script has ``down_revision = None``, a
+    ``branch_labels`` entry naming the recipe, ``depends_on = "host_0001"`` (the host's
+    baseline, which creates ``apps`` and ``tenants``) and creates the tables ``st_tables``
+    declares; every later change of those tables is a new script on the branch. Revision
+    ids are global: prefix them with the recipe's name. Scripts must not import the live
+    table definitions. A recipe without migrations gets its tables created once and never
+    altered.
+    """

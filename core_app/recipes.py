@@ -11,6 +11,7 @@ import logging
 import os
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -139,3 +140,11 @@ def build_plugin_manager(enabled: tuple[str, ...] | None,
 def recipe_descriptors(manager: pluggy.PluginManager) -> list[RecipeDescriptor]:
     """The descriptors of the enabled recipes."""
     return [descriptor for descriptor in manager.hook.st_recipe() if descriptor is not None]
+
+
+def migrations_directory(package_file: str) -> str:
+    """The ``migrations/`` directory beside a recipe package's ``__init__.py``.
+
+    What most ``st_migrations`` implementations return.
+    """
+    return str(Path(package_file).resolve().with_name("migrations"))

@@ -1,9 +1,11 @@
 """Databases: one engine per connection URI, the shared table metadata, and transactions.
 
 Every app or tenant resolves to a ``connection_uri``; most share the base database, some
-have their own. ``Storage`` keeps one engine per URI and creates the tables in a database
-the first time it is used. ``Transaction`` is the only thing that opens transactions: a
-request gets one (see ``core_app.routes``), a command-line job opens one itself.
+have their own. ``Storage`` keeps one engine per URI and, the first time a database is
+used, checks its schema against the migration histories (``core_app.migrations``):
+upgrades it, or refuses it when it is behind and ``migrate_on_start`` is off.
+``Transaction`` is the only thing that opens transactions: a request gets one (see
+``core_app.routes``), a command-line job opens one itself.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import time
 from typing import Any, Iterator
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, inspect, text
 from sqlalchemy.engine import make_url
 
 from core_app.database_policy import DatabasePolicy
+from core_app.migrations import SchemaBehind, SchemaHistory, SchemaStatus
 
 log = logging.getLogger("core_app.storage")
 
@@ -29,7 +32,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
                        "mysql_engine": "InnoDB"}
 SCHEMA_LOCK_NAME = "supertokens_core_schema"
-SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema creation
+SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema changes
 # A pooled connection returned less than this long ago is taken as alive without a ping
 # (HikariCP, which the upstream core uses, has the same 500 ms bypass window).
 PING_AFTER_IDLE_S = 0.5
@@ -185,11 +188,16 @@ class Storage:
     """The engines of one running core, keyed by connection URI."""
 
     def __init__(self, db: SQLAlchemy, base_uri: str, metadata: MetaData,
-                 policy: DatabasePolicy | None = None):
+                 policy: DatabasePolicy | None = None, history: SchemaHistory | None = None,
+                 migrate_on_start: bool | None = None, prepare_schema: bool = True):
         self.db = db
         self.base_uri = base_uri
         self.metadata = metadata
         self.policy = policy
+        self.history = history
+        self.migrate_on_start = migrate_on_start
+        # False for `supertokens-core migrate`: it inspects and upgrades databases itself.
+        self.prepare_schema = prepare_schema
         self._engines: dict[str, Engine] = {}
         self._ready: set[str] = set()
         self._writer_queues: dict[str, SqliteWriterQueue | None] = {}
@@ -207,7 +215,14 @@ class Storage:
         return self._writer_queues[uri]
 
     def engine(self, uri: str | None = None) -> Engine:
-        """The engine for ``uri`` (the base database when None); tables exist on return."""
+        """The engine for ``uri`` (the base database when None); its schema is current on return.
+
+        Raises ``SchemaBehind`` for a database whose schema is behind when it may not be
+        upgraded here (``migrate_on_start``).
+        """
+        return self._engine(uri, self.prepare_schema)
+
+    def _engine(self, uri: str | None, prepare: bool) -> Engine:
         uri = uri or self.base_uri
         engine = self._engines.get(uri)
         if engine is not None and uri in self._ready:
@@ -225,10 +240,38 @@ class Storage:
                 else:
                     _ping_idle_connections(engine)
                 self._engines[uri] = engine
-            if uri not in self._ready:
-                create_tables(engine, self.metadata)
+            if uri not in self._ready and prepare:
+                prepare_schema(engine, self.metadata, self._history(),
+                               self._migrates_on_start(engine))
                 self._ready.add(uri)
         return engine
+
+    def schema_status(self, uri: str | None = None) -> SchemaStatus:
+        """Where ``uri``'s database stands against the enabled migration histories."""
+        with self._engine(uri, prepare=False).connect() as connection:
+            return self._history().status(connection)
+
+    def migrate(self, uri: str | None = None) -> tuple[str, ...]:
+        """Upgrade ``uri``'s database to the newest revisions; returns the revisions run."""
+        uri = uri or self.base_uri
+        applied = prepare_schema(self._engine(uri, prepare=False), self.metadata, self._history(),
+                                 migrate=True)
+        self._ready.add(uri)
+        return applied
+
+    def _history(self) -> SchemaHistory:
+        if self.history is None:
+            raise RuntimeError("Storage was built without a SchemaHistory")
+        return self.history
+
+    def _migrates_on_start(self, engine: Engine) -> bool:
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        # By default only an SQLite file is upgraded in place: it has one host and is
+        # usually a development or single-instance database. PostgreSQL and MySQL
+        # databases are shared by several instances, and an upgrade there (ALTERs that
+        # lock big tables) is a deliberate, reviewed step: `supertokens-core migrate`.
+        return engine.dialect.name == "sqlite"
 
     def dispose(self) -> None:
         """Close every pooled connection (tests, shutdown)."""
@@ -236,18 +279,45 @@ class Storage:
             engine.dispose()
 
 
-def create_tables(engine: Engine, metadata: MetaData) -> None:
-    """Create missing tables, serialised across processes by a database lock.
+def prepare_schema(engine: Engine, metadata: MetaData, history: SchemaHistory,
+                   migrate: bool) -> tuple[str, ...]:
+    """Bring a database's schema up to the enabled histories' heads; returns the revisions run.
 
-    Several gunicorn workers start at once against one empty database; without the lock
-    two of them race to create the same table and one fails.
+    A versioned, current database costs one query. The tables of a history the database
+    lacks (all of them in an empty database, a recipe's when it was enabled since) are
+    always created; revisions that change existing tables run only when ``migrate`` is
+    true, else ``SchemaBehind`` names the command that runs them. The upgrade runs under a
+    database lock: several gunicorn workers start at once against one database, and only
+    one may change it (the others find it current when they get the lock).
     """
     for table in metadata.tables.values():
         table.dialect_kwargs.update(MYSQL_TABLE_OPTIONS)
     with engine.connect() as connection:
+        status = history.status(connection)
+        connection.rollback()
+        if not status.behind and not _missing_unversioned_tables(connection, history):
+            return ()
         with _schema_lock(connection):
-            metadata.create_all(connection, checkfirst=True)
+            status = history.status(connection)
+            if status.changes and not migrate:
+                raise SchemaBehind(engine.url.render_as_string(hide_password=True), status)
+            applied = history.upgrade(connection, status)
+            unversioned = _missing_unversioned_tables(connection, history)
+            if unversioned:
+                metadata.create_all(connection, tables=[metadata.tables[name]
+                                                        for name in sorted(unversioned)])
         connection.commit()
+    if applied:
+        log.info("database %s: schema upgraded through %s",
+                 engine.url.render_as_string(hide_password=True), ", ".join(applied))
+    return applied
+
+
+def _missing_unversioned_tables(connection: Connection, history: SchemaHistory) -> set[str]:
+    """Tables of recipes without migrations that the database lacks (created, never altered)."""
+    if not history.unversioned_tables:
+        return set()
+    return set(history.unversioned_tables) - set(inspect(connection).get_table_names())
 
 
 @contextlib.contextmanager

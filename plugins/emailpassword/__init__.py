@@ -92,3 +92,11 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
     """Reset tokens past their expiry."""
     store.delete_expired_reset_tokens(conn, now_ms)
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``emailpassword``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

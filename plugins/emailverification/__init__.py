@@ -80,3 +80,11 @@ def st_user_data_moved(conn: Connection, app_id: str, from_user_id: str,
 def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
     """Tokens past their expiry."""
     store.delete_expired_tokens(conn, now_ms)
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``emailverification``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

@@ -118,3 +118,11 @@ def st_housekeeping(conn: Connection, now_ms: int, tenant_settings: Any) -> None
             continue  # the tenant is being deleted; its devices go by cascade
         store.delete_expired_devices(conn, _tenant(app_id, tenant_id),
                                      now_ms - settings.passwordless_code_lifetime)
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``passwordless``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

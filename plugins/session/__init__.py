@@ -85,3 +85,11 @@ def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
             continue
         policy = policy_from_settings(settings, test_mode=False)
         store.delete_retired_keys(conn, app_id, now_ms - policy.lifetime_ms)
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``session``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

@@ -92,3 +92,11 @@ def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: st
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """Users' rows (keyed by the SuperTokens id)."""
     store.delete_users(conn, app_id, [user.user_id for user in users])
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``thirdparty``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

@@ -55,3 +55,11 @@ def st_user_id_mapping(conn: Connection, app_id: str, user_id: str) -> tuple[str
 def st_external_user_ids(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str, str]:
     """External ids of the mapped users among ``user_ids``."""
     return store.external_ids(conn, app_id, user_ids)
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``useridmapping``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

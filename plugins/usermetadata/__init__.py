@@ -53,3 +53,11 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
     """Whether metadata is stored for ``user_id``."""
     return DATA_NAME if store.exists(conn, app_id, user_id) else None
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``usermetadata``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

@@ -65,3 +65,11 @@ def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: 
 def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
     """Whether ``user_id`` has a role in some tenant."""
     return DATA_NAME if store.has_assignments(conn, app_id, user_id) else None
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``: this recipe's Alembic branch (``userroles``)."""
+    from core_app.recipes import migrations_directory
+
+    return migrations_directory(__file__)

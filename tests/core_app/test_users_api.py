@@ -232,29 +232,6 @@ def test_count(users):
     assert text(users.get("/users/count", includeRecipeIds="nope")) == "Unknown recipe ID: nope"
 
 
-def test_counts_are_rebuilt_for_a_database_that_had_users_before_them(make_app, database_url):
-    """An index filled before the kept counts existed: they are counted from it when their
-    tables are made, rather than starting at zero."""
-    first = Users(make_app(argon2_memory_kb=8, argon2_iterations=1).test_client())
-    first.add_tenant("t1")
-    first.sign_up("one@example.com")
-    first.sign_up("two@example.com")
-    first.sign_up("three@example.com", tenant="t1")
-    engine = sqlalchemy.create_engine(database_url)
-    with engine.begin() as connection:
-        for name in ("app_user_counts", "tenant_user_counts"):
-            connection.execute(sqlalchemy.text(f"DROP TABLE {name}"))
-    engine.dispose()
-
-    again = Users.__new__(Users)
-    again.client, again.app_id = make_app().test_client(), first.app_id
-    assert again.get("/users/count").json["count"] == 2
-    assert again.get("/users/count", "t1").json["count"] == 1
-    assert again.get("/users/count", includeAllTenants="true").json["count"] == 3
-    again.sign_up("four@example.com", tenant="t1")
-    assert again.get("/users/count", "t1").json["count"] == 2
-
-
 def test_recount_users_command_rebuilds_the_counts(make_app, database_url, monkeypatch, capsys):
     users = Users(make_app(argon2_memory_kb=8, argon2_iterations=1).test_client())
     users.sign_up("one@example.com")

@@ -10,7 +10,7 @@ from sqlalchemy import MetaData
 
 from core_app.config import ConfigKey, ConfigScope
 from core_app.hookspecs import hookimpl
-from core_app.recipes import RecipeDescriptor
+from core_app.recipes import RecipeDescriptor, migrations_directory
 from st_example_recipe import schemas, store
 
 
@@ -40,3 +40,9 @@ def st_blueprints() -> list[Blueprint]:
 def st_schemas() -> dict[str, Any]:
     """The note body."""
     return {"ExampleNoteBody": schemas.NoteBody}
+
+
+@hookimpl
+def st_migrations() -> str:
+    """``migrations/``, shipped in this package: the recipe's Alembic branch (``example``)."""
+    return migrations_directory(__file__)

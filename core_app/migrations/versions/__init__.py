@@ -1,0 +1,1 @@
+"""The host's migration scripts (Alembic branch ``host``), oldest first."""

@@ -1,0 +1,1 @@
+"""The emailpassword recipe's migration scripts: its own Alembic branch (``emailpassword``)."""

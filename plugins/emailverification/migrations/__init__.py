@@ -1,0 +1,1 @@
+"""The emailverification recipe's migration scripts: its own Alembic branch (``emailverification``)."""

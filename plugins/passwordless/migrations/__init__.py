@@ -1,0 +1,1 @@
+"""The passwordless recipe's migration scripts: its own Alembic branch (``passwordless``)."""

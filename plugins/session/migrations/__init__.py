@@ -1,0 +1,1 @@
+"""The session recipe's migration scripts: its own Alembic branch (``session``)."""

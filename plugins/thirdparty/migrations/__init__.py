@@ -1,0 +1,1 @@
+"""The thirdparty recipe's migration scripts: its own Alembic branch (``thirdparty``)."""

@@ -1,0 +1,1 @@
+"""The useridmapping recipe's migration scripts: its own Alembic branch (``useridmapping``)."""

@@ -1,0 +1,1 @@
+"""The usermetadata recipe's migration scripts: its own Alembic branch (``usermetadata``)."""

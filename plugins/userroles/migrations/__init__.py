@@ -1,0 +1,1 @@
+"""The userroles recipe's migration scripts: its own Alembic branch (``userroles``)."""

@@ -1,0 +1,1 @@
+"""The example recipe's migration scripts: its own Alembic branch (``example``)."""
