@@ -243,8 +243,7 @@ class SchemaBehind(ConfigError):
     def __init__(self, database: str, status: SchemaStatus):
         self.database = database
         self.status = status
-        at = ", ".join(status.current or status.adopted) or "no revision"
         super().__init__(
-            f"the schema of database {database} is behind (at {at}; pending: "
+            f"the schema of database {database} is behind (pending revisions: "
             f"{', '.join(status.pending)}): run 'supertokens-core migrate', or set "
             f"'migrate_on_start: true' to upgrade it when the core starts")

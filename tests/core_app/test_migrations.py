@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import requests
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -119,8 +120,11 @@ def _fill(app) -> dict:
 def _check_kept(app, filled: dict) -> None:
     client = app.test_client()
     app_id = filled["app_id"]
-    count = lambda tenant="public", **query: client.get(  # noqa: E731
-        f"/appid-{app_id}/{tenant}/users/count", query_string=query).json["count"]
+
+    def count(tenant: str = "public", **query: str) -> int:
+        return client.get(f"/appid-{app_id}/{tenant}/users/count",
+                          query_string=query).json["count"]
+
     assert (count(), count("t1"), count(includeAllTenants="true")) == (2, 1, 3)
     signed_in = client.post(f"/appid-{app_id}/t1/recipe/signin", json={
         "email": "three@example.com", "password": "secret-123"}).json
@@ -207,3 +211,13 @@ def test_migrate_reaches_a_tenants_own_database_and_hides_passwords(
     assert cli.main(["migrate"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert [line.split(": ")[0] for line in lines] == sorted([fresh_url, own])
+
+
+def test_workers_starting_together_on_an_empty_database_upgrade_it_once(fresh_url, tmp_path):
+    from tests.gunicorn_process import CoreProcess
+
+    with CoreProcess(tmp_path, {"SUPERTOKENS_CONNECTION_URI": fresh_url}, workers=3) as core:
+        assert requests.get(f"{core.url}/hello", timeout=10).text.strip() == "Hello"
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert log.count("schema upgraded through host_0001") == 1, log
+    assert "Traceback" not in log, log
