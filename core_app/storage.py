@@ -283,7 +283,7 @@ def prepare_schema(engine: Engine, metadata: MetaData, history: SchemaHistory,
                    migrate: bool) -> tuple[str, ...]:
     """Bring a database's schema up to the enabled histories' heads; returns the revisions run.
 
-    A versioned, current database costs one query. The tables of a history the database
+    A versioned, current database costs two small queries. The tables of a history the database
     lacks (all of them in an empty database, a recipe's when it was enabled since) are
     always created; revisions that change existing tables run only when ``migrate`` is
     true, else ``SchemaBehind`` names the command that runs them. The upgrade runs under a

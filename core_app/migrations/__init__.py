@@ -95,6 +95,8 @@ class SchemaHistory:
         self.unversioned_tables = unversioned_tables
         self.script = _script_directory(tuple(source.versions_dir for source in sources))
         self._bases = {source.name: self._base_of(source) for source in sources}
+        self._revision_ids = frozenset(
+            revision.revision for revision in self.script.walk_revisions())
 
     @classmethod
     def from_plugins(cls, plugins: pluggy.PluginManager, metadata: MetaData) -> SchemaHistory:
@@ -119,7 +121,7 @@ class SchemaHistory:
         return tuple(sorted(self.script.get_heads()))
 
     def status(self, connection: Connection) -> SchemaStatus:
-        """Read the database's revisions (one query when it is versioned) and what is pending."""
+        """Read the database's revisions (two small queries) and work out what is pending."""
         context = MigrationContext.configure(connection,
                                              opts={"version_table": VERSION_TABLE})
         known = self._known(context.get_current_heads())
@@ -159,14 +161,7 @@ class SchemaHistory:
 
     def _known(self, heads: tuple[str, ...]) -> tuple[str, ...]:
         # A disabled recipe's revision stays in the version table; it is not ours to judge.
-        return tuple(head for head in heads if head in self._revision_ids())
-
-    def _revision_ids(self) -> frozenset[str]:
-        ids = getattr(self, "_ids", None)
-        if ids is None:
-            ids = self._ids = frozenset(
-                revision.revision for revision in self.script.walk_revisions())
-        return ids
+        return tuple(head for head in heads if head in self._revision_ids)
 
     def _adoptable(self, connection: Connection) -> tuple[str, ...]:
         """The revisions an unversioned database's tables match; () for a fresh one."""
