@@ -12,6 +12,7 @@ history and to that release's dependencies.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,7 @@ import requests
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 from core_app import cli, create_app
 from core_app.migrations import SchemaBehind
@@ -29,6 +31,7 @@ PREVIOUS_RELEASE_HOST_REVISION = "host_0001"
 TABLES_ADDED_SINCE = {"tenant_user_counts", "app_user_counts", "throttle_counters"}
 GROUP_INDEX = "all_auth_recipe_users_primary_index"
 CHEAP_HASH = {"argon2_memory_kb": 8, "argon2_iterations": 1}
+SECRET = "not-to-be-printed"
 
 
 @pytest.fixture(params=DATABASE_KINDS)
@@ -53,6 +56,7 @@ def build(fresh_url: str, isolated_environment: None) -> Iterator:
         built.append(app)
         return app
 
+    make.built = built
     yield make
     for app in built:
         app.extensions["supertokens_core"].storage.dispose()
@@ -96,11 +100,12 @@ def _previous_release(app, url: str) -> None:
     engine.dispose()
 
 
-def _fill(app) -> dict:
-    """Two apps' worth of users, tenants and sessions, through the API."""
+def _fill(app, core_config: dict | None = None) -> dict:
+    """An app with two tenants, three users and a session, through the API."""
     client = app.test_client()
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json["status"] == "OK"
+    assert client.put("/recipe/multitenancy/app/v2", json={
+        "appId": app_id, "coreConfig": core_config or {}}).json["status"] == "OK"
     assert client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
                       json={"tenantId": "t1"}).json["status"] == "OK"
     users = {}
@@ -196,21 +201,37 @@ def test_a_recipe_enabled_later_gets_its_tables_without_migrate(build, fresh_url
     assert not narrowed.extensions["supertokens_core"].storage.schema_status().behind
 
 
-def test_migrate_reaches_a_tenants_own_database_and_hides_passwords(
+def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
         build, fresh_url, tmp_path, monkeypatch, capsys):
-    if not fresh_url.startswith("sqlite"):
-        pytest.skip("own-database URLs are exercised on SQLite files here")
-    app = build()
-    own = f"sqlite:///{tmp_path / 'own.db'}"
-    app_id = new_id()
-    client = app.test_client()
-    assert client.put("/recipe/multitenancy/app/v2", json={
-        "appId": app_id, "coreConfig": {"connection_uri": own}}).json["status"] == "OK"
-    _use_config(monkeypatch, tmp_path, fresh_url)
+    kind = make_url(fresh_url).get_backend_name()
+    with contextlib.ExitStack() as stack:
+        if kind == "sqlite":
+            own = f"sqlite:///{tmp_path / 'own.db'}"
+        else:
+            admin = POSTGRES_ADMIN_URL if kind == "postgresql" else MYSQL_ADMIN_URL
+            own = stack.enter_context(contextlib.contextmanager(_server_database)(admin, kind))
+        if kind == "postgresql":  # the local server trusts the user: any password connects
+            own = make_url(own).set(password=SECRET).render_as_string(hide_password=False)
+        filled = _fill(build(), {"connection_uri": own})
+        _previous_release(build(), own)
+        _use_config(monkeypatch, tmp_path, fresh_url)
 
-    assert cli.main(["migrate"]) == 0
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(": ")[0] for line in lines] == sorted([fresh_url, own])
+        assert cli.main(["migrate", "--check"]) == 1
+        shown = make_url(own).render_as_string(hide_password=True)
+        report = [line for line in capsys.readouterr().out.splitlines()
+                  if line.startswith((f"{fresh_url}: ", f"{shown}: "))]
+        assert sorted(report) == sorted([f"{fresh_url}: current",
+                                         f"{shown}: behind, pending: host_0002, host_0003"])
+
+        assert cli.main(["migrate"]) == 0
+        out = capsys.readouterr().out
+        assert f"{shown}: upgraded through host_0002, host_0003" in out
+        assert f"{fresh_url}: current" in out
+        assert SECRET not in out
+        assert cli.main(["migrate", "--check"]) == 0
+        _check_kept(build(migrate_on_start=False), filled)
+        for app in build.built:
+            app.extensions["supertokens_core"].storage.dispose()
 
 
 def test_workers_starting_together_on_an_empty_database_upgrade_it_once(fresh_url, tmp_path):
