@@ -19,7 +19,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 
 from core_app import housekeeping, service_info, tenancy, throttling, users
-from core_app.config import (HOST_KEYS, ConfigError, ConfigSchema, Settings,
+from core_app.config import (HOST_CHECKS, HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              check_file_keys, config_file_path, read_config_file,
                              read_environment)
 from core_app.database_policy import DatabasePolicy
@@ -27,7 +27,7 @@ from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
 from core_app.routes import SharedPaths, check_request, shared_paths
-from core_app.storage import Storage, engine_options, transaction
+from core_app.storage import PoolLimits, Storage, engine_options, transaction
 from core_app.tenancy import store as tenancy_store
 from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import BASE_TENANT, TenantPrefix
@@ -81,7 +81,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     # Werkzeug applies it to chunked bodies too (gunicorn marks its input terminated).
     app.config["MAX_CONTENT_LENGTH"] = settings.max_request_body_bytes
     app.config["SQLALCHEMY_DATABASE_URI"] = settings.connection_uri
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.connection_uri)
+    base_pool = PoolLimits.from_settings(settings)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.connection_uri, base_pool)
     metadata = MetaData()
     plugins.hook.st_tables(metadata=metadata)
     db = SQLAlchemy(metadata=metadata)
@@ -94,6 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     storage = Storage(db, settings.connection_uri, metadata, policy,
                       SchemaHistory.from_plugins(plugins, metadata), settings.migrate_on_start,
                       prepare_schema)
+    storage.use_pool(settings.connection_uri, base_pool)
     with app.app_context():
         storage.engine()
     directory = TenantDirectory(storage, schema, base_layer, test_mode)
@@ -117,7 +119,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
 
 def _host_schema() -> ConfigSchema:
     schema = ConfigSchema()
-    schema.add(HOST_KEYS)
+    schema.add(HOST_KEYS, HOST_CHECKS)
     schema.add(throttling.KEYS, throttling.CHECKS)
     return schema
 

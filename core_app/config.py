@@ -209,6 +209,8 @@ class _Names(fields.Field):
 
 
 DEFAULT_CONNECTION_URI = "sqlite:///supertokens.db"
+DEFAULT_CONNECTION_POOL_SIZE = 10  # upstream's postgresql_connection_pool_size
+POOL_KEYS = ("connection_pool_size", "minimum_idle_connections")
 SUPPORTED_CDI_VERSIONS = ("5.1", "5.2", "5.3", "5.4")
 # A request body is read whole before it is parsed; larger ones are refused with 413.
 DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
@@ -238,6 +240,19 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,
               aliases=("postgresql_connection_uri", "mysql_connection_uri"),
               normalise=_normalise_connection_uri, operator_only=True),
+    # One pool per database per worker process (core_app.storage.PoolLimits); every app and
+    # tenant on one database must agree on them, since they share its engine.
+    ConfigKey("connection_pool_size",
+              fields.Integer(validate=at_least("connection_pool_size", 1,
+                                               "'connection_pool_size' must be > 0")),
+              DEFAULT_CONNECTION_POOL_SIZE, ConfigScope.TENANT,
+              aliases=("postgresql_connection_pool_size", "mysql_connection_pool_size"),
+              operator_only=True),
+    ConfigKey("minimum_idle_connections",
+              fields.Integer(allow_none=True, validate=at_least(
+                  "minimum_idle_connections", 0, "'minimum_idle_connections' must be >= 0")),
+              None, ConfigScope.TENANT, aliases=("postgresql_minimum_idle_connections",),
+              operator_only=True),
     ConfigKey("database_uri_allow", _Names(), None, normalise=_normalise_names),
     ConfigKey("database_sqlite_dir", _Text(), None),
     ConfigKey("database_uri_query_allow", _Names(), None, normalise=_normalise_names),
@@ -261,6 +276,20 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("ip_deny_regex", _Text(), None, ConfigScope.TENANT, normalise=_normalise_regex),
 )
 
+ConfigCheck = Callable[[Mapping[str, Any], bool], None]
+"""A cross-key rule: gets the resolved values and the test-mode flag, raises ConfigError."""
+
+
+def check_pool_limits(settings: Mapping[str, Any], _test_mode: bool) -> None:
+    """The idle connections kept cannot outnumber the pool (upstream's rule and message)."""
+    minimum = settings["minimum_idle_connections"]
+    if minimum is not None and minimum > settings["connection_pool_size"]:
+        raise ConfigError("'minimum_idle_connections' must be less than or equal to "
+                          "'connection_pool_size'")
+
+
+HOST_CHECKS: tuple[ConfigCheck, ...] = (check_pool_limits,)
+
 # Upstream config.yaml keys that belong to features this core does not have (or to a
 # recipe that is not installed). They are accepted in config.yaml and ignored, so an
 # upstream config file works unchanged; in a coreConfig they are unknown keys.
@@ -271,9 +300,9 @@ UPSTREAM_ONLY_KEYS = frozenset({
     "oauth_client_secret_encryption_key", "saml_legacy_acs_url", "saml_sp_entity_id",
     "saml_claims_validity", "saml_relay_state_validity", "bulk_migration_parallelism",
     "bulk_migration_batch_size", "otel_collector_connection_uri", "deadlock_logger_enable",
-    "webserver_https_enabled", "postgresql_connection_pool_size",
-    "postgresql_idle_connection_timeout", "postgresql_minimum_idle_connections",
-    "postgresql_table_schema", "postgresql_table_names_prefix", "mysql_connection_pool_size",
+    # Above minimum_idle_connections a returned connection is closed at once (README).
+    "webserver_https_enabled", "postgresql_idle_connection_timeout",
+    "postgresql_table_schema", "postgresql_table_names_prefix",
     # keys of the built-in recipes, for a deployment that disables the recipe
     "access_token_validity", "refresh_token_validity",
     "access_token_dynamic_signing_key_update_interval",
@@ -287,10 +316,6 @@ UPSTREAM_ONLY_KEYS = frozenset({
     "passwordless_code_lifetime", "totp_max_attempts", "totp_rate_limit_cooldown_sec",
     "webauthn_recover_account_token_lifetime",
 })
-
-
-ConfigCheck = Callable[[Mapping[str, Any], bool], None]
-"""A cross-key rule: gets the resolved values and the test-mode flag, raises ConfigError."""
 
 
 @dataclass

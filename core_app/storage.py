@@ -16,12 +16,15 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection, Engine, MetaData, create_engine, event, exc, inspect, text
 from sqlalchemy.engine import make_url
 
+from core_app.config import DEFAULT_CONNECTION_POOL_SIZE
 from core_app.database_policy import DatabasePolicy
 from core_app.migrations import SchemaBehind, SchemaHistory, SchemaStatus
 
@@ -38,16 +41,45 @@ SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema changes
 PING_AFTER_IDLE_S = 0.5
 
 
-def engine_options(uri: str) -> dict[str, Any]:
-    """Pool settings per database kind."""
+@dataclass(frozen=True)
+class PoolLimits:
+    """The connections one engine (one database, in one worker process) may hold.
+
+    Upstream's HikariCP pool opens at most ``size`` connections and keeps
+    ``minimum_idle`` of them when idle; SQLAlchemy's ``QueuePool`` keeps ``pool_size`` and
+    opens ``max_overflow`` more under load, closing those when they are returned.
+    """
+
+    size: int = DEFAULT_CONNECTION_POOL_SIZE
+    minimum_idle: int = DEFAULT_CONNECTION_POOL_SIZE
+
+    @classmethod
+    def from_settings(cls, settings: Mapping[str, Any]) -> "PoolLimits":
+        """The limits ``connection_pool_size`` / ``minimum_idle_connections`` ask for."""
+        size = settings["connection_pool_size"]
+        minimum = settings["minimum_idle_connections"]
+        return cls(size, size if minimum is None else min(minimum, size))
+
+    def queue_pool_options(self) -> dict[str, int]:
+        """``create_engine`` options: at most ``size`` connections open at once."""
+        # QueuePool reads pool_size 0 as "no limit", so at least one connection is kept.
+        kept = max(self.minimum_idle, 1)
+        return {"pool_size": kept, "max_overflow": self.size - kept}
+
+
+def engine_options(uri: str, pool: PoolLimits = PoolLimits()) -> dict[str, Any]:
+    """Engine settings per database kind, with ``pool``'s limits."""
     url = make_url(uri)
     # A failed statement's parameters (password hashes, token hashes, provider client
     # secrets) would otherwise be part of the exception text that reaches the log.
-    common = {"hide_parameters": True}
+    common = {"hide_parameters": True, **pool.queue_pool_options()}
     if url.get_backend_name() == "sqlite":
-        return {**common, "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                           "check_same_thread": False}}
-    options = {**common, "pool_recycle": 1800, "pool_size": 10, "max_overflow": 10}
+        sqlite = {"hide_parameters": True,
+                  "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+                                   "check_same_thread": False}}
+        # An in-memory database is one connection SQLAlchemy shares; it has no queue pool.
+        return sqlite if url.database in (None, "", ":memory:") else {**common, **sqlite}
+    options = {**common, "pool_recycle": 1800}
     if url.get_backend_name() == "mysql":
         # Stronger than any URL option: a server we connect to may never read our files.
         options["connect_args"] = {"local_infile": False}
@@ -201,7 +233,22 @@ class Storage:
         self._engines: dict[str, Engine] = {}
         self._ready: set[str] = set()
         self._writer_queues: dict[str, SqliteWriterQueue | None] = {}
+        self._pools: dict[str, PoolLimits] = {}
+        self._pool_warnings: set[tuple[str, PoolLimits]] = set()
         self._lock = threading.Lock()
+
+    def use_pool(self, uri: str, pool: PoolLimits) -> None:
+        """Give ``uri``'s engine these limits, unless it was given some already.
+
+        The apps and tenants of one database share its engine; a coreConfig that disagrees
+        is refused when written (``TenantDirectory.pool_disagreement``), so a second value
+        here comes from a config file changed since: the first one stays, with a warning.
+        """
+        known = self._pools.setdefault(uri, pool)
+        if known != pool and (uri, pool) not in self._pool_warnings:
+            self._pool_warnings.add((uri, pool))
+            log.warning("database %s keeps pool %s; a config asks for %s",
+                        make_url(uri).render_as_string(hide_password=True), known, pool)
 
     def writer_queue(self, uri: str) -> SqliteWriterQueue | None:
         """The writer queue of an SQLite file database; None for other databases."""
@@ -234,7 +281,7 @@ class Storage:
                     # A URL stored before the operator narrowed the policy is refused too.
                     self.policy.check(uri)
                 engine = self.db.engine if uri == self.base_uri else create_engine(
-                    uri, **engine_options(uri))
+                    uri, **engine_options(uri, self._pools.get(uri, PoolLimits())))
                 if engine.dialect.name == "sqlite":
                     _prepare_sqlite(engine)
                 else:

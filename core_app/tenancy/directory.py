@@ -19,11 +19,11 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from core_app.config import ConfigError, ConfigSchema, Settings
+from core_app.config import POOL_KEYS, ConfigError, ConfigSchema, Settings
 from core_app.errors import ServiceUnavailable, tenant_not_found
-from core_app.storage import Storage
+from core_app.storage import PoolLimits, Storage
 from core_app.tenancy import store
-from core_app.tenant_prefix import TenantIdentifier
+from core_app.tenant_prefix import PUBLIC, TenantIdentifier
 
 log = logging.getLogger("core_app.tenancy")
 
@@ -85,6 +85,14 @@ class TenantDirectory:
             layers.append(tenant_config)
         return self.schema.resolve(layers, self.test_mode)
 
+    def stored_database(self, app_config: Mapping[str, Any],
+                        tenant_config: Mapping[str, Any] | None = None) -> str:
+        """The database of a config that passed its checks and is being stored; its engine,
+        when this opens it, gets the config's pool limits."""
+        settings = self.resolve(app_config, tenant_config)
+        self.storage.use_pool(settings.connection_uri, PoolLimits.from_settings(settings))
+        return settings.connection_uri
+
     def find(self, tenant: TenantIdentifier) -> KnownTenant | None:
         """The tenant if it exists (from the cache when fresh)."""
         cached = self._cache.get(tenant)
@@ -105,6 +113,8 @@ class TenantDirectory:
         app_known = self._known_app(tenant.app, app_record)
         known = app_known if tenant.is_public_tenant else self._known_tenant(
             tenant, record, app_known)
+        for each in (app_known.database, known.database):
+            self.storage.use_pool(each.connection_uri, PoolLimits.from_settings(each))
         expires = time.monotonic() + CACHE_TTL_S
         with self._lock:
             self._cache[tenant] = (expires, known)
@@ -171,6 +181,47 @@ class TenantDirectory:
                 return
             self._reported.add((tenant, problem))
         log.error("%s", problem)
+
+    def pool_disagreement(self, conn: Any, target: TenantIdentifier,
+                          merged: Mapping[str, Any]) -> str | None:
+        """Why ``target``'s new ``coreConfig`` (``merged``) cannot be stored, or None.
+
+        The apps and tenants of one database share one engine, hence one pool: on the
+        database of the target (of each of its tenants, for an app), their pool keys must
+        agree with every other app's and tenant's, and on the base database with the config
+        file. Visits every tenant of the connection URI domain; only a change of database
+        settings asks.
+        """
+        domain = target.connection_uri_domain
+        users: list[tuple[str, Settings]] = [("the core's config", self.base_settings)]
+        touched: set[str] = set()
+        for app_id in set(store.load_app_ids(conn, domain)) | {target.app_id}:
+            configs = {record.tenant.tenant_id: record.core_config
+                       for record in store.load_tenants(conn, domain, app_id)}
+            if app_id == target.app_id:
+                configs[target.tenant_id] = dict(merged)
+            app_layer = self._database_keys(configs.get(PUBLIC, {}))
+            for tenant_id, config in configs.items():
+                settings = self._database_settings(
+                    app_layer, None if tenant_id == PUBLIC else config)
+                users.append((f"tenant '{tenant_id}' of app '{app_id}'", settings))
+                # An app's config reaches all its tenants; a tenant's only itself.
+                if app_id == target.app_id and (target.is_public_tenant
+                                                or tenant_id == target.tenant_id):
+                    touched.add(settings.connection_uri)
+        for uri in sorted(touched):
+            sharing = [(who, settings) for who, settings in users
+                       if settings.connection_uri == uri]
+            for key in POOL_KEYS:
+                first_with: dict[Any, str] = {}
+                for who, settings in sharing:
+                    first_with.setdefault(settings[key], who)
+                if len(first_with) > 1:
+                    described = ", ".join(f"{who} has {value}"
+                                          for value, who in first_with.items())
+                    return (f"You cannot set different values for {key} for the same "
+                            f"database: {described}")
+        return None
 
     def forget_app(self, connection_uri_domain: str, app_id: str) -> None:
         """Drop everything cached about an app (after this process changed it)."""

@@ -78,6 +78,10 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
             directory.storage.policy.check(target_settings.connection_uri)
     except ConfigError as error:
         raise _invalid_config(str(error)) from None
+    if operator_only:
+        disagreement = directory.pool_disagreement(conn, target, merged)
+        if disagreement:
+            raise _invalid_config(disagreement)
 
     # An app-wide key may be repeated on a tenant only with the app's own value.
     app_keys = [key for key in schema.keys.values() if key.scope is ConfigScope.APP]
@@ -138,7 +142,7 @@ def data_connection_uri(directory: TenantDirectory, record: store.TenantRecord,
                         app_config: Mapping[str, Any]) -> str:
     """The database a tenant's data lives in, from its (new) config."""
     tenant_config = None if record.tenant.is_public_tenant else record.core_config
-    return directory.resolve(app_config, tenant_config).connection_uri
+    return directory.stored_database(app_config, tenant_config)
 
 
 # --- third-party providers (multitenancy §4) --------------------------------------------
