@@ -65,6 +65,10 @@ def st_schemas() -> dict[str, Any]:
 
 
 # --- users: called while building or deleting user objects -------------------------------
+#
+# ``conn`` is always the database the call is about: the app's users may be spread over
+# several databases (tenants with a ``connection_uri`` of their own), and a recipe answers
+# or changes only what that database holds.
 
 
 @hookspec
@@ -72,8 +76,8 @@ def st_login_methods(conn: "Connection", app_id: str,
                      user_ids: list[str]) -> list["LoginMethod"]:
     """Return the login methods this recipe holds for any of ``user_ids`` (SuperTokens ids).
 
-    Called with the request's connection when user objects are built; answer every id in
-    one query. Return ``[]`` when none are yours.
+    Called with the database holding the users when user objects are built; answer every
+    id in one query. Return ``[]`` when none are yours.
     """
 
 
@@ -105,7 +109,8 @@ def st_verified_emails(conn: "Connection", app_id: str,
     """Return those ``(user id, email)`` pairs that are marked verified.
 
     The user id is the one user data is kept under (the external id when mapped). Called
-    while user objects are built, with every email login method of them at once.
+    while user objects are built, with the database holding the users and every email login
+    method of them at once.
     """
 
 
@@ -120,9 +125,12 @@ def st_mark_email_verified(conn: "Connection", app_id: str, user_id: str, email:
 
 @hookspec
 def st_user_deleted(conn: "Connection", app_id: str, users: list["DeletedUser"]) -> None:
-    """Remove what the recipe stores for users that are being deleted.
+    """Remove what the recipe stores in ``conn``'s database for users that are being deleted.
 
-    Called inside the deletion transaction, before the host deletes its index rows. Each
+    Called once for every database of the app, each time with that database's connection
+    and the same users, inside the deletion transaction, before the host deletes its index
+    rows: user data (metadata, sessions, role assignments) may be kept in another database
+    than the login rows, and a database holding none of their rows is no error. Each
     ``DeletedUser`` has the SuperTokens id (login rows are keyed by it; delete them even
     though a cascade would, since the index row of a group's id may be kept) and the data
     id (the external id when mapped; user data such as sessions, metadata, roles and
@@ -199,8 +207,9 @@ def st_recipe_user_regrouped(conn: "Connection", app_id: str, user_id: str,
                              data_user_id: str) -> None:
     """A recipe user was linked to a primary user or unlinked from one.
 
-    Its sessions name the wrong user now: the session recipe revokes them. ``user_id`` is
-    the SuperTokens id, ``data_user_id`` the id its data is kept under.
+    Its sessions name the wrong user now: the session recipe revokes them. Called once for
+    every database of the app, with that database's connection. ``user_id`` is the
+    SuperTokens id, ``data_user_id`` the id its data is kept under.
     """
 
 

@@ -108,6 +108,17 @@ class RequestContext:
             one_per_database.setdefault(uri, record.tenant)
         return [(tenant, self.connection_for(tenant)) for tenant in one_per_database.values()]
 
+    def app_databases(self) -> list[Connection]:
+        """A connection to every database of the app, the app's own (its public tenant's) first.
+
+        For app-wide user operations (deletion, lookup by id, counting): the app's users are
+        spread over these when tenants have a ``connection_uri`` of their own.
+        """
+        app_connection = self.app_conn
+        others = [conn for _tenant, conn in self.app_tenant_connections()
+                  if conn is not app_connection]
+        return [app_connection, *others]
+
     @property
     def base_conn(self) -> Connection:
         """The connection to the base database (where tenant configuration lives)."""

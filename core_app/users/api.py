@@ -35,8 +35,9 @@ class UserIdQuery(RequestSchema):
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /user/id: the user containing this recipe user (§2)."""
     app_id = ctx.tenant.app_id
-    user_id = service.supertokens_user_id(ctx.conn, ctx.core.plugins, app_id, ctx.input["userId"])
-    user = service.get_user(ctx.conn, ctx.core.plugins, app_id, user_id, ctx.cdi_version)
+    conn, user_id = service.user_database(ctx.app_databases(), ctx.core.plugins, app_id,
+                                          ctx.input["userId"])
+    user = service.get_user(conn, ctx.core.plugins, app_id, user_id, ctx.cdi_version)
     if user is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     return {"status": "OK", "user": user}
@@ -51,9 +52,10 @@ class RemoveUserBody(RequestSchema):
 
 @route(blueprint, "/user/remove", ["POST"], scope=Scope.APP, body=RemoveUserBody, writes=True)
 def remove_user(ctx: RequestContext) -> dict[str, Any]:
-    """POST /user/remove: delete a user and everything kept for it; OK even if unknown (§3)."""
-    service.delete_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, ctx.input["userId"],
-                        ctx.input["removeAllLinkedAccounts"])
+    """POST /user/remove: delete a user and everything kept for it, in every database of the
+    app; OK even if unknown (§3)."""
+    service.delete_user(ctx.app_databases(), ctx.core.plugins, ctx.tenant.app_id,
+                        ctx.input["userId"], ctx.input["removeAllLinkedAccounts"])
     return {"status": "OK"}
 
 

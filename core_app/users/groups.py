@@ -8,8 +8,10 @@ group to a tenant.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from sqlalchemy import Connection
 
 from core_app.errors import BadRequest, StatusOutcome
 from core_app.recipes import AccountInfo, LoginMethod
@@ -26,21 +28,46 @@ HELD_ELSEWHERE = {
 
 @dataclass(frozen=True)
 class Group:
-    """A user group as the rules need it, by SuperTokens ids."""
+    """A user group as the rules need it, by SuperTokens ids, and the database holding it."""
 
     id: str
     is_primary: bool
     member_ids: tuple[str, ...]
     methods: tuple[LoginMethod, ...]
     tenant_ids: tuple[str, ...]
+    database: Connection = field(compare=False, repr=False)
 
 
-def load_group(ctx: Any, user_id: str) -> Group:
-    """The group of a recipe user named by either side of a mapping; 400 if it is no user.
+def lock_account_linking_everywhere(ctx: Any) -> None:
+    """Take the app's account-linking lock in every database of the app, the app's own
+    first, before anything is read there.
+
+    A group's database is only known after reading, so every database is locked, always
+    in the same order. The lock must come before the first read of the transaction: on
+    MySQL that read fixes the snapshot, and one taken before the lock would not see the
+    change of the linker that held it.
+    """
+    app_id = ctx.tenant.app_id
+    index.lock_account_linking(ctx.app_conn, app_id)
+    for conn in ctx.app_databases()[1:]:
+        index.lock_account_linking(conn, app_id)
+
+
+def group_database(ctx: Any, user_id: str) -> Connection:
+    """The database of the app holding the recipe user ``user_id`` (either side of a
+    mapping), where its group and every change of the group live; the app's own database
+    when it is no user. ``ctx`` is the request's ``RequestContext``."""
+    return users.user_database(ctx.app_databases(), ctx.core.plugins, ctx.tenant.app_id,
+                               user_id)[0]
+
+
+def load_group(ctx: Any, conn: Connection, user_id: str) -> Group:
+    """The group of a recipe user named by either side of a mapping, read from ``conn``
+    (the database holding it); 400 if it is no user there.
 
     ``ctx`` is the request's ``RequestContext``.
     """
-    conn, app_id, plugins = ctx.conn, ctx.tenant.app_id, ctx.core.plugins
+    app_id, plugins = ctx.tenant.app_id, ctx.core.plugins
     row = index.find_recipe_user(conn, app_id, users.supertokens_user_id(
         conn, plugins, app_id, user_id))
     if row is None:
@@ -54,7 +81,7 @@ def load_group(ctx: Any, user_id: str) -> Group:
     tenants = index.tenants_of_users(conn, app_id, member_ids)
     tenant_ids = sorted({t for member in member_ids for t in tenants.get(member, [])})
     return Group(group_id, bool(group_row and group_row.is_linked_or_is_a_primary_user),
-                 tuple(member_ids), tuple(methods), tuple(tenant_ids))
+                 tuple(member_ids), tuple(methods), tuple(tenant_ids), conn)
 
 
 def _account_items(method: LoginMethod) -> list[tuple[str, AccountInfo]]:
@@ -88,7 +115,7 @@ def association_refusal(ctx: Any, user_id: str) -> StatusOutcome | None:
     tenant two primary users owning one email, phone number or third-party identity
     (multitenancy §5.1): the ``ASSOCIATION_NOT_ALLOWED_ERROR`` outcome, or None.
     """
-    group = load_group(ctx, user_id)
+    group = load_group(ctx, ctx.conn, user_id)
     if not group.is_primary:
         return None
     conflict = find_conflict(ctx, [ctx.tenant.tenant_id], list(group.methods), group.id)

@@ -35,6 +35,23 @@ def supertokens_user_id(conn: Connection, plugins: pluggy.PluginManager, app_id:
     return mapping[0] if mapping else user_id
 
 
+def user_database(databases: list[Connection], plugins: pluggy.PluginManager, app_id: str,
+                  user_id: str) -> tuple[Connection, str]:
+    """The database of the app that holds ``user_id`` and the SuperTokens id it stands for.
+
+    ``databases`` are every database of the app, the app's own first (``RequestContext.
+    app_databases``). A recipe user lives in one of them: the database of the tenant it
+    signed up in. An id that is no user is looked up no further and placed in the app's own
+    database; with a single database nothing is looked up.
+    """
+    if len(databases) > 1:
+        for conn in databases:
+            recipe_user_id = supertokens_user_id(conn, plugins, app_id, user_id)
+            if store.find_recipe_user(conn, app_id, recipe_user_id) is not None:
+                return conn, recipe_user_id
+    return databases[0], supertokens_user_id(databases[0], plugins, app_id, user_id)
+
+
 def external_user_ids(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
                       user_ids: list[str]) -> dict[str, str]:
     """The id callers see for each SuperTokens id: the external one when mapped, else itself.
@@ -283,48 +300,58 @@ def users_with_account_info(conn: Connection, plugins: pluggy.PluginManager,
 # --- deletion (users §3) ------------------------------------------------------------------
 
 
-def delete_user(conn: Connection, plugins: pluggy.PluginManager, app_id: str, user_id: str,
-                remove_all_linked_accounts: bool) -> None:
+def _users_deleted(databases: list[Connection], plugins: pluggy.PluginManager, app_id: str,
+                   deleted: list[DeletedUser]) -> None:
+    """``st_user_deleted`` once in every database of the app: user data such as metadata
+    (app's database) and sessions or role assignments (each tenant's) may be in any of them."""
+    for conn in databases:
+        plugins.hook.st_user_deleted(conn=conn, app_id=app_id, users=deleted)
+
+
+def delete_user(databases: list[Connection], plugins: pluggy.PluginManager, app_id: str,
+                user_id: str, remove_all_linked_accounts: bool) -> None:
     """Delete a user, or one login method of a linked user, with everything kept for it.
 
-    ``user_id`` may be either side of a mapping. Every recipe removes its rows through
-    ``st_user_deleted`` (user data keyed by the data id: sessions, verified emails, ...),
-    then the index rows go, and with them by cascade the login rows and mappings. Unknown
-    ids are no error.
+    ``databases`` are every database of the app, the app's own first. ``user_id`` may be
+    either side of a mapping. Every recipe removes its rows through ``st_user_deleted`` in
+    each database (user data keyed by the data id: sessions, verified emails, ...), then
+    the index rows go from the database holding the user, and with them by cascade the
+    login rows and mappings. Unknown ids are no error.
     """
-    recipe_user = store.find_recipe_user(
-        conn, app_id, supertokens_user_id(conn, plugins, app_id, user_id))
+    home, recipe_user_id = user_database(databases, plugins, app_id, user_id)
+    recipe_user = store.find_recipe_user(home, app_id, recipe_user_id)
     if recipe_user is None:
         # Data may exist for an id that is no user (sessions of an external user id).
-        plugins.hook.st_user_deleted(conn=conn, app_id=app_id,
-                                     users=[DeletedUser(user_id, user_id)])
+        _users_deleted(databases, plugins, app_id, [DeletedUser(user_id, user_id)])
         return
     group = recipe_user.primary_or_recipe_user_id
-    members = store.group_members(conn, app_id, group)
-    data_ids = external_user_ids(conn, plugins, app_id, members)
+    members = store.group_members(home, app_id, group)
+    data_ids = external_user_ids(home, plugins, app_id, members)
     if remove_all_linked_accounts or len(members) <= 1:
-        plugins.hook.st_user_deleted(conn=conn, app_id=app_id, users=[
-            DeletedUser(member, data_ids[member]) for member in members])
-        store.delete_recipe_users(conn, app_id, [m for m in members if m != group] + [group])
+        _users_deleted(databases, plugins, app_id,
+                       [DeletedUser(member, data_ids[member]) for member in members])
+        store.delete_recipe_users(home, app_id, [m for m in members if m != group] + [group])
         return
-    remove_login_method(conn, plugins, app_id, recipe_user.user_id, group,
+    remove_login_method(databases, home, plugins, app_id, recipe_user.user_id, group,
                         data_ids[recipe_user.user_id])
 
 
-def remove_login_method(conn: Connection, plugins: pluggy.PluginManager, app_id: str,
-                        user_id: str, group_id: str, data_user_id: str) -> None:
+def remove_login_method(databases: list[Connection], home: Connection,
+                        plugins: pluggy.PluginManager, app_id: str, user_id: str,
+                        group_id: str, data_user_id: str) -> None:
     """Delete one login method of a group that has others; the group keeps its user data.
 
+    ``home`` is the database holding the group, ``databases`` every database of the app.
     The group's id row (and its mapping) stays while other members point at it (storage
     §3.1), so removing the primary's own login method keeps the group's id.
     """
     is_group_id = user_id == group_id
-    plugins.hook.st_user_deleted(conn=conn, app_id=app_id, users=[
-        DeletedUser(user_id, data_user_id, with_user_data=not is_group_id)])
+    _users_deleted(databases, plugins, app_id,
+                   [DeletedUser(user_id, data_user_id, with_user_data=not is_group_id)])
     if is_group_id:
-        store.leave_all_tenants(conn, app_id, user_id)
+        store.leave_all_tenants(home, app_id, user_id)
     else:
-        store.delete_recipe_users(conn, app_id, [user_id])
+        store.delete_recipe_users(home, app_id, [user_id])
 
 
 def primary_users_holding(ctx: Any, tenant_ids: list[str], account: AccountInfo,

@@ -14,6 +14,8 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy import Connection
+
 from core_app.errors import BadRequest, tenant_not_found
 from core_app.routes import RequestContext
 from core_app.storage import transaction
@@ -220,15 +222,16 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
     # A new token may have to be minted: have its key before the transaction starts.
     signer = signing_key_for_app(ctx, use_static_key=not header["kid"].startswith("d-"))
     payload_changed = False
+    conn = ctx.connection_for(tenant)  # the database of the token's tenant
     if check_database:
-        row = store.find_session(ctx.conn, tenant, claims.session_handle)
+        row = store.find_session(conn, tenant, claims.session_handle)
         if row is None:
             return _unauthorised("Either the session has ended or has been blacklisted")
         payload_changed = row.jwt_payload != claims.custom
         if claims.parent_refresh_token_hash1 is None and not payload_changed:
             return {"status": "OK", "session": _session_json(claims, claims.custom)}
 
-    row = store.find_session(ctx.conn, tenant, claims.session_handle, for_update=True)
+    row = store.find_session(conn, tenant, claims.session_handle, for_update=True)
     if row is None:
         return _unauthorised("Session missing in db")
     parent = claims.parent_refresh_token_hash1
@@ -236,7 +239,7 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
     end = _session_end(ctx, row.created_at)
     if promote:
         _, refresh_validity = _validity_ms(ctx)
-        store.update_session(ctx.conn, tenant, claims.session_handle,
+        store.update_session(conn, tenant, claims.session_handle,
                              refresh_token_hash_2=h1(claims.refresh_token_hash1),
                              expires_at=_capped(now + refresh_validity, end))
     if not (promote or h1(claims.refresh_token_hash1) == row.refresh_token_hash_2
@@ -275,7 +278,8 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
     signer = signing_key_for_app(ctx, use_static_key=not use_dynamic_key)
 
     now = now_ms()
-    row = store.find_session(ctx.conn, tenant, facts.session_handle, for_update=True)
+    conn = ctx.connection_for(tenant)  # the database of the token's tenant
+    row = store.find_session(conn, tenant, facts.session_handle, for_update=True)
     if row is None or row.expires_at < now:
         return _unauthorised("Session missing in db or has expired")
     end = _session_end(ctx, row.created_at)
@@ -283,13 +287,13 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
         return _unauthorised(SESSION_MAX_LIFETIME_REACHED)
     _, refresh_validity = _validity_ms(ctx)
     refresh_expiry = _capped(now + refresh_validity, end)
-    primary, _ = users.session_user_ids(ctx.conn, ctx.core.plugins, tenant.app_id, row.user_id)
+    primary, _ = users.session_user_ids(conn, ctx.core.plugins, tenant.app_id, row.user_id)
     if h2(refresh_token) == row.refresh_token_hash_2:
         if row.use_static_key == use_dynamic_key:
-            store.update_session(ctx.conn, tenant, row.handle, use_static_key=not use_dynamic_key)
+            store.update_session(conn, tenant, row.handle, use_static_key=not use_dynamic_key)
     elif facts.parent_refresh_token_hash1 is not None \
             and h1(facts.parent_refresh_token_hash1) == row.refresh_token_hash_2:
-        store.update_session(ctx.conn, tenant, row.handle, refresh_token_hash_2=h2(refresh_token),
+        store.update_session(conn, tenant, row.handle, refresh_token_hash_2=h2(refresh_token),
                              expires_at=refresh_expiry, use_static_key=not use_dynamic_key)
     else:
         return {"status": "TOKEN_THEFT_DETECTED",
@@ -321,35 +325,51 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
 
 
 def remove_by_handles(ctx: RequestContext, handles: list[str]) -> list[str]:
-    """Delete sessions by handle (expired or not); every named tenant must exist."""
+    """Delete sessions by handle (expired or not), each in the database of its tenant.
+
+    Every named tenant must exist.
+    """
     by_tenant: dict[str, list[str]] = {}
     for handle in handles:
         by_tenant.setdefault(handle_tenant_id(handle), []).append(handle)
-    for tenant_id in by_tenant:
-        _session_tenant(ctx, tenant_id)
-    return store.delete_sessions(ctx.conn, ctx.tenant.app_id, by_tenant)
+    by_database: dict[int, tuple[Connection, dict[str, list[str]]]] = {}
+    for tenant_id, tenant_handles in by_tenant.items():
+        conn = ctx.connection_for(_session_tenant(ctx, tenant_id))
+        by_database.setdefault(id(conn), (conn, {}))[1][tenant_id] = tenant_handles
+    return [handle for conn, database_handles in by_database.values()
+            for handle in store.delete_sessions(conn, ctx.tenant.app_id, database_handles)]
 
 
-def _user_ids(ctx: RequestContext, user_id: str, include_linked: bool) -> list[str]:
+def _user_ids(conn: Connection, ctx: RequestContext, user_id: str,
+              include_linked: bool) -> list[str]:
     if not include_linked:
         return [user_id]
-    return users.linked_data_user_ids(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
+    return users.linked_data_user_ids(conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
+
+
+def _session_databases(ctx: RequestContext, across_all_tenants: bool) -> list[Connection]:
+    """Every database of the app, or only the database of the request's tenant."""
+    return ctx.app_databases() if across_all_tenants else [ctx.conn]
 
 
 def remove_by_user(ctx: RequestContext, user_id: str, across_all_tenants: bool,
                    include_linked: bool) -> list[str]:
     """Delete the alive sessions of a user (and its linked accounts)."""
-    return store.delete_alive_sessions_of_users(
-        ctx.conn, ctx.tenant.app_id, _user_ids(ctx, user_id, include_linked), now_ms(),
-        None if across_all_tenants else ctx.tenant.tenant_id)
+    tenant_id = None if across_all_tenants else ctx.tenant.tenant_id
+    return [handle for conn in _session_databases(ctx, across_all_tenants)
+            for handle in store.delete_alive_sessions_of_users(
+                conn, ctx.tenant.app_id, _user_ids(conn, ctx, user_id, include_linked),
+                now_ms(), tenant_id)]
 
 
 def handles_of_user(ctx: RequestContext, user_id: str, across_all_tenants: bool,
                     include_linked: bool) -> list[str]:
     """Handles of the alive sessions of a user (and its linked accounts)."""
-    return store.alive_handles_of_users(
-        ctx.conn, ctx.tenant.app_id, _user_ids(ctx, user_id, include_linked), now_ms(),
-        None if across_all_tenants else ctx.tenant.tenant_id)
+    tenant_id = None if across_all_tenants else ctx.tenant.tenant_id
+    return [handle for conn in _session_databases(ctx, across_all_tenants)
+            for handle in store.alive_handles_of_users(
+                conn, ctx.tenant.app_id, _user_ids(conn, ctx, user_id, include_linked),
+                now_ms(), tenant_id)]
 
 
 SESSION_DOES_NOT_EXIST = "Session does not exist."
@@ -358,7 +378,7 @@ SESSION_DOES_NOT_EXIST = "Session does not exist."
 def _alive_session(ctx: RequestContext, handle: str,
                    for_update: bool = False) -> tuple[TenantIdentifier, store.SessionRow | None]:
     tenant = _session_tenant(ctx, handle_tenant_id(handle))
-    row = store.find_session(ctx.conn, tenant, handle, for_update)
+    row = store.find_session(ctx.connection_for(tenant), tenant, handle, for_update)
     if row is None or row.expires_at <= now_ms():
         return tenant, None
     return tenant, row
@@ -366,12 +386,12 @@ def _alive_session(ctx: RequestContext, handle: str,
 
 def get_session(ctx: RequestContext, handle: str) -> dict[str, Any]:
     """Everything stored about an alive session."""
-    _, row = _alive_session(ctx, handle)
+    tenant, row = _alive_session(ctx, handle)
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
     return {"status": "OK", "sessionHandle": row.handle,
-            "userId": users.session_user_ids(ctx.conn, ctx.core.plugins, ctx.tenant.app_id,
-                                             row.user_id)[0],
+            "userId": users.session_user_ids(ctx.connection_for(tenant), ctx.core.plugins,
+                                             ctx.tenant.app_id, row.user_id)[0],
             "recipeUserId": row.user_id, "userDataInDatabase": row.session_data,
             "expiry": row.expires_at, "userDataInJWT": row.jwt_payload,
             "timeCreated": row.created_at, "tenantId": row.tenant_id}
@@ -382,7 +402,7 @@ def update_session_data(ctx: RequestContext, handle: str, data: dict[str, Any]) 
     tenant, row = _alive_session(ctx, handle, for_update=True)
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
-    store.update_session(ctx.conn, tenant, handle, session_data=data)
+    store.update_session(ctx.connection_for(tenant), tenant, handle, session_data=data)
     return {"status": "OK"}
 
 
@@ -402,7 +422,7 @@ def update_jwt_payload(ctx: RequestContext, handle: str, payload: dict[str, Any]
     tenant, row = _alive_session(ctx, handle, for_update=True)
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
-    store.update_session(ctx.conn, tenant, handle, jwt_user_payload=payload)
+    store.update_session(ctx.connection_for(tenant), tenant, handle, jwt_user_payload=payload)
     return {"status": "OK"}
 
 
@@ -423,7 +443,8 @@ def regenerate(ctx: RequestContext, token: str, payload: dict[str, Any] | None
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
     new_payload = row.jwt_payload if payload is None else payload
-    store.update_session(ctx.conn, tenant, row.handle, jwt_user_payload=new_payload)
+    store.update_session(ctx.connection_for(tenant), tenant, row.handle,
+                         jwt_user_payload=new_payload)
     ctx.commit()
     now = now_ms()
     replacement = AccessTokenClaims(

@@ -1,10 +1,16 @@
-"""User-id mapping routes (contract, multitenancy §7)."""
+"""User-id mapping routes (contract, multitenancy §7).
+
+A mapping is kept in the database holding its SuperTokens user (as upstream keeps it in the
+user's storage): tenants with a ``connection_uri`` of their own hold their users' mappings.
+An external id is unique across every database of the app.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from flask import Blueprint
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core_app.errors import BadRequest, StatusOutcome
@@ -25,7 +31,7 @@ def _data_kept(ctx: RequestContext, user_id: str) -> list[str]:
     Per-tenant data (sessions, role assignments) may be in any database of the app.
     """
     names: set[str] = set()
-    for _tenant, conn in ctx.app_tenant_connections():
+    for conn in ctx.app_databases():
         names.update(name for name in ctx.core.plugins.hook.st_user_data_kept(
             conn=conn, app_id=ctx.tenant.app_id, user_id=user_id) if name)
     return sorted(names, key=lambda name: (DATA_ORDER.index(name)
@@ -46,41 +52,66 @@ def _already_exists(supertokens_side: bool, external_side: bool) -> StatusOutcom
                          does_external_user_id_exist=external_side)
 
 
-def _is_user(ctx: RequestContext, user_id: str) -> bool:
-    return users_store.find_recipe_user(ctx.conn, ctx.tenant.app_id, user_id) is not None
+def _is_user(conn: Connection, ctx: RequestContext, user_id: str) -> bool:
+    """Whether ``user_id`` is a SuperTokens user in ``conn``'s database."""
+    return users_store.find_recipe_user(conn, ctx.tenant.app_id, user_id) is not None
+
+
+def _mapping_database(ctx: RequestContext, user_id: str) -> Connection:
+    """The database of the app holding a mapping with ``user_id`` on either side, else the
+    one holding the user ``user_id``, else the app's own database."""
+    databases = ctx.app_databases()
+    if len(databases) > 1:
+        for conn in databases:
+            if store.find(conn, ctx.tenant.app_id, user_id) is not None \
+                    or _is_user(conn, ctx, user_id):
+                return conn
+    return databases[0]
+
+
+def _external_id_taken(ctx: RequestContext, external_id: str) -> store.Mapping | None:
+    """The mapping that already uses ``external_id``, in any database of the app."""
+    for conn in ctx.app_databases():
+        taken = store.find(conn, ctx.tenant.app_id, external_id, "EXTERNAL")
+        if taken is not None:
+            return taken
+    return None
 
 
 @route(blueprint, "/recipe/userid/map", ["POST"], scope=Scope.APP, body=schemas.CreateBody,
        writes=True)
 def create_mapping(ctx: RequestContext) -> dict[str, Any]:
-    """POST /recipe/userid/map: map a SuperTokens id to an external id (§7.2)."""
+    """POST /recipe/userid/map: map a SuperTokens id to an external id (§7.2), in the
+    database holding the SuperTokens user."""
     app_id = ctx.tenant.app_id
     supertokens_id, external_id = ctx.input["superTokensUserId"], ctx.input["externalUserId"]
-    taken = store.find(ctx.conn, app_id, external_id, "EXTERNAL")
+    taken = _external_id_taken(ctx, external_id)
     if taken is not None:
         raise _already_exists(taken.supertokens_user_id == supertokens_id, True)
-    if not _is_user(ctx, supertokens_id):
+    conn = _mapping_database(ctx, supertokens_id)
+    if not _is_user(conn, ctx, supertokens_id):
         return {"status": "UNKNOWN_SUPERTOKENS_USER_ID_ERROR"}
     if not ctx.input["force"]:
-        if _is_user(ctx, external_id):
+        if any(_is_user(database, ctx, external_id) for database in ctx.app_databases()):
             raise BadRequest("Cannot create a userId mapping where the externalId is also a "
                              "SuperTokens userID")
         kept = _data_kept(ctx, supertokens_id)
         if kept == ["EmailVerification"]:
             # Upstream moves verification rather than refusing: sign-ups mark emails
             # verified on their own, before an app gets to map the new user.
-            for _tenant, conn in ctx.app_tenant_connections():
+            for database in ctx.app_databases():
                 ctx.core.plugins.hook.st_user_data_moved(
-                    conn=conn, app_id=app_id, from_user_id=supertokens_id, to_user_id=external_id)
+                    conn=database, app_id=app_id, from_user_id=supertokens_id,
+                    to_user_id=external_id)
         elif kept:
             raise BadRequest(f"UserId is already in use in {kept[0]} recipe")
     try:
-        with ctx.conn.begin_nested():
-            store.create(ctx.conn, app_id, store.Mapping(supertokens_id, external_id,
-                                                         ctx.input.get("externalUserIdInfo")))
+        with conn.begin_nested():
+            store.create(conn, app_id, store.Mapping(supertokens_id, external_id,
+                                                     ctx.input.get("externalUserIdInfo")))
     except IntegrityError:
         # Raised, so a verification move above is rolled back with it.
-        taken = store.find(ctx.conn, app_id, external_id, "EXTERNAL")
+        taken = store.find(conn, app_id, external_id, "EXTERNAL")
         if taken is not None:
             raise _already_exists(taken.supertokens_user_id == supertokens_id, True) from None
         raise _already_exists(True, False) from None
@@ -98,16 +129,17 @@ def _mapping_json(mapping: store.Mapping) -> dict[str, Any]:
 @route(blueprint, "/recipe/userid/map", ["GET"], scope=Scope.APP, query=schemas.MappingQuery)
 def get_mapping(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/userid/map (§7.3)."""
-    mapping = store.find(ctx.conn, ctx.tenant.app_id, ctx.input["userId"],
+    user_id = ctx.input["userId"]
+    mapping = store.find(_mapping_database(ctx, user_id), ctx.tenant.app_id, user_id,
                          ctx.input["userIdType"])
     return _mapping_json(mapping) if mapping else UNKNOWN_MAPPING
 
 
-def _side(ctx: RequestContext, user_id: str) -> str:
+def _side(conn: Connection, ctx: RequestContext, user_id: str) -> str:
     """The side ``userIdType`` names; for ``ANY``, SuperTokens when the id is a user's."""
     side = ctx.input.get("userIdType") or "ANY"
     if side == "ANY":
-        return "SUPERTOKENS" if _is_user(ctx, user_id) else "EXTERNAL"
+        return "SUPERTOKENS" if _is_user(conn, ctx, user_id) else "EXTERNAL"
     return side
 
 
@@ -116,17 +148,18 @@ def _side(ctx: RequestContext, user_id: str) -> str:
 def remove_mapping(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/userid/map/remove (§7.4)."""
     app_id, user_id = ctx.tenant.app_id, ctx.input["userId"]
-    mapping = store.find(ctx.conn, app_id, user_id)
+    conn = _mapping_database(ctx, user_id)
+    mapping = store.find(conn, app_id, user_id)
     if mapping is None:
         return {"status": "OK", "didMappingExist": False}
-    if _is_user(ctx, mapping.external_user_id):
+    if _is_user(conn, ctx, mapping.external_user_id):
         # The external id is also a user's own id (a forced mapping): its data is that
         # user's, so nothing would be orphaned.
-        existed = store.remove(ctx.conn, app_id, mapping.supertokens_user_id, "SUPERTOKENS")
+        existed = store.remove(conn, app_id, mapping.supertokens_user_id, "SUPERTOKENS")
         return {"status": "OK", "didMappingExist": existed}
     if not ctx.input["force"]:
         _refuse_if_data_kept(ctx, mapping.external_user_id)
-    existed = store.remove(ctx.conn, app_id, user_id, _side(ctx, user_id))
+    existed = store.remove(conn, app_id, user_id, _side(conn, ctx, user_id))
     return {"status": "OK", "didMappingExist": existed}
 
 
@@ -135,6 +168,7 @@ def remove_mapping(ctx: RequestContext) -> dict[str, Any]:
 def update_info(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/userid/external-user-id-info; POST too, which the SDK sends (§7.5)."""
     user_id = ctx.input["userId"]
-    updated = store.set_info(ctx.conn, ctx.tenant.app_id, user_id, _side(ctx, user_id),
+    conn = _mapping_database(ctx, user_id)
+    updated = store.set_info(conn, ctx.tenant.app_id, user_id, _side(conn, ctx, user_id),
                              ctx.input["externalUserIdInfo"])
     return {"status": "OK"} if updated else UNKNOWN_MAPPING
