@@ -35,6 +35,17 @@ def _app_with_own_key(client, operator_headers) -> str:
     return app_id
 
 
+def _remove_app(client, app_id: str, headers, tenant_ids=("t1", "t2")) -> None:
+    """Remove a test's app, so no tenant of the shared database keeps a database outside the
+    policy of later tests (the CLI and housekeeping visit every tenant's database)."""
+    for tenant_id in tenant_ids:
+        client.post(f"/appid-{app_id}/recipe/multitenancy/tenant/remove", headers=headers,
+                    json={"tenantId": tenant_id})
+    removed = client.post("/recipe/multitenancy/app/remove", headers=headers,
+                          json={"appId": app_id})
+    assert removed.json == {"status": "OK", "didExist": True}, removed.text
+
+
 def _tenant_ids(client, app_id: str, headers) -> list[str]:
     listed = client.get(f"/appid-{app_id}/recipe/multitenancy/tenant/list/v2", headers=headers)
     return sorted(tenant["tenantId"] for tenant in listed.json["tenants"])
@@ -82,6 +93,7 @@ def test_the_operator_key_sets_database_settings_on_an_app_with_its_own_key(make
     # A wrong key is still refused on that app.
     wrong = client.get(f"/appid-{app_id}{TENANT_V2}", headers={"api-key": "x" * 30})
     assert wrong.status_code == 401
+    _remove_app(client, app_id, operator)
 
 
 def _listening_socket() -> socket.socket:
@@ -159,6 +171,7 @@ def test_a_stored_database_outside_a_narrower_policy_is_not_opened(make_app, tmp
     with pytest.raises(DatabaseNotAllowed):
         core.storage.engine(uri)
     assert uri not in core.storage._engines
+    _remove_app(client, app_id, {})
 
 
 # --- the policy itself (no database needed) ---------------------------------------------

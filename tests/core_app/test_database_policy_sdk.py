@@ -63,4 +63,10 @@ def test_only_the_operators_key_moves_a_tenant_to_its_own_database(
             assert get_tenant("t1").core_config == {"connection_uri": f"sqlite:///{own}"}
         finally:
             reset_sdk()
+            # No tenant of the shared database may keep a database outside later tests' policy.
+            for path, body in ((f"/appid-{app_id}/recipe/multitenancy/tenant/remove",
+                                {"tenantId": "t1"}),
+                               ("/recipe/multitenancy/app/remove", {"appId": app_id})):
+                requests.post(core.url + path, json=body, headers={"api-key": OPERATOR_KEY},
+                              timeout=10)
         assert "Traceback" not in core.output()
