@@ -210,6 +210,9 @@ class _Names(fields.Field):
 
 DEFAULT_CONNECTION_URI = "sqlite:///supertokens.db"
 DEFAULT_CONNECTION_POOL_SIZE = 10  # upstream's postgresql_connection_pool_size
+# A request's transaction and a read of tenant configs may each hold a connection to one
+# database; with a pool of one such a request would wait for itself (upstream allows 1).
+MIN_CONNECTION_POOL_SIZE = 2
 POOL_KEYS = ("connection_pool_size", "minimum_idle_connections")
 SUPPORTED_CDI_VERSIONS = ("5.1", "5.2", "5.3", "5.4")
 # A request body is read whole before it is parsed; larger ones are refused with 413.
@@ -243,8 +246,10 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
     # One pool per database per worker process (core_app.storage.PoolLimits); every app and
     # tenant on one database must agree on them, since they share its engine.
     ConfigKey("connection_pool_size",
-              fields.Integer(validate=at_least("connection_pool_size", 1,
-                                               "'connection_pool_size' must be > 0")),
+              fields.Integer(validate=at_least(
+                  "connection_pool_size", MIN_CONNECTION_POOL_SIZE,
+                  f"'connection_pool_size' must be >= {MIN_CONNECTION_POOL_SIZE}: a request "
+                  "may hold two connections to one database at once")),
               DEFAULT_CONNECTION_POOL_SIZE, ConfigScope.TENANT,
               aliases=("postgresql_connection_pool_size", "mysql_connection_pool_size"),
               operator_only=True),

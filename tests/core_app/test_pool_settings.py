@@ -53,6 +53,12 @@ def test_upstream_names_set_the_pool_size(make_app):
     assert _limits(storage.engine()) == (2, 2)
 
 
+def test_a_pool_of_one_would_wait_for_itself_and_stops_the_start(database_url,
+                                                                  isolated_environment):
+    with pytest.raises(ConfigError, match="'connection_pool_size' must be >= 2"):
+        create_app({"connection_uri": database_url, "postgresql_connection_pool_size": 1})
+
+
 def test_the_default_is_upstreams_ten(make_app):
     assert _limits(make_app().extensions["supertokens_core"].storage.engine()) == (10, 10)
 
