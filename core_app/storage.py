@@ -54,7 +54,7 @@ class PoolLimits:
     minimum_idle: int = DEFAULT_CONNECTION_POOL_SIZE
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> "PoolLimits":
+    def from_settings(cls, settings: Mapping[str, Any]) -> PoolLimits:
         """The limits ``connection_pool_size`` / ``minimum_idle_connections`` ask for."""
         size = settings["connection_pool_size"]
         minimum = settings["minimum_idle_connections"]
