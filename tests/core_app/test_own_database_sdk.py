@@ -78,6 +78,13 @@ def own_tenant(database_url: str, own_database_url: str, tmp_path,
             yield core.url, app_id
         finally:
             reset_sdk()
+            # The run's base database outlives this test, its own database does not: a
+            # tenant left pointing at a dropped database would fail later starts and CLIs.
+            for path, body in ((f"/appid-{app_id}/recipe/multitenancy/tenant/remove",
+                                {"tenantId": TENANT_ID}),
+                               ("/recipe/multitenancy/app/remove", {"appId": app_id})):
+                removed = requests.post(f"{core.url}{path}", json=body, timeout=10)
+                assert removed.json() == {"status": "OK", "didExist": True}, removed.text
         assert "Traceback" not in core.output()
 
 
