@@ -98,7 +98,12 @@ def test_a_tenants_own_database_gets_the_tenants_pool(make_app, own_database_url
         "tenantId": "t2", "coreConfig": {"connection_uri": own_database_url,
                                          "connection_pool_size": 3}})
     assert agree.json["status"] == "OK", agree.text
-    client.post("/recipe/multitenancy/app/remove", json={"appId": app_id})
+    # No tenant of the shared database may keep a database that is dropped after this test.
+    for tenant_id in ("t1", "t2"):
+        client.post(f"/appid-{app_id}/recipe/multitenancy/tenant/remove",
+                    json={"tenantId": tenant_id})
+    assert client.post("/recipe/multitenancy/app/remove",
+                       json={"appId": app_id}).json["didExist"] is True
 
 
 def test_a_tenant_on_the_base_database_cannot_change_its_pool(make_app):
@@ -179,5 +184,9 @@ def test_a_gunicorn_core_opens_at_most_workers_x_databases_x_pool(
         stop.set()
         for client in clients:
             client.join(timeout=30)
+        requests.post(core.url + f"/appid-{app_id}/recipe/multitenancy/tenant/remove",
+                      json={"tenantId": "own"}, timeout=10)
+        requests.post(core.url + "/recipe/multitenancy/app/remove", json={"appId": app_id},
+                      timeout=10)
     print(f"peak connections on {kind}: {peak}")
     assert 0 < peak <= WORKERS * len(databases) * POOL_SIZE

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy
 
-from core_app import cli
+from core_app import cli, create_app
+from tests.conftest import DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, _server_database
 from tests.support import new_id
 
 
@@ -232,8 +234,23 @@ def test_count(users):
     assert text(users.get("/users/count", includeRecipeIds="nope")) == "Unknown recipe ID: nope"
 
 
-def test_recount_users_command_rebuilds_the_counts(make_app, database_url, monkeypatch, capsys):
-    users = Users(make_app(argon2_memory_kb=8, argon2_iterations=1).test_client())
+@pytest.fixture(params=DATABASE_KINDS)
+def own_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """An empty database of each kind for one test: the CLI visits every database the apps
+    of its base database name, so a shared one would make the test depend on the others."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'recount.db'}"
+    else:
+        admin = POSTGRES_ADMIN_URL if request.param == "postgresql" else MYSQL_ADMIN_URL
+        yield from _server_database(admin, request.param)
+
+
+def test_recount_users_command_rebuilds_the_counts(own_database_url, isolated_environment,
+                                                   monkeypatch, capsys):
+    database_url = own_database_url
+    app = create_app({"connection_uri": database_url, "argon2_memory_kb": 8,
+                      "argon2_iterations": 1})
+    users = Users(app.test_client())
     users.sign_up("one@example.com")
     users.sign_up("two@example.com")
     engine = sqlalchemy.create_engine(database_url)
@@ -248,6 +265,7 @@ def test_recount_users_command_rebuilds_the_counts(make_app, database_url, monke
     assert "recounted users in 1 database(s)" in capsys.readouterr().out
     assert users.get("/users/count").json["count"] == 2
     assert users.get("/users/count", includeAllTenants="true").json["count"] == 2
+    app.extensions["supertokens_core"].storage.dispose()
 
 
 # --- /users/by-accountinfo --------------------------------------------------------------------
