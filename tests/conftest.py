@@ -107,6 +107,17 @@ def client(app):
 
 
 @pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The clock of the throttle counters (core_app.throttling), as a one-item list the test
+    moves forward."""
+    from core_app import throttling
+
+    now = [throttling.now_ms()]
+    monkeypatch.setattr(throttling, "now_ms", lambda: now[0])
+    return now
+
+
+@pytest.fixture
 def running_core(database_url: str, tmp_path) -> Iterator[str]:
     """The core under a real gunicorn (2 workers) on a free port; yields its base URL."""
     from tests.gunicorn_process import CoreProcess

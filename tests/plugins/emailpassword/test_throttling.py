@@ -10,7 +10,10 @@ import requests
 from sqlalchemy import event, select
 from supertokens_python.recipe import emailpassword
 from supertokens_python.recipe.emailpassword import syncio as ep
-from supertokens_python.recipe.emailpassword.interfaces import SignInOkResult, WrongCredentialsError
+from supertokens_python.recipe.emailpassword.interfaces import (
+    SignInOkResult,
+    WrongCredentialsError,
+)
 
 from core_app import throttling
 from plugins.emailpassword import hashing
@@ -21,14 +24,6 @@ from tests.support import race
 
 WRONG = {"status": "WRONG_CREDENTIALS_ERROR"}
 LOCK_S = 2  # the integration tests' first lock; the API tests move the clock instead
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The throttle's clock, as a one-item list the test moves forward."""
-    now = [throttling.now_ms()]
-    monkeypatch.setattr(throttling, "now_ms", lambda: now[0])
-    return now
 
 
 @pytest.fixture

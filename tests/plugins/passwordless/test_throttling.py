@@ -15,14 +15,6 @@ RESTART = {"status": "RESTART_FLOW_ERROR"}
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The throttle's clock, as a one-item list the test moves forward."""
-    now = [throttling.now_ms()]
-    monkeypatch.setattr(throttling, "now_ms", lambda: now[0])
-    return now
-
-
-@pytest.fixture
 def api(app):
     return new_api(app.test_client())
 
