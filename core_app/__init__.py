@@ -95,7 +95,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     storage = Storage(db, settings.connection_uri, metadata, policy,
                       SchemaHistory.from_plugins(plugins, metadata), settings.migrate_on_start,
                       prepare_schema)
-    storage.use_pool(settings.connection_uri, base_pool)
+    storage.use_database(settings.connection_uri, base_pool, settings.read_connection_uri)
     with app.app_context():
         storage.engine()
     directory = TenantDirectory(storage, schema, base_layer, test_mode)

@@ -19,6 +19,8 @@ from typing import Any, Callable, Protocol
 import re2
 import yaml
 from marshmallow import ValidationError, fields, validate
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 CONFIG_FILE_ENV = "SUPERTOKENS_CONFIG"
 DEFAULT_CONFIG_FILE = "config.yaml"
@@ -55,6 +57,10 @@ class ConfigKey:
     normalise: Callable[[Any], Any] | None = None
     # Database settings: in a coreConfig only with the operator's key (core_app.database_policy)
     operator_only: bool = False
+    # A setting of the database another key names: a config layer that sets that key without
+    # this one drops the value inherited from below (a tenant given a database of its own
+    # must not keep reading from the app's replica).
+    belongs_to: str | None = None
 
     def env_names(self) -> list[str]:
         """Environment variables that set this key, strongest first."""
@@ -169,6 +175,11 @@ def _normalise_names(value: Any) -> tuple[str, ...] | None:
     return names
 
 
+def _normalise_read_connection_uri(value: str) -> str | None:
+    """Like ``connection_uri``; an empty value means no replica (to unset one from a layer)."""
+    return _normalise_connection_uri(value) if value.strip() else None
+
+
 def _normalise_connection_uri(value: str) -> str:
     """Accept upstream's plain ``postgresql://`` / ``mysql://`` URIs as SQLAlchemy URLs.
 
@@ -213,7 +224,10 @@ DEFAULT_CONNECTION_POOL_SIZE = 10  # upstream's postgresql_connection_pool_size
 # A request's transaction and a read of tenant configs may each hold a connection to one
 # database; with a pool of one such a request would wait for itself (upstream allows 1).
 MIN_CONNECTION_POOL_SIZE = 2
-POOL_KEYS = ("connection_pool_size", "minimum_idle_connections")
+# Settings of one database that every app and tenant using it must agree on: they share its
+# engines (core_app.tenancy.directory.TenantDirectory.database_disagreement).
+SHARED_DATABASE_KEYS = ("connection_pool_size", "minimum_idle_connections",
+                        "read_connection_uri")
 SUPPORTED_CDI_VERSIONS = ("5.1", "5.2", "5.3", "5.4")
 # A request body is read whole before it is parsed; larger ones are refused with 413.
 DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
@@ -243,6 +257,11 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,
               aliases=("postgresql_connection_uri", "mysql_connection_uri"),
               normalise=_normalise_connection_uri, operator_only=True),
+    # A read replica of connection_uri's database for the routes that tolerate replication lag
+    # (core_app.routes.route, ``replica=True``); PostgreSQL and MySQL only.
+    ConfigKey("read_connection_uri", _Text(), None, ConfigScope.TENANT,
+              normalise=_normalise_read_connection_uri, operator_only=True,
+              belongs_to="connection_uri"),
     # One pool per database per worker process (core_app.storage.PoolLimits); every app and
     # tenant on one database must agree on them, since they share its engine.
     ConfigKey("connection_pool_size",
@@ -293,7 +312,25 @@ def check_pool_limits(settings: Mapping[str, Any], _test_mode: bool) -> None:
                           "'connection_pool_size'")
 
 
-HOST_CHECKS: tuple[ConfigCheck, ...] = (check_pool_limits,)
+def check_read_replica(settings: Mapping[str, Any], _test_mode: bool) -> None:
+    """A replica serves the same kind of database as its primary; SQLite has none."""
+    replica = settings["read_connection_uri"]
+    if replica is None:
+        return
+    try:
+        primary_backend = make_url(settings["connection_uri"]).get_backend_name()
+        replica_backend = make_url(replica).get_backend_name()
+    except (ArgumentError, ValueError):
+        raise ConfigError("'read_connection_uri' is not a database URL") from None
+    if primary_backend == "sqlite" or replica_backend == "sqlite":
+        raise ConfigError("'read_connection_uri' is for PostgreSQL and MySQL: an SQLite "
+                          "database has no read replicas")
+    if primary_backend != replica_backend:
+        raise ConfigError(f"'read_connection_uri' must be a {primary_backend} database, like "
+                          "'connection_uri'")
+
+
+HOST_CHECKS: tuple[ConfigCheck, ...] = (check_pool_limits, check_read_replica)
 
 # Upstream config.yaml keys that belong to features this core does not have (or to a
 # recipe that is not installed). They are accepted in config.yaml and ignored, so an
@@ -351,6 +388,10 @@ class ConfigSchema:
         """Typed values from the defaults up through each layer of raw overrides."""
         raw: dict[str, Any] = {}
         for layer in layers:
+            named = {self.canonical_name(name) for name in layer}
+            for key in self.keys.values():
+                if key.belongs_to in named and key.name not in named:
+                    raw.pop(key.name, None)
             for name, value in layer.items():
                 canonical = self.canonical_name(name)
                 if canonical is None:

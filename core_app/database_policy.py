@@ -90,6 +90,8 @@ class DatabasePolicy:
     servers: tuple[DatabaseServer, ...]
     sqlite_dir: Path | None
     allowed_options: frozenset[str]
+    # The base database's replica: like the base database, the config file's own choice.
+    base_read_uri: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "DatabasePolicy":
@@ -115,49 +117,49 @@ class DatabasePolicy:
                               "read local files")
         return cls(settings.connection_uri, servers,
                    Path(os.path.realpath(sqlite_dir)) if sqlite_dir else None,
-                   frozenset(options))
+                   frozenset(options), settings.get("read_connection_uri"))
 
-    def check(self, uri: str) -> None:
-        """Raise ``DatabaseNotAllowed`` unless an app or tenant may use ``uri``."""
-        if uri == self.base_uri:
+    def check(self, uri: str, key: str = "connection_uri") -> None:
+        """Raise ``DatabaseNotAllowed`` unless an app or tenant may use ``uri`` (set as ``key``)."""
+        if uri in (self.base_uri, self.base_read_uri):
             return
         try:
             url = make_url(uri)
         except (ArgumentError, ValueError):
-            raise DatabaseNotAllowed("connection_uri is not a database URL") from None
+            raise DatabaseNotAllowed(f"{key} is not a database URL") from None
         backend = url.get_backend_name()
         driver = url.get_driver_name()
         if DRIVERS.get(backend) != driver:
             supported = ", ".join(f"{name}+{DRIVERS[name]}" for name in DRIVERS)
             raise DatabaseNotAllowed(
-                f"connection_uri must use one of {supported}, not {backend}+{driver}")
+                f"{key} must use one of {supported}, not {backend}+{driver}")
         if backend == "sqlite":
-            self._check_sqlite(url)
+            self._check_sqlite(url, key)
         else:
-            self._check_server(url)
+            self._check_server(url, key)
 
-    def _check_sqlite(self, url: URL) -> None:
+    def _check_sqlite(self, url: URL, key: str) -> None:
         if url.query:
-            raise DatabaseNotAllowed("connection_uri of an SQLite database takes no options")
+            raise DatabaseNotAllowed(f"{key} of an SQLite database takes no options")
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
-            raise DatabaseNotAllowed("connection_uri of an SQLite database must name a file")
+            raise DatabaseNotAllowed(f"{key} of an SQLite database must name a file")
         if self.sqlite_dir is None:
             raise DatabaseNotAllowed("SQLite databases for apps and tenants are not allowed: "
                                      "the operator sets 'database_sqlite_dir' to allow them")
         # realpath: a '..' or a symlink must not lead out of the directory.
         path = Path(os.path.realpath(url.database))
         if not path.is_relative_to(self.sqlite_dir) or path == self.sqlite_dir:
-            raise DatabaseNotAllowed("connection_uri of an SQLite database must be a file in "
+            raise DatabaseNotAllowed(f"{key} of an SQLite database must be a file in "
                                      "the directory the operator allowed ('database_sqlite_dir')")
 
-    def _check_server(self, url: URL) -> None:
+    def _check_server(self, url: URL, key: str) -> None:
         if not any(server.serves(url) for server in self.servers):
             raise DatabaseNotAllowed(
-                "connection_uri must point at a database server the operator allowed "
+                f"{key} must point at a database server the operator allowed "
                 "('database_uri_allow')")
         for option in url.query:
             if option not in self.allowed_options or option in NEVER_ALLOWED_OPTIONS:
                 raise DatabaseNotAllowed(
-                    f"connection_uri option '{option}' is not allowed "
+                    f"{key} option '{option}' is not allowed "
                     "('database_uri_query_allow')")
 

@@ -62,6 +62,9 @@ class RouteSpec:
     # On a path several recipes share (conventions §7): the ``rid`` header value this view
     # answers, or ``RID_DEFAULT`` for every value no other view claims.
     rid: str | None = None
+    # The view only reads, and answers as well from data a few seconds old: its reads go to
+    # the database's read replica when one is configured (``read_connection_uri``).
+    replica: bool = False
 
 
 RID_DEFAULT = "*"
@@ -165,15 +168,21 @@ class RequestContext:
 def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
           body: type[Schema] | None = None, query: type[Schema] | None = None,
           writes: bool = False, check_version: bool = True,
-          root_message: str | None = None, rid: str | None = None) -> Callable:
+          root_message: str | None = None, rid: str | None = None,
+          replica: bool = False) -> Callable:
     """Declare a view of the CDI: path, methods, scope, input schema, whether it writes.
 
     The view is called as ``view(ctx)`` and returns a dict, answered as HTTP 200 JSON.
     ``rid`` lets recipes share a path: each declares the ``rid`` header value it answers
     (one of them ``RID_DEFAULT``), and the host picks the view per request.
+    ``replica``: the view never writes and may answer from a read replica that lags the
+    primary by a few seconds (lists, lookups, reads of roles and metadata). A view that
+    reads what its own request wrote, or decides a write from what it reads, is not one.
     """
+    if replica and writes:
+        raise ValueError(f"{path}: a route that writes cannot read from a replica")
     spec = RouteSpec(scope, body() if body else None, query() if query else None, writes,
-                     check_version, root_message or RouteSpec.root_message, rid)
+                     check_version, root_message or RouteSpec.root_message, rid, replica)
 
     def decorate(view: Callable[[RequestContext], dict[str, Any] | Response]) -> Callable:
         @functools.wraps(view)
@@ -200,7 +209,7 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
         data = parse_body(spec.body, _request_body()) if spec.body else {}
     check_scope(core, tenant, spec)
     ctx = RequestContext(tenant, request.environ["supertokens.cdi_version"], data,
-                         Transaction(core.storage, spec.writes), core,
+                         Transaction(core.storage, spec.writes, spec.replica), core,
                          request.environ.get(OPERATOR_ENVIRON_KEY, False))
     try:
         answer = view(ctx)

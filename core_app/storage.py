@@ -234,21 +234,28 @@ class Storage:
         self._ready: set[str] = set()
         self._writer_queues: dict[str, SqliteWriterQueue | None] = {}
         self._pools: dict[str, PoolLimits] = {}
-        self._pool_warnings: set[tuple[str, PoolLimits]] = set()
+        self._replicas: dict[str, str] = {}  # primary URI -> its read replica's URI
+        self._warnings: set[tuple[str, str, Any]] = set()
         self._lock = threading.Lock()
 
-    def use_pool(self, uri: str, pool: PoolLimits) -> None:
-        """Give ``uri``'s engine these limits, unless it was given some already.
+    def use_database(self, uri: str, pool: PoolLimits, replica_uri: str | None = None) -> None:
+        """Give ``uri``'s engines these limits and read replica, unless given some already.
 
-        The apps and tenants of one database share its engine; a coreConfig that disagrees
-        is refused when written (``TenantDirectory.pool_disagreement``), so a second value
-        here comes from a config file changed since: the first one stays, with a warning.
+        The apps and tenants of one database share its engines; a coreConfig that disagrees
+        is refused when written (``TenantDirectory.database_disagreement``), so a second
+        value here comes from a config file changed since: the first one stays, with a warning.
         """
-        known = self._pools.setdefault(uri, pool)
-        if known != pool and (uri, pool) not in self._pool_warnings:
-            self._pool_warnings.add((uri, pool))
-            log.warning("database %s keeps pool %s; a config asks for %s",
-                        make_url(uri).render_as_string(hide_password=True), known, pool)
+        self._keep_first(self._pools, uri, pool, "pool")
+        if replica_uri is not None:
+            self._keep_first(self._replicas, uri, replica_uri, "read replica")
+
+    def _keep_first(self, known: dict[str, Any], uri: str, value: Any, what: str) -> None:
+        first = known.setdefault(uri, value)
+        if first != value and (uri, what, value) not in self._warnings:
+            self._warnings.add((uri, what, value))
+            log.warning("database %s keeps its %s %s; a config asks for %s",
+                        make_url(uri).render_as_string(hide_password=True), what,
+                        redacted(first), redacted(value))
 
     def writer_queue(self, uri: str) -> SqliteWriterQueue | None:
         """The writer queue of an SQLite file database; None for other databases."""
@@ -269,7 +276,7 @@ class Storage:
         """
         return self._engine(uri, self.prepare_schema)
 
-    def _engine(self, uri: str | None, prepare: bool) -> Engine:
+    def _engine(self, uri: str | None, prepare: bool, pool_of: str | None = None) -> Engine:
         uri = uri or self.base_uri
         engine = self._engines.get(uri)
         if engine is not None and uri in self._ready:
@@ -279,9 +286,10 @@ class Storage:
             if engine is None:
                 if self.policy is not None:
                     # A URL stored before the operator narrowed the policy is refused too.
-                    self.policy.check(uri)
+                    self.policy.check(uri, "read_connection_uri" if pool_of else
+                                      "connection_uri")
                 engine = self.db.engine if uri == self.base_uri else create_engine(
-                    uri, **engine_options(uri, self._pools.get(uri, PoolLimits())))
+                    uri, **engine_options(uri, self._pools.get(pool_of or uri, PoolLimits())))
                 if engine.dialect.name == "sqlite":
                     _prepare_sqlite(engine)
                 else:
@@ -292,6 +300,19 @@ class Storage:
                                self._migrates_on_start(engine))
                 self._ready.add(uri)
         return engine
+
+    def replica_engine(self, uri: str | None = None) -> Engine | None:
+        """The engine of ``uri``'s read replica, or None when it has none.
+
+        The replica's schema is the primary's (replication copies it): the primary is
+        checked, the replica never changed.
+        """
+        uri = uri or self.base_uri
+        replica_uri = self._replicas.get(uri)
+        if replica_uri is None:
+            return None
+        self.engine(uri)
+        return self._engine(replica_uri, prepare=False, pool_of=uri)
 
     def schema_status(self, uri: str | None = None) -> SchemaStatus:
         """Where ``uri``'s database stands against the enabled migration histories."""
@@ -324,6 +345,15 @@ class Storage:
         """Close every pooled connection (tests, shutdown)."""
         for engine in self._engines.values():
             engine.dispose()
+
+
+def redacted(value: Any) -> str:
+    """A database setting as a log line or an answer may show it: a URL without its password."""
+    if value is None:
+        return "none"
+    if isinstance(value, str) and "://" in value:
+        return make_url(value).render_as_string(hide_password=True)
+    return str(value)
 
 
 def prepare_schema(engine: Engine, metadata: MetaData, history: SchemaHistory,
@@ -389,11 +419,14 @@ class Transaction:
 
     ``connection(uri)`` begins a transaction on first use of a database; ``commit`` and
     ``rollback`` end all of them. A request that never touches a database costs nothing.
+    With ``replica_reads``, a reading transaction goes to a database's read replica when it
+    has one; once ``writes`` is set, every connection opened after goes to the primary.
     """
 
-    def __init__(self, storage: Storage, writes: bool):
+    def __init__(self, storage: Storage, writes: bool, replica_reads: bool = False):
         self.storage = storage
         self.writes = writes
+        self.replica_reads = replica_reads
         self._connections: dict[str, Connection] = {}
         self._queues: list[SqliteWriterQueue] = []
 
@@ -402,7 +435,9 @@ class Transaction:
         uri = uri or self.storage.base_uri
         connection = self._connections.get(uri)
         if connection is None:
-            engine = self.storage.engine(uri)
+            replica = (self.storage.replica_engine(uri)
+                       if self.replica_reads and not self.writes else None)
+            engine = replica or self.storage.engine(uri)
             queue = self.storage.writer_queue(uri) if self.writes else None
             if queue is not None:
                 queue.acquire()

@@ -51,7 +51,7 @@ def put_app(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "createdNew": created}
 
 
-@route(blueprint, "/recipe/multitenancy/app/list/v2", ["GET"], scope=Scope.HANDLER)
+@route(blueprint, "/recipe/multitenancy/app/list/v2", ["GET"], scope=Scope.HANDLER, replica=True)
 def list_apps(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/multitenancy/app/list/v2: every app with its tenants (§2.2)."""
     # Root scope: an unknown app or tenant is a 400 before the 403 (conventions §3).
@@ -108,7 +108,7 @@ def put_tenant(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "createdNew": created}
 
 
-@route(blueprint, "/recipe/multitenancy/tenant/v2", ["GET"], scope=Scope.HANDLER)
+@route(blueprint, "/recipe/multitenancy/tenant/v2", ["GET"], scope=Scope.HANDLER, replica=True)
 def get_tenant(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/multitenancy/tenant/v2: the tenant's config, read fresh (§3.2)."""
     tenant = ctx.tenant
@@ -120,7 +120,7 @@ def get_tenant(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", **service.tenant_config_json(found[0], providers)}
 
 
-@route(blueprint, "/recipe/multitenancy/tenant/list/v2", ["GET"], scope=Scope.HANDLER)
+@route(blueprint, "/recipe/multitenancy/tenant/list/v2", ["GET"], scope=Scope.HANDLER, replica=True)
 def list_tenants(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/multitenancy/tenant/list/v2: every tenant of the app (§3.3)."""
     if not ctx.tenant.is_public_tenant:

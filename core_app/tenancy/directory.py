@@ -19,9 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from core_app.config import POOL_KEYS, ConfigError, ConfigSchema, Settings
+from core_app.config import SHARED_DATABASE_KEYS, ConfigError, ConfigSchema, Settings
 from core_app.errors import ServiceUnavailable, tenant_not_found
-from core_app.storage import PoolLimits, Storage
+from core_app.storage import PoolLimits, Storage, redacted
 from core_app.tenancy import store
 from core_app.tenant_prefix import PUBLIC, TenantIdentifier
 
@@ -90,7 +90,7 @@ class TenantDirectory:
         """The database of a config that passed its checks and is being stored; its engine,
         when this opens it, gets the config's pool limits."""
         settings = self.resolve(app_config, tenant_config)
-        self.storage.use_pool(settings.connection_uri, PoolLimits.from_settings(settings))
+        self._use_database(settings)
         return settings.connection_uri
 
     def find(self, tenant: TenantIdentifier) -> KnownTenant | None:
@@ -114,12 +114,16 @@ class TenantDirectory:
         known = app_known if tenant.is_public_tenant else self._known_tenant(
             tenant, record, app_known)
         for each in (app_known.database, known.database):
-            self.storage.use_pool(each.connection_uri, PoolLimits.from_settings(each))
+            self._use_database(each)
         expires = time.monotonic() + CACHE_TTL_S
         with self._lock:
             self._cache[tenant] = (expires, known)
             self._cache[tenant.app] = (expires, app_known)
         return known
+
+    def _use_database(self, settings: Settings) -> None:
+        self.storage.use_database(settings.connection_uri, PoolLimits.from_settings(settings),
+                                  settings.read_connection_uri)
 
     def _known_app(self, app: TenantIdentifier, record: store.TenantRecord) -> KnownTenant:
         try:
@@ -182,14 +186,14 @@ class TenantDirectory:
             self._reported.add((tenant, problem))
         log.error("%s", problem)
 
-    def pool_disagreement(self, conn: Any, target: TenantIdentifier,
-                          merged: Mapping[str, Any]) -> str | None:
+    def database_disagreement(self, conn: Any, target: TenantIdentifier,
+                              merged: Mapping[str, Any]) -> str | None:
         """Why ``target``'s new ``coreConfig`` (``merged``) cannot be stored, or None.
 
-        The apps and tenants of one database share one engine, hence one pool: on the
-        database of the target (of each of its tenants, for an app), their pool keys must
-        agree with every other app's and tenant's, and on the base database with the config
-        file. Visits every tenant of the connection URI domain; only a change of database
+        The apps and tenants of one database share its engines, hence one pool and one read
+        replica: on the database of the target (of each of its tenants, for an app), those
+        keys must agree with every other app's and tenant's, and on the base database with
+        the config file. Visits every tenant of the connection URI domain; only a change of database
         settings asks.
         """
         domain = target.connection_uri_domain
@@ -212,12 +216,12 @@ class TenantDirectory:
         for uri in sorted(touched):
             sharing = [(who, settings) for who, settings in users
                        if settings.connection_uri == uri]
-            for key in POOL_KEYS:
+            for key in SHARED_DATABASE_KEYS:
                 first_with: dict[Any, str] = {}
                 for who, settings in sharing:
                     first_with.setdefault(settings[key], who)
                 if len(first_with) > 1:
-                    described = ", ".join(f"{who} has {value}"
+                    described = ", ".join(f"{who} has {redacted(value)}"
                                           for value, who in first_with.items())
                     return (f"You cannot set different values for {key} for the same "
                             f"database: {described}")
@@ -262,3 +266,4 @@ class TenantDirectory:
         """Why an existing app cannot be served (its stored config), or None when it can."""
         known = self.find(tenant)
         return known.problem if known else None
+

@@ -76,10 +76,13 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
             app_config, merged)
         if operator_only:
             directory.storage.policy.check(target_settings.connection_uri)
+            if target_settings.read_connection_uri is not None:
+                directory.storage.policy.check(target_settings.read_connection_uri,
+                                               "read_connection_uri")
     except ConfigError as error:
         raise _invalid_config(str(error)) from None
     if operator_only:
-        disagreement = directory.pool_disagreement(conn, target, merged)
+        disagreement = directory.database_disagreement(conn, target, merged)
         if disagreement:
             raise _invalid_config(disagreement)
 

@@ -31,7 +31,7 @@ class UserIdQuery(RequestSchema):
     userId = QueryString(required=True)
 
 
-@route(blueprint, "/user/id", ["GET"], scope=Scope.APP, query=UserIdQuery)
+@route(blueprint, "/user/id", ["GET"], scope=Scope.APP, query=UserIdQuery, replica=True)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /user/id: the user containing this recipe user (§2)."""
     app_id = ctx.tenant.app_id
@@ -97,7 +97,7 @@ class UsersQuery(RequestSchema):
     provider = QueryString()
 
 
-@route(blueprint, "/users", ["GET"], scope=Scope.TENANT, query=UsersQuery)
+@route(blueprint, "/users", ["GET"], scope=Scope.TENANT, query=UsersQuery, replica=True)
 def list_users(ctx: RequestContext) -> dict[str, Any]:
     """GET /users: a page of the tenant's users, or the dashboard's search (§4)."""
     query = ctx.input
@@ -138,7 +138,7 @@ class UsersCountQuery(RequestSchema):
     includeAllTenants = QueryString()
 
 
-@route(blueprint, "/users/count", ["GET"], scope=Scope.HANDLER, query=UsersCountQuery)
+@route(blueprint, "/users/count", ["GET"], scope=Scope.HANDLER, query=UsersCountQuery, replica=True)
 def count_users(ctx: RequestContext) -> dict[str, Any]:
     """GET /users/count: users of the tenant, or of every tenant of the app (§5)."""
     recipe_ids = _recipe_ids(ctx.input.get("includeRecipeIds"), _known_recipe_ids(ctx))

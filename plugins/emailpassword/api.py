@@ -65,7 +65,7 @@ def update_user(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/user", ["GET"], scope=Scope.HANDLER, query=schemas.UserQuery,
-       rid=RID_DEFAULT)
+       rid=RID_DEFAULT, replica=True)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user, deprecated: by id (app scope) or by email (tenant scope) (§8)."""
     user_id, email = ctx.input.get("userId"), ctx.input.get("email")

@@ -135,7 +135,7 @@ def update_user(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/user", ["GET"], scope=Scope.HANDLER, query=schemas.UserQuery,
-       rid=RECIPE_ID)
+       rid=RECIPE_ID, replica=True)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user with ``rid: passwordless``, deprecated (§11)."""
     user_id, email = ctx.input.get("userId"), ctx.input.get("email")

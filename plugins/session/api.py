@@ -59,14 +59,14 @@ def remove_sessions(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/session", ["GET"], scope=Scope.APP_TENANT_IGNORED,
-       query=schemas.SessionHandleQuery)
+       query=schemas.SessionHandleQuery, replica=True)
 def get_session(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/session?sessionHandle= (§5.6)."""
     return service.get_session(ctx, ctx.input["sessionHandle"])
 
 
 @route(blueprint, "/recipe/session/user", ["GET"], scope=Scope.HANDLER,
-       query=schemas.UserSessionsQuery)
+       query=schemas.UserSessionsQuery, replica=True)
 def user_sessions(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/session/user: handles of a user's alive sessions (§5.7)."""
     query = ctx.input
@@ -92,7 +92,7 @@ def put_session_data(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/session/data", ["GET"], scope=Scope.APP_TENANT_IGNORED,
-       query=schemas.SessionHandleQuery)
+       query=schemas.SessionHandleQuery, replica=True)
 def get_session_data(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/session/data (deprecated, §5.9)."""
     return service.read_session_data(ctx, ctx.input["sessionHandle"], "userDataInDatabase")
@@ -106,7 +106,7 @@ def put_jwt_data(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/jwt/data", ["GET"], scope=Scope.APP_TENANT_IGNORED,
-       query=schemas.SessionHandleQuery)
+       query=schemas.SessionHandleQuery, replica=True)
 def get_jwt_data(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/jwt/data (deprecated, §5.10)."""
     return service.read_session_data(ctx, ctx.input["sessionHandle"], "userDataInJWT")

@@ -28,7 +28,7 @@ def sign_in_up(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/users/by-email", ["GET"], scope=Scope.TENANT,
-       query=schemas.UsersByEmailQuery)
+       query=schemas.UsersByEmailQuery, replica=True)
 def users_by_email(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/users/by-email, deprecated (§5)."""
     return {"status": "OK",
@@ -36,7 +36,7 @@ def users_by_email(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/user", ["GET"], scope=Scope.HANDLER, query=schemas.UserQuery,
-       rid=RECIPE_ID)
+       rid=RECIPE_ID, replica=True)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user with ``rid: thirdparty``, deprecated (§6)."""
     user_id = ctx.input.get("userId")

@@ -27,7 +27,8 @@ def merge(stored: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-@route(blueprint, "/recipe/user/metadata", ["GET"], scope=Scope.APP, query=schemas.UserQuery)
+@route(blueprint, "/recipe/user/metadata", ["GET"], scope=Scope.APP, query=schemas.UserQuery,
+       replica=True)
 def get_metadata(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user/metadata: ``{}`` when nothing is stored (§2.2)."""
     stored = store.read(ctx.conn, ctx.tenant.app_id, ctx.input["userId"])
@@ -57,7 +58,7 @@ def remove_metadata(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/user/metadata/bulk", ["POST"], scope=Scope.APP,
-       body=schemas.BulkBody)
+       body=schemas.BulkBody, replica=True)
 def bulk_metadata(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/metadata/bulk: one entry per asked id, null when none (§2.5)."""
     user_ids = ctx.input["userIds"]

@@ -39,13 +39,14 @@ def remove_role(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "didRoleExist": existed or had_assignments}
 
 
-@route(blueprint, "/recipe/roles", ["GET"], scope=Scope.APP)
+@route(blueprint, "/recipe/roles", ["GET"], scope=Scope.APP, replica=True)
 def all_roles(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/roles (§1.5)."""
     return {"status": "OK", "roles": store.all_roles(ctx.conn, ctx.tenant.app_id)}
 
 
-@route(blueprint, "/recipe/role/permissions", ["GET"], scope=Scope.APP, query=schemas.RoleQuery)
+@route(blueprint, "/recipe/role/permissions", ["GET"], scope=Scope.APP, query=schemas.RoleQuery,
+       replica=True)
 def permissions_of_role(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/role/permissions (§1.6): read by the SDK's permission claim."""
     app_id, role = ctx.tenant.app_id, ctx.input["role"]
@@ -66,7 +67,7 @@ def remove_permissions(ctx: RequestContext) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/permission/roles", ["GET"], scope=Scope.APP,
-       query=schemas.PermissionQuery)
+       query=schemas.PermissionQuery, replica=True)
 def roles_with_permission(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/permission/roles (§1.8)."""
     return {"status": "OK", "roles": store.roles_with_permission(
@@ -96,14 +97,16 @@ def unassign_role(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "didUserHaveRole": removed}
 
 
-@route(blueprint, "/recipe/user/roles", ["GET"], scope=Scope.TENANT, query=schemas.UserQuery)
+@route(blueprint, "/recipe/user/roles", ["GET"], scope=Scope.TENANT, query=schemas.UserQuery,
+       replica=True)
 def roles_of_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user/roles (§1.11): read by the SDK's roles claim."""
     return {"status": "OK",
             "roles": store.roles_of_user(ctx.conn, ctx.tenant, ctx.input["userId"])}
 
 
-@route(blueprint, "/recipe/role/users", ["GET"], scope=Scope.TENANT, query=schemas.RoleQuery)
+@route(blueprint, "/recipe/role/users", ["GET"], scope=Scope.TENANT, query=schemas.RoleQuery,
+       replica=True)
 def users_with_role(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/role/users (§1.12)."""
     role = ctx.input["role"]
