@@ -122,6 +122,18 @@ class RequestContext:
                   if conn is not app_connection]
         return [app_connection, *others]
 
+    def user_database(self, user_id: str) -> tuple[Connection, str]:
+        """The database of the app holding the recipe user ``user_id`` (either side of a
+        user-id mapping), and the SuperTokens id it stands for.
+
+        For app-wide routes that act on one user: the user lives in the database of the
+        tenant it signed up in. An id that is no user gets the app's own database.
+        """
+        from core_app.users import service as users  # the users package declares routes
+
+        return users.user_database(self.app_databases(), self.core.plugins,
+                                   self.tenant.app_id, user_id)
+
     @property
     def base_conn(self) -> Connection:
         """The connection to the base database (where tenant configuration lives)."""

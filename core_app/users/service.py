@@ -374,16 +374,18 @@ def primary_users_holding(ctx: Any, tenant_ids: list[str], account: AccountInfo,
     return found
 
 
-def held_by_another_primary_user(ctx: Any, group_id: str, account: AccountInfo) -> bool:
+def held_by_another_primary_user(ctx: Any, conn: Connection, group_id: str,
+                                 account: AccountInfo) -> bool:
     """Whether a primary user other than ``group_id``, in one of its tenants, has ``account``.
 
     The rule that stops a login method of a linked group from taking an email or phone
-    number of another primary user (``*_CHANGE_NOT_ALLOWED_ERROR``).
+    number of another primary user (``*_CHANGE_NOT_ALLOWED_ERROR``). ``conn`` is the
+    database holding the group.
     """
     app_id = ctx.tenant.app_id
-    members = store.group_members(ctx.conn, app_id, group_id)
+    members = store.group_members(conn, app_id, group_id)
     tenant_ids = _distinct([t for tenants in store.tenants_of_users(
-        ctx.conn, app_id, members).values() for t in tenants])
+        conn, app_id, members).values() for t in tenants])
     return bool(primary_users_holding(ctx, tenant_ids, account, group_id))
 
 

@@ -230,15 +230,15 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
     """§7: change the email and/or password of an email-password login method."""
     new_hash = (hashing.hash_password(_policy(ctx), password)
                 if password is not None else None)
-    conn, app_id = ctx.conn, ctx.tenant.app_id
-    recipe_user_id = users.supertokens_user_id(conn, ctx.core.plugins, app_id, recipe_user_id)
+    app_id = ctx.tenant.app_id
+    conn, recipe_user_id = ctx.user_database(recipe_user_id)
     index_row = user_index.find_recipe_user(conn, app_id, recipe_user_id)
     account = store.account(conn, app_id, recipe_user_id, lock=True) if index_row else None
     if account is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     if email is not None and email != account.email:
         if index_row.is_linked_or_is_a_primary_user and users.held_by_another_primary_user(
-                ctx, index_row.primary_or_recipe_user_id, AccountInfo(email=email)):
+                ctx, conn, index_row.primary_or_recipe_user_id, AccountInfo(email=email)):
             return {"status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
                     "reason": "New email is associated with another primary user ID"}
         try:
@@ -253,7 +253,8 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§8 by id: a reduced user of this one email-password login method."""
-    return users.login_method_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    conn, _ = ctx.user_database(user_id)
+    return users.login_method_user(conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
                                    RECIPE_ID, ctx.cdi_version)
 
 

@@ -36,15 +36,17 @@ def verify(ctx: RequestContext) -> dict[str, Any]:
        query=schemas.IsVerifiedQuery)
 def is_verified(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user/email/verify (§5): on the hot path of the SDK's claim refresh."""
+    conn, _ = ctx.user_database(ctx.input["userId"])
     return {"status": "OK", "isVerified": store.is_verified(
-        ctx.conn, ctx.tenant.app_id, ctx.input["userId"], ctx.input["email"])}
+        conn, ctx.tenant.app_id, ctx.input["userId"], ctx.input["email"])}
 
 
 @route(blueprint, "/recipe/user/email/verify/remove", ["POST"], scope=Scope.APP,
        body=schemas.PairBody, writes=True)
 def unverify(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/email/verify/remove (§6)."""
-    store.unmark_verified(ctx.conn, ctx.tenant.app_id, ctx.input["userId"], ctx.input["email"])
+    conn, _ = ctx.user_database(ctx.input["userId"])
+    store.unmark_verified(conn, ctx.tenant.app_id, ctx.input["userId"], ctx.input["email"])
     return {"status": "OK"}
 
 

@@ -353,8 +353,8 @@ _UNSET = object()
 def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
                 phone_number: Any = _UNSET) -> dict[str, Any]:
     """§10: change or remove a passwordless user's email and/or phone number."""
-    conn, app_id = ctx.conn, ctx.tenant.app_id
-    recipe_user_id = users.supertokens_user_id(conn, ctx.core.plugins, app_id, recipe_user_id)
+    app_id = ctx.tenant.app_id
+    conn, recipe_user_id = ctx.user_database(recipe_user_id)
     index_row = user_index.find_recipe_user(conn, app_id, recipe_user_id)
     user = store.lock_user(conn, app_id, recipe_user_id) if index_row else None
     if user is None:
@@ -374,7 +374,7 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
         label = "EMAIL" if kind == "email" else "PHONE_NUMBER"
         account = AccountInfo(email=new) if kind == "email" else AccountInfo(phone_number=new)
         if new is not None and index_row.is_linked_or_is_a_primary_user and \
-                users.held_by_another_primary_user(ctx, index_row.primary_or_recipe_user_id,
+                users.held_by_another_primary_user(ctx, conn, index_row.primary_or_recipe_user_id,
                                                    account):
             # Raised, not returned: an email changed just before must not stay changed.
             what = "email" if kind == "email" else "phone number"
@@ -395,7 +395,8 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§11 by id: a reduced user of this one passwordless login method."""
-    return users.login_method_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    conn, _ = ctx.user_database(user_id)
+    return users.login_method_user(conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
                                    RECIPE_ID, ctx.cdi_version)
 
 

@@ -72,7 +72,7 @@ def _email_changed(ctx: RequestContext, identity: Identity, user_id: str,
         return None
     index_row = user_index.find_recipe_user(conn, app_id, user_id)
     if index_row is not None and index_row.is_linked_or_is_a_primary_user and \
-            users.held_by_another_primary_user(ctx, index_row.primary_or_recipe_user_id,
+            users.held_by_another_primary_user(ctx, conn, index_row.primary_or_recipe_user_id,
                                                AccountInfo(email=email)):
         return EMAIL_CHANGE_NOT_ALLOWED
     store.set_email_of_identity(conn, app_id, identity, email)
@@ -132,7 +132,8 @@ def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§6 by id: a reduced user of this one third-party login method."""
-    return users.login_method_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    conn, _ = ctx.user_database(user_id)
+    return users.login_method_user(conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
                                    RECIPE_ID, ctx.cdi_version)
 
 

@@ -13,11 +13,16 @@ from collections.abc import Iterator
 import pytest
 import requests
 import sqlalchemy
-from supertokens_python.recipe import emailpassword, session, usermetadata, userroles
+from supertokens_python.recipe import (emailpassword, emailverification, session, usermetadata,
+                                        userroles)
 from supertokens_python.recipe.emailpassword import syncio as ep
 from supertokens_python.recipe.emailpassword.interfaces import (SignInOkResult,
                                                                 SignUpOkResult,
+                                                                UpdateEmailOrPasswordOkResult,
                                                                 WrongCredentialsError)
+from supertokens_python.recipe.emailverification import syncio as ev
+from supertokens_python.recipe.emailverification.interfaces import (
+    CreateEmailVerificationTokenOkResult, VerifyEmailUsingTokenOkResult)
 from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
 from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
 from supertokens_python.recipe.session.exceptions import UnauthorisedError
@@ -217,3 +222,42 @@ def test_a_user_id_mapping_lives_with_its_user(own_tenant: tuple[str, str],
     assert _rows(own_database_url, app_id, mappings) == []
     assert metadata.get_user_metadata(external_id).metadata == {}
     assert get_all_session_handles_for_user(external_id) == []
+
+
+def test_app_wide_routes_of_the_login_recipes_find_the_tenants_user(
+        own_tenant: tuple[str, str], own_database_url: str) -> None:
+    core_url, app_id = own_tenant
+    init_sdk(f"{core_url}/appid-{app_id}", [
+        emailpassword.init(), emailverification.init(mode="OPTIONAL"),
+        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE")])
+    signed_up = ep.sign_up(TENANT_ID, "own@example.com", PASSWORD)
+    assert isinstance(signed_up, SignUpOkResult)
+    user_id, recipe_user_id = signed_up.user.id, signed_up.recipe_user_id
+
+    # Email verification: the token at the tenant, the check and the removal app-wide.
+    assert ev.is_email_verified(recipe_user_id) is False
+    token = ev.create_email_verification_token(TENANT_ID, recipe_user_id)
+    assert isinstance(token, CreateEmailVerificationTokenOkResult)
+    assert isinstance(ev.verify_email_using_token(TENANT_ID, token.token),
+                      VerifyEmailUsingTokenOkResult)
+    assert ev.is_email_verified(recipe_user_id) is True
+    assert get_user(user_id).login_methods[0].verified is True
+    assert _rows(own_database_url, app_id, "SELECT email FROM emailverification_verified_emails "
+                                           "WHERE app_id = :app_id") == [("own@example.com",)]
+    ev.unverify_email(recipe_user_id)
+    assert ev.is_email_verified(recipe_user_id) is False
+
+    # Email and password changes (PUT /recipe/user, app-wide) reach the tenant's database.
+    changed = ep.update_email_or_password(recipe_user_id, email="moved@example.com",
+                                          password="another-password-2")
+    assert isinstance(changed, UpdateEmailOrPasswordOkResult)
+    assert isinstance(ep.sign_in(TENANT_ID, "moved@example.com", "another-password-2"),
+                      SignInOkResult)
+    assert isinstance(ep.sign_in(TENANT_ID, "own@example.com", PASSWORD), WrongCredentialsError)
+    assert _rows(own_database_url, app_id, "SELECT email FROM emailpassword_users "
+                                           "WHERE app_id = :app_id") == [("moved@example.com",)]
+
+    # The deprecated by-id read (GET /recipe/user, app-wide) finds the user too.
+    by_id = requests.get(f"{core_url}/appid-{app_id}/recipe/user", params={"userId": user_id},
+                         timeout=10).json()
+    assert by_id["status"] == "OK" and by_id["user"]["emails"] == ["moved@example.com"]
