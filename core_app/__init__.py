@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import pluggy
-from flask import Flask
+from flask import Blueprint, Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table
 
-from core_app import housekeeping, service_info, tenancy, throttling, users
+from core_app import housekeeping, service_info, throttling
 from core_app.config import (HOST_CHECKS, HOST_KEYS, ConfigError, ConfigSchema, Settings,
                              check_file_keys, config_file_path, read_config_file,
                              read_environment)
@@ -29,10 +29,12 @@ from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_desc
 from core_app.routes import SharedPaths, check_request, shared_paths
 from core_app.storage import PoolLimits, Storage, engine_options, transaction
 from core_app.tenancy import store as tenancy_store
+from core_app.users import store as users_store
 from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import BASE_TENANT, TenantPrefix
 
-HOST_PLUGINS = [tenancy, users, service_info, housekeeping, throttling]
+# Host features that implement hooks (the others are called directly).
+HOST_PLUGINS = [throttling]
 LOG_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
               "ERROR": logging.ERROR, "NONE": logging.CRITICAL + 1}
 
@@ -45,7 +47,6 @@ class Core:
     config_schema: ConfigSchema
     plugins: pluggy.PluginManager
     recipes: list[RecipeDescriptor]
-    schemas: dict[str, Any]  # request schemas by name, from st_schemas
     storage: Storage
     directory: TenantDirectory
     shared_paths: SharedPaths  # views of paths several recipes share, by rid
@@ -84,16 +85,17 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     base_pool = PoolLimits.from_settings(settings)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(settings.connection_uri, base_pool)
     metadata = MetaData()
-    plugins.hook.st_tables(metadata=metadata)
+    host_tables = _host_tables()
+    for table in (*host_tables, *(table for d in descriptors for table in d.tables)):
+        table.to_metadata(metadata)
     db = SQLAlchemy(metadata=metadata)
     db.init_app(app)
 
-    for blueprints in plugins.hook.st_blueprints():
-        for blueprint in blueprints:
-            app.register_blueprint(blueprint)
+    for blueprint in (*_host_blueprints(), *(bp for d in descriptors for bp in d.blueprints)):
+        app.register_blueprint(blueprint)
 
     storage = Storage(db, settings.connection_uri, metadata, policy,
-                      SchemaHistory.from_plugins(plugins, metadata), settings.migrate_on_start,
+                      SchemaHistory.from_parts(host_tables, descriptors, metadata), settings.migrate_on_start,
                       prepare_schema)
     storage.use_database(settings.connection_uri, base_pool, settings.read_connection_uri)
     with app.app_context():
@@ -101,10 +103,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     directory = TenantDirectory(storage, schema, base_layer, test_mode)
     if prepare_schema:
         _ensure_base_tenant(storage)
-    schemas = {name: value for answer in plugins.hook.st_schemas()
-               for name, value in answer.items()}
-    app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, schemas,
-                                              storage, directory, shared_paths(app))
+    app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, storage,
+                                              directory, shared_paths(app))
 
     if settings.housekeeping_interval_s > 0:
         housekeeping.start_schedule(app.extensions["supertokens_core"],
@@ -115,6 +115,20 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     app.wsgi_app = TenantPrefix(app.wsgi_app, api_paths.__contains__,  # type: ignore[method-assign]
                                 settings.base_path)
     return app
+
+
+def _host_tables() -> tuple[Table, ...]:
+    """The host's own tables, whose changes are the host's migration history."""
+    return (*tenancy_store.TABLES, *users_store.TABLES, throttling.throttle_counters,
+            housekeeping.housekeeping_runs)
+
+
+def _host_blueprints() -> tuple[Blueprint, ...]:
+    """The host's own routes: multitenancy, users, /hello and the service documents."""
+    from core_app.tenancy.api import blueprint as tenancy_routes
+    from core_app.users.api import blueprint as user_routes
+
+    return (tenancy_routes, user_routes, service_info.blueprint)
 
 
 def _host_schema() -> ConfigSchema:

@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from flask import Blueprint
-    from sqlalchemy import Connection, MetaData
+    from sqlalchemy import Connection
 
     from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
                                   UserSearch)
@@ -29,38 +28,11 @@ hookimpl = pluggy.HookimplMarker("supertokens_core")
 
 @hookspec
 def st_recipe() -> "RecipeDescriptor":
-    """Describe the recipe: its id, the first-factor ids it provides, its config keys.
+    """Describe the recipe: its id, first factors, config keys, tables, blueprints and
+    migrations, and the plugin API version it needs (``RecipeDescriptor``).
 
-    Called once at start. The config keys join the host's; ``config.yaml``, the
-    environment and ``coreConfig`` can then set them.
-    """
-
-
-@hookspec
-def st_tables(metadata: "MetaData") -> None:
-    """Declare the recipe's tables on ``metadata`` (``Table.to_metadata`` of store.py's).
-
-    Called once at start. Tables are created in every database the core uses. Key every
-    table by ``app_id`` (and ``tenant_id`` for per-tenant data) with foreign keys to
-    ``apps`` / ``tenants`` ``ON DELETE CASCADE``, so removing an app or tenant removes the
-    recipe's rows.
-    """
-
-
-@hookspec
-def st_blueprints() -> list["Blueprint"]:
-    """Return the recipe's Flask blueprints; each view is declared with ``core_app.routes.route``.
-
-    Called once at start. The route decorator states the route's scope, its input schema
-    and whether it writes; the host does the checks of the contract before the view runs.
-    """
-
-
-@hookspec
-def st_schemas() -> dict[str, Any]:
-    """Return the recipe's marshmallow schemas by name, for the API description.
-
-    Called once at start. Validation itself goes through the schema a route declares.
+    Called once at start. The host registers everything the descriptor names; a recipe
+    needs no other start-up hook.
     """
 
 
@@ -225,22 +197,4 @@ def st_housekeeping(conn: "Connection", now_ms: int, app_settings: Any,
     ``app_settings(app_id)`` gives an app's resolved settings and
     ``tenant_settings(app_id, tenant_id)`` a tenant's, or None for an app or tenant that no
     longer exists. Expiry is also checked where data is used; this only reclaims space.
-    """
-
-
-# --- schema: read when a database is prepared and by `supertokens-core migrate` ---------
-
-
-@hookspec
-def st_migrations() -> str:
-    """Return the directory of the recipe's Alembic migration scripts (its own branch).
-
-    Ship it inside the recipe's package (``migrations/`` with an ``__init__.py``, so it is
-    installed with the package). The first script has ``down_revision = None``, a
-    ``branch_labels`` entry naming the recipe, ``depends_on = "host_0001"`` (the host's
-    baseline, which creates ``apps`` and ``tenants``) and creates the tables ``st_tables``
-    declares; every later change of those tables is a new script on the branch. Revision
-    ids are global: prefix them with the recipe's name. Scripts must not import the live
-    table definitions. A recipe without migrations gets its tables created once and never
-    altered.
     """

@@ -21,7 +21,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from core_app.errors import ServiceUnavailable
-from core_app.hookspecs import hookimpl
 from core_app.storage import transaction
 from core_app.tenancy import store as tenancy_store
 from core_app.tenant_prefix import DEFAULT_CONNECTION_URI_DOMAIN, PUBLIC, TenantIdentifier
@@ -36,12 +35,6 @@ housekeeping_runs = Table(
     Column("last_run_at", BigInteger, nullable=False),
 )
 RUN_NAME = "expired-data"
-
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """The last-run row per database."""
-    housekeeping_runs.to_metadata(metadata)
 
 
 def _claim(conn: Connection, now: int, min_gap_ms: int) -> bool:

@@ -16,6 +16,9 @@ from typing import Any
 
 import pluggy
 
+from flask import Blueprint
+from sqlalchemy import Table
+
 from core_app import hookspecs
 from core_app.config import ConfigCheck, ConfigError, ConfigKey
 
@@ -25,14 +28,34 @@ TRACE_ENV = "SUPERTOKENS_TRACE_HOOKS"
 log = logging.getLogger("core_app.recipes")
 
 
+# The plugin API's version (core_app.plugin_api); a recipe names the one it was written for.
+API_VERSION = "1.0"
+
+
 @dataclass(frozen=True)
 class RecipeDescriptor:
-    """What a recipe tells the host about itself (``st_recipe``)."""
+    """What a recipe is and brings, returned once by its ``st_recipe`` hook.
+
+    The host registers all of it: the config keys join the host's (``config.yaml``, the
+    environment and ``coreConfig`` can set them), the tables are created and migrated in
+    every database the core uses, the blueprints' routes are served.
+    """
 
     id: str
+    # First-factor ids of CDI 5.1+ this recipe signs users in with ("emailpassword",
+    # "otp-email", ...): a tenant's ``firstFactors`` enable them.
     first_factors: tuple[str, ...] = ()
     config_keys: tuple[ConfigKey, ...] = ()
     config_checks: tuple[ConfigCheck, ...] = ()
+    # Declared on the recipe's own MetaData; see core_app.plugin_api.tables.
+    tables: tuple[Table, ...] = ()
+    # Each view declared with core_app.plugin_api.route.
+    blueprints: tuple[Blueprint, ...] = ()
+    # The directory of the recipe's Alembic branch (``migrations_directory(__file__)``);
+    # None: its tables are created once and never altered.
+    migrations: str | None = None
+    # The plugin API version the recipe was written against (see API_VERSION).
+    requires_api: str = "1.0"
 
 
 @dataclass(frozen=True)
@@ -82,27 +105,6 @@ class UserSearch:
     third_party_ids: tuple[str, ...] = ()
 
 
-def declare_tables(metadata: Any, tables: tuple[Any, ...]) -> None:
-    """Put a recipe's tables (declared on its own ``MetaData`` in store.py) on the host's.
-
-    What most ``st_tables`` implementations do.
-    """
-    for table in tables:
-        table.to_metadata(metadata)
-
-
-def request_schemas(module: Any) -> dict[str, Any]:
-    """A schemas module's request schemas by name (classes named ``...Body``/``...Query``).
-
-    What most ``st_schemas`` implementations return.
-    """
-    from marshmallow import Schema
-
-    return {name: value for name, value in vars(module).items()
-            if isinstance(value, type) and issubclass(value, Schema)
-            and name.endswith(("Body", "Query"))}
-
-
 def installed_recipes() -> dict[str, Any]:
     """Every installed recipe entry point, by name."""
     return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
@@ -130,6 +132,11 @@ def build_plugin_manager(enabled: tuple[str, ...] | None,
         )
     for name in names:
         manager.register(installed[name].load(), name=name)
+    try:
+        # A hook implementation whose name no hook has (a typo) would never be called.
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise ConfigError(f"recipe '{manager.get_name(error.plugin)}': {error}") from None
 
     if os.environ.get(TRACE_ENV, "").lower() in ("1", "true", "yes"):
         manager.trace.root.setwriter(lambda message: log.info("hook %s", message.rstrip()))
@@ -138,13 +145,44 @@ def build_plugin_manager(enabled: tuple[str, ...] | None,
 
 
 def recipe_descriptors(manager: pluggy.PluginManager) -> list[RecipeDescriptor]:
-    """The descriptors of the enabled recipes."""
-    return [descriptor for descriptor in manager.hook.st_recipe() if descriptor is not None]
+    """The descriptors of the enabled recipes, each checked against this core's plugin API.
+
+    A recipe that needs a plugin API this core does not offer stops the start, named.
+    """
+    descriptors = []
+    for implementation in manager.hook.st_recipe.get_hookimpls():
+        descriptor = implementation.function()
+        if not isinstance(descriptor, RecipeDescriptor):
+            raise ConfigError(f"recipe '{implementation.plugin_name}': st_recipe must return a "
+                              "RecipeDescriptor")
+        if not api_satisfies(descriptor.requires_api):
+            raise ConfigError(
+                f"recipe '{implementation.plugin_name}' needs plugin API "
+                f"{descriptor.requires_api}; this core offers {API_VERSION} (same major "
+                "version, minor at least the recipe's)")
+        descriptors.append(descriptor)
+    return descriptors
+
+
+def api_satisfies(required: str) -> bool:
+    """Whether this core's plugin API serves a recipe written against ``required``."""
+    try:
+        major, minor = (int(part) for part in required.split("."))
+    except ValueError:
+        return False
+    offered_major, offered_minor = (int(part) for part in API_VERSION.split("."))
+    return major == offered_major and minor <= offered_minor
 
 
 def migrations_directory(package_file: str) -> str:
-    """The ``migrations/`` directory beside a recipe package's ``__init__.py``.
+    """The ``migrations/`` directory beside a recipe package's ``__init__.py``, for
+    ``RecipeDescriptor.migrations``.
 
-    What most ``st_migrations`` implementations return.
+    Ship it inside the package (with an ``__init__.py``, so it is installed). The first
+    script has ``down_revision = None``, a ``branch_labels`` entry naming the recipe,
+    ``depends_on = "host_0001"`` (the host's baseline, which creates ``apps`` and
+    ``tenants``) and creates the descriptor's tables; every later change of those tables is
+    a new script on the branch. Revision ids are global: prefix them with the recipe's name.
+    Scripts never import the live table definitions.
     """
     return str(Path(package_file).resolve().with_name("migrations"))

@@ -176,6 +176,42 @@ class RequestContext:
             self._settings = self.core.directory.settings(self.tenant)
         return self._settings
 
+    def settings_of(self, tenant: TenantIdentifier) -> Settings:
+        """The resolved configuration of another tenant (or app: its public tenant); 400 for
+        an unknown one."""
+        return self.core.directory.settings(tenant)
+
+    def tenant_exists(self, tenant: TenantIdentifier) -> bool:
+        """Whether the tenant (and its app) exist."""
+        return bool(self.core.directory.exists(tenant))
+
+    def database_uri(self, tenant: TenantIdentifier) -> str:
+        """The connection URI of the database holding ``tenant``'s data, for work outside
+        the request's transaction (``transaction(ctx.storage)``, ``storage.engine(uri)``)."""
+        return str(self.core.directory.connection_uri(tenant))
+
+    @property
+    def storage(self) -> Any:
+        """The core's databases (``core_app.plugin_api.Storage``), for work in a transaction
+        of its own (``transaction(ctx.storage)``)."""
+        return self.core.storage
+
+    @property
+    def plugins(self) -> Any:
+        """The plugin manager (``pluggy.PluginManager``); user functions take it to ask every
+        recipe's hooks."""
+        return self.core.plugins
+
+    @property
+    def hooks(self) -> Any:
+        """Call another recipe's hooks: ``ctx.hooks.st_mark_email_verified(conn=..., ...)``."""
+        return self.core.plugins.hook
+
+    @property
+    def test_mode(self) -> bool:
+        """Whether the core runs with ``test_mode`` (shorter minimums for tests)."""
+        return bool(self.core.directory.test_mode)
+
 
 def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
           body: type[Schema] | None = None, query: type[Schema] | None = None,

@@ -15,7 +15,6 @@ from flask import Blueprint, Response, current_app
 from core_app import openapi
 from core_app.config import SUPPORTED_CDI_VERSIONS
 from core_app.errors import NotFound, json_response, text_response
-from core_app.hookspecs import hookimpl
 from core_app.inputs import QueryString, RequestSchema
 from core_app.routes import RequestContext, Scope, route
 from core_app.tenancy import store
@@ -98,9 +97,3 @@ def openapi_document(ctx: RequestContext) -> Response:
         document = current_app.extensions[OPENAPI_EXTENSION_KEY] = openapi.build_document(
             current_app)
     return json_response(document)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """/hello, /, /apiversion and /openapi.json."""
-    return [blueprint]

@@ -325,12 +325,6 @@ def forget(conn: Connection, subject: Subject) -> None:
 
 
 @hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """The counters, in every database (each tenant's counters live with its data)."""
-    throttle_counters.to_metadata(metadata)
-
-
-@hookimpl
 def st_housekeeping(conn: Connection, now_ms: int) -> None:
     """Counters whose windows and locks have all ended."""
     conn.execute(delete(throttle_counters).where(throttle_counters.c.expires_at <= now_ms))

@@ -3,7 +3,8 @@
 Every database the core uses (the base one and each app's or tenant's own) records the
 revisions it has reached in one ``alembic_version`` table. The host's history lives in
 ``core_app/migrations/versions`` (branch ``host``); each recipe ships its scripts in its own
-package and names their directory through ``st_migrations``, as its own branch whose base
+package and names their directory in its descriptor (``RecipeDescriptor.migrations``), as its
+own branch whose base
 depends on the host's baseline (recipe tables refer to ``apps`` and ``tenants``). A
 third-party recipe's tables therefore upgrade exactly like the built-in ones.
 
@@ -24,23 +25,22 @@ A database made by ``create_all`` before this history existed has no version tab
 recognised by its tables (the newest host table present names the host revision it
 matches, a recipe whose tables exist is at its baseline), stamped, and then upgraded.
 
-A recipe that answers no ``st_migrations`` still gets its tables from ``create_all``
+A recipe that names no migrations still gets its tables from ``create_all``
 (``SchemaHistory.unversioned_tables``), but they never change after that.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pluggy
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData, inspect
+from sqlalchemy import Connection, MetaData, Table, inspect
 
 from core_app.config import ConfigError
 
@@ -52,7 +52,6 @@ VERSION_TABLE = "alembic_version"
 HOST_REVISION_MARKERS = (("throttle_counters", "host_0003"),
                          ("tenant_user_counts", "host_0002"),
                          ("apps", "host_0001"))
-HOST_PLUGIN_PREFIX = "core_app:"
 
 
 @dataclass(frozen=True)
@@ -99,20 +98,21 @@ class SchemaHistory:
             revision.revision for revision in self.script.walk_revisions())
 
     @classmethod
-    def from_plugins(cls, plugins: pluggy.PluginManager, metadata: MetaData) -> SchemaHistory:
-        """The histories of the host and of every enabled recipe that answers ``st_migrations``."""
-        host_tables: set[str] = set()
-        sources = []
-        for name, plugin in plugins.list_name_plugin():
-            if name.startswith(HOST_PLUGIN_PREFIX):
-                host_tables |= _declared_tables(plugin)
-        sources.append(MigrationSource(HOST_HISTORY, HOST_VERSIONS_DIR, frozenset(host_tables)))
-        versioned = set(host_tables)
-        for implementation in plugins.hook.st_migrations.get_hookimpls():
-            tables = _declared_tables(implementation.plugin)
-            sources.append(MigrationSource(implementation.plugin_name,
-                                           Path(implementation.function()).resolve(),
-                                           frozenset(tables)))
+    def from_parts(cls, host_tables: Iterable[Table], recipes: Iterable[Any],
+                   metadata: MetaData) -> SchemaHistory:
+        """The host's history and the branch of every enabled recipe that names one.
+
+        ``recipes`` are the enabled recipes' descriptors (``RecipeDescriptor``); a recipe
+        without ``migrations`` gets its tables created once and never altered.
+        """
+        host_names = frozenset(table.name for table in host_tables)
+        sources = [MigrationSource(HOST_HISTORY, HOST_VERSIONS_DIR, host_names)]
+        versioned = set(host_names)
+        for recipe in recipes:
+            if recipe.migrations is None:
+                continue
+            tables = frozenset(table.name for table in recipe.tables)
+            sources.append(MigrationSource(recipe.id, Path(recipe.migrations).resolve(), tables))
             versioned |= tables
         return cls(sources, frozenset(metadata.tables) - versioned)
 
@@ -210,16 +210,6 @@ def _script_directory(versions_dirs: tuple[Path, ...]) -> ScriptDirectory:
     """One script directory per set of histories and process: its scripts are read once."""
     return ScriptDirectory(str(Path(__file__).resolve().parent),
                            version_locations=[str(directory) for directory in versions_dirs])
-
-
-def _declared_tables(plugin: Any) -> set[str]:
-    """The names of the tables a plugin declares through ``st_tables``."""
-    declare = getattr(plugin, "st_tables", None)
-    if declare is None:
-        return set()
-    metadata = MetaData()
-    declare(metadata=metadata)
-    return set(metadata.tables)
 
 
 def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:

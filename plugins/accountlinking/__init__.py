@@ -7,30 +7,13 @@ enabled; it adds the routes that change groups, and the tenant-association rule.
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
-
-from core_app.hookspecs import hookimpl
-from core_app.recipes import RecipeDescriptor, request_schemas
-from plugins.accountlinking import schemas
+from core_app.plugin_api import RecipeDescriptor, hookimpl
 
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """Account linking: no login method, no config, no tables of its own."""
-    return RecipeDescriptor(id="accountlinking")
+    from plugins.accountlinking import api
 
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The five account-linking routes."""
-    from plugins.accountlinking.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the account-linking routes."""
-    return request_schemas(schemas)
+    return RecipeDescriptor(id="accountlinking",
+                            blueprints=(api.blueprint,))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core_app.inputs import JsonString, QueryString, RequestSchema
+from core_app.plugin_api import JsonString, QueryString, RequestSchema
 
 
 class RecipeUserQuery(RequestSchema):

@@ -18,12 +18,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from core_app.errors import BadRequest
-from core_app.routes import RequestContext
-from core_app.users import service as users
-from core_app.users import store as index
-from core_app.users.groups import (HELD_ELSEWHERE, Group, find_conflict, group_database,
-                                   load_group, lock_account_linking_everywhere)
+from core_app.plugin_api import BadRequest, RequestContext, users
+from core_app.plugin_api import users as index
+from core_app.plugin_api.users import (
+    HELD_ELSEWHERE,
+    Group,
+    find_conflict,
+    group_database,
+    load_group,
+    lock_account_linking_everywhere,
+)
 
 ALREADY_LINKED = "This user ID is already linked to another user ID"
 LINKED_ELSEWHERE = "The input recipe user ID is already linked to another user ID"
@@ -32,11 +36,11 @@ NOT_A_PRIMARY_USER = "The input primary user ID is not a primary user"
 
 
 def _visible(ctx: RequestContext, conn: Connection, user_id: str) -> str:
-    return users.external_user_id(conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
+    return users.external_user_id(conn, ctx.plugins, ctx.tenant.app_id, user_id)
 
 
 def _user_json(ctx: RequestContext, group: Group, group_id: str) -> dict[str, Any]:
-    user = users.get_user(group.database, ctx.core.plugins, ctx.tenant.app_id, group_id,
+    user = users.get_user(group.database, ctx.plugins, ctx.tenant.app_id, group_id,
                           ctx.cdi_version)
     assert user is not None, "a group read inside its own transaction exists"
     return user
@@ -52,7 +56,7 @@ def _conflict_outcome(ctx: RequestContext, conn: Connection,
 def _regrouped(ctx: RequestContext, user_id: str, data_user_id: str) -> None:
     # The recipe user's sessions may be in any database of the app.
     for conn in ctx.app_databases():
-        ctx.core.plugins.hook.st_recipe_user_regrouped(
+        ctx.hooks.st_recipe_user_regrouped(
             conn=conn, app_id=ctx.tenant.app_id, user_id=user_id, data_user_id=data_user_id)
 
 
@@ -84,7 +88,7 @@ def _check_primary(ctx: RequestContext, conn: Connection,
                    recipe_user_id: str) -> tuple[Group, dict[str, Any]]:
     group = load_group(ctx, conn, recipe_user_id)
     if group.is_primary:
-        supertokens_id = users.supertokens_user_id(conn, ctx.core.plugins,
+        supertokens_id = users.supertokens_user_id(conn, ctx.plugins,
                                                    ctx.tenant.app_id, recipe_user_id)
         if group.id == supertokens_id:
             return group, {"status": "OK", "wasAlreadyAPrimaryUser": True}
@@ -162,7 +166,7 @@ def link_accounts(ctx: RequestContext, recipe_user_id: str,
 
 def unlink_account(ctx: RequestContext, recipe_user_id: str) -> dict[str, Any]:
     """§8: take a recipe user out of its group (deleting it if it is the group's id)."""
-    app_id, plugins = ctx.tenant.app_id, ctx.core.plugins
+    app_id, plugins = ctx.tenant.app_id, ctx.plugins
     lock_account_linking_everywhere(ctx)
     conn = group_database(ctx, recipe_user_id)
     group = load_group(ctx, conn, recipe_user_id)

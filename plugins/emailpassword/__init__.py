@@ -4,44 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from core_app.hookspecs import hookimpl
-from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
-                              UserSearch, declare_tables, request_schemas)
-from core_app.tenant_prefix import TenantIdentifier
-from plugins.emailpassword import config, schemas, store
+from core_app.plugin_api import (
+    AccountInfo,
+    DeletedUser,
+    LoginMethod,
+    RecipeDescriptor,
+    TenantIdentifier,
+    UserSearch,
+    hookimpl,
+    migrations_directory,
+)
+from plugins.emailpassword import config, store
 from plugins.emailpassword.service import RECIPE_ID, login_method
 
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """Email-password: the ``emailpassword`` first factor; hash and reset-token keys."""
+    from plugins.emailpassword import api
+
     return RecipeDescriptor(id=RECIPE_ID, first_factors=("emailpassword",),
                             config_keys=config.KEYS,
-                            config_checks=(config.check_hashing_config,))
-
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """Accounts, their tenants, reset tokens."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The email-password routes, and its side of the shared ``/recipe/user``."""
-    from plugins.emailpassword.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the email-password routes."""
-    return request_schemas(schemas)
+                            config_checks=(config.check_hashing_config,),
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -92,11 +82,3 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
     """Reset tokens past their expiry."""
     store.delete_expired_reset_tokens(conn, now_ms)
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``emailpassword``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

@@ -7,10 +7,15 @@ from typing import Any
 
 from flask import Blueprint
 
-from core_app.account_info import normalise_email
-from core_app.errors import BadRequest
-from core_app.routes import RID_DEFAULT, RequestContext, Scope, route
-from core_app.users import service as users
+from core_app.plugin_api import (
+    RID_DEFAULT,
+    BadRequest,
+    RequestContext,
+    Scope,
+    normalise_email,
+    route,
+    users,
+)
 from plugins.emailpassword import hashing, schemas, service
 
 blueprint = Blueprint("emailpassword", __name__)
@@ -43,7 +48,7 @@ def consume_reset_token(ctx: RequestContext) -> dict[str, Any]:
     consumed = service.consume_reset_token(ctx, ctx.input["token"])
     if consumed is None:
         return {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
-    user_id = users.external_user_id(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, consumed[0])
+    user_id = users.external_user_id(ctx.conn, ctx.plugins, ctx.tenant.app_id, consumed[0])
     return {"status": "OK", "userId": user_id, "email": consumed[1]}
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from marshmallow import fields
 
-from core_app.config import ConfigError, ConfigKey, ConfigScope, at_least, one_of
+from core_app.plugin_api import ConfigError, ConfigKey, ConfigScope, at_least, one_of
 from plugins.emailpassword.hashing import HashLimits
 
 ARGON2_MIN_MEMORY_KB_PER_LANE = 8  # argon2 needs at least 8 KiB per lane of parallelism

@@ -28,7 +28,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from passlib.hash import argon2, bcrypt
 
-from core_app.errors import ProtocolError
+from core_app.plugin_api import ProtocolError
 
 ARGON2_PREFIXES = ("$argon2id", "$argon2i", "$argon2d")
 BCRYPT_PREFIXES = ("$2a", "$2b", "$2x", "$2y")

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from core_app.inputs import (CONTACT_MAX_LENGTH, JsonString, NormalisedEmail, QueryString,
-                             RequestSchema)
-
+from core_app.plugin_api import (
+    CONTACT_MAX_LENGTH,
+    JsonString,
+    NormalisedEmail,
+    QueryString,
+    RequestSchema,
+)
 
 EMAIL_MAX_LENGTH = CONTACT_MAX_LENGTH
 HASH_MAX_LENGTH = 256

@@ -16,12 +16,16 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from core_app import throttling
-from core_app.errors import BadRequest, StatusOutcome
-from core_app.recipes import AccountInfo, LoginMethod
-from core_app.routes import RequestContext
-from core_app.users import service as users
-from core_app.users import store as user_index
+from core_app.plugin_api import (
+    AccountInfo,
+    BadRequest,
+    LoginMethod,
+    RequestContext,
+    StatusOutcome,
+    throttling,
+    users,
+)
+from core_app.plugin_api import users as user_index
 from plugins.emailpassword import hashing, store
 
 RECIPE_ID = "emailpassword"
@@ -57,7 +61,7 @@ def login_method(account: store.Account) -> LoginMethod:
 
 
 def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
-    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    user = users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id,
                           ctx.cdi_version)
     assert user is not None, "a user read inside its own transaction exists"
     return user
@@ -92,7 +96,7 @@ def sign_up(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
         return {"status": "EMAIL_ALREADY_EXISTS_ERROR"}
     if email.endswith(FAKE_EMAIL_SUFFIXES):
         # Placeholder addresses of accounts without a real email count as verified (§2.3).
-        ctx.core.plugins.hook.st_mark_email_verified(conn=ctx.conn, app_id=ctx.tenant.app_id,
+        ctx.hooks.st_mark_email_verified(conn=ctx.conn, app_id=ctx.tenant.app_id,
                                                      user_id=account.user_id, email=email)
     return {"status": "OK", "user": _user(ctx, account.user_id),
             "recipeUserId": account.user_id}
@@ -143,7 +147,7 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
         store.replace_password_hash(ctx.conn, ctx.tenant.app_id, account.user_id,
                                     account.password_hash, new_hash)
     return {"status": "OK", "user": _user(ctx, account.user_id),
-            "recipeUserId": users.external_user_id(ctx.conn, ctx.core.plugins,
+            "recipeUserId": users.external_user_id(ctx.conn, ctx.plugins,
                                                    ctx.tenant.app_id, account.user_id)}
 
 
@@ -172,7 +176,7 @@ def new_reset_token() -> str:
 
 def create_reset_token(ctx: RequestContext, user_id: str, email: str | None) -> dict[str, Any]:
     """§6.1: a reset token for any user of the app, with the email it resets."""
-    user_id = users.supertokens_user_id(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
+    user_id = users.supertokens_user_id(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id)
     if user_index.find_recipe_user(ctx.conn, ctx.tenant.app_id, user_id) is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     if email is None:
@@ -219,7 +223,7 @@ def reset_password_with_token(ctx: RequestContext, token: str,
         return {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
     store.set_password_hash(ctx.conn, ctx.tenant.app_id, consumed[0], new_hash)
     return {"status": "OK", "userId": users.external_user_id(
-        ctx.conn, ctx.core.plugins, ctx.tenant.app_id, consumed[0])}
+        ctx.conn, ctx.plugins, ctx.tenant.app_id, consumed[0])}
 
 
 # --- update and lookups (§7–§9) ------------------------------------------------------------
@@ -254,7 +258,7 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§8 by id: a reduced user of this one email-password login method."""
     conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    return users.login_method_user(conn, ctx.plugins, ctx.tenant.app_id, user_id,
                                    RECIPE_ID, ctx.cdi_version)
 
 

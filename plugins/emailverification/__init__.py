@@ -8,38 +8,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection
 
-from core_app.hookspecs import hookimpl
-from core_app.recipes import DeletedUser, RecipeDescriptor, declare_tables, request_schemas
-from plugins.emailverification import config, schemas, store
+from core_app.plugin_api import DeletedUser, RecipeDescriptor, hookimpl, migrations_directory
+from plugins.emailverification import config, store
 
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """Email verification: no login method; the token lifetime key."""
-    return RecipeDescriptor(id="emailverification", config_keys=config.KEYS)
+    from plugins.emailverification import api
 
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """Verified pairs and tokens."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The five email-verification routes."""
-    from plugins.emailverification.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the email-verification routes."""
-    return request_schemas(schemas)
+    return RecipeDescriptor(id="emailverification", config_keys=config.KEYS,
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -80,11 +63,3 @@ def st_user_data_moved(conn: Connection, app_id: str, from_user_id: str,
 def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
     """Tokens past their expiry."""
     store.delete_expired_tokens(conn, now_ms)
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``emailverification``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from core_app.routes import RequestContext, Scope, route
+from core_app.plugin_api import RequestContext, Scope, route
 from plugins.emailverification import schemas, service, store
 
 blueprint = Blueprint("emailverification", __name__)

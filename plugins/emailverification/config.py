@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from core_app.config import ConfigKey, ConfigScope, at_least
+from core_app.plugin_api import ConfigKey, ConfigScope, at_least
 
 KEYS = (
     ConfigKey("email_verification_token_lifetime", fields.Integer(validate=at_least(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from core_app.inputs import JsonString, QueryString, RequestSchema
+from core_app.plugin_api import JsonString, QueryString, RequestSchema
 
 USER_ID_MAX_LENGTH = 128  # the columns' sizes
 EMAIL_MAX_LENGTH = 256

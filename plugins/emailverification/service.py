@@ -6,7 +6,7 @@ import hashlib
 import secrets
 import time
 
-from core_app.routes import RequestContext
+from core_app.plugin_api import RequestContext
 from plugins.emailverification import store
 
 TOKEN_BYTES = 96  # 128 URL-safe base64 characters

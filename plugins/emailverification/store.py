@@ -7,12 +7,24 @@ so there is no foreign key to the user tables.
 
 from __future__ import annotations
 
-from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, MetaData,
-                        String, Table, UniqueConstraint, bindparam, delete, insert, select,
-                        update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
-from core_app.storage import insert_ignoring_duplicates
-from core_app.tenant_prefix import TenantIdentifier
+from core_app.plugin_api import TenantIdentifier, insert_ignoring_duplicates
 
 metadata = MetaData()
 

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from core_app.hookspecs import hookimpl
-from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
-                              UserSearch, declare_tables, request_schemas)
-from core_app.tenant_prefix import DEFAULT_CONNECTION_URI_DOMAIN, TenantIdentifier
-from plugins.passwordless import config, schemas, store
+from core_app.plugin_api import (
+    DEFAULT_CONNECTION_URI_DOMAIN,
+    AccountInfo,
+    DeletedUser,
+    LoginMethod,
+    RecipeDescriptor,
+    TenantIdentifier,
+    UserSearch,
+    hookimpl,
+    migrations_directory,
+)
+from plugins.passwordless import config, store
 from plugins.passwordless.service import RECIPE_ID, login_method
 from plugins.passwordless.store import Contact
 
@@ -27,28 +33,13 @@ def _tenant(app_id: str, tenant_id: str) -> TenantIdentifier:
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """Passwordless: codes and links by email or phone; code lifetime and attempt limit."""
+    from plugins.passwordless import api
+
     return RecipeDescriptor(id=RECIPE_ID, first_factors=FIRST_FACTORS,
-                            config_keys=config.KEYS)
-
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """Users, their tenants, devices and codes."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The code routes, and the passwordless side of the shared ``/recipe/user``."""
-    from plugins.passwordless.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the passwordless routes."""
-    return request_schemas(schemas)
+                            config_keys=config.KEYS,
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -118,11 +109,3 @@ def st_housekeeping(conn: Connection, now_ms: int, tenant_settings: Any) -> None
             continue  # the tenant is being deleted; its devices go by cascade
         store.delete_expired_devices(conn, _tenant(app_id, tenant_id),
                                      now_ms - settings.passwordless_code_lifetime)
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``passwordless``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

@@ -7,9 +7,14 @@ from typing import Any
 
 from flask import Blueprint
 
-from core_app.account_info import normalise_email, normalise_phone_number
-from core_app.errors import BadRequest
-from core_app.routes import RequestContext, Scope, route
+from core_app.plugin_api import (
+    BadRequest,
+    RequestContext,
+    Scope,
+    normalise_email,
+    normalise_phone_number,
+    route,
+)
 from plugins.passwordless import schemas, service, store
 from plugins.passwordless.codes import DeviceSecret
 from plugins.passwordless.service import RECIPE_ID, CodeInput, CodeRefused, DeviceMismatch

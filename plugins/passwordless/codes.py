@@ -19,7 +19,7 @@ import secrets
 import string
 from dataclasses import dataclass
 
-from core_app.errors import BadRequest
+from core_app.plugin_api import BadRequest
 
 SECRET_BYTES = 32
 USER_INPUT_CODE_LENGTH = 6

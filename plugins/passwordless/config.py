@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from core_app.config import ConfigKey, ConfigScope, at_least
+from core_app.plugin_api import ConfigKey, ConfigScope, at_least
 
 DEFAULT_CODE_LIFETIME_MS = 600_000
 

@@ -8,8 +8,13 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from core_app.inputs import (JsonString, NormalisedEmail, NormalisedPhoneNumber, QueryString,
-                             RequestSchema)
+from core_app.plugin_api import (
+    JsonString,
+    NormalisedEmail,
+    NormalisedPhoneNumber,
+    QueryString,
+    RequestSchema,
+)
 
 
 def _not_empty(value: str) -> None:

@@ -23,16 +23,20 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from core_app import throttling
-from core_app.errors import BadRequest, StatusOutcome, TooManyRequests
-from core_app.recipes import AccountInfo, LoginMethod
-from core_app.routes import RequestContext
-from core_app.tenant_prefix import TenantIdentifier
-from core_app.users import service as users
-from core_app.users import store as user_index
+from core_app.plugin_api import (
+    AccountInfo,
+    BadRequest,
+    LoginMethod,
+    RequestContext,
+    StatusOutcome,
+    TenantIdentifier,
+    TooManyRequests,
+    throttling,
+    users,
+)
+from core_app.plugin_api import users as user_index
 from plugins.passwordless import store
-from plugins.passwordless.codes import (DeviceSecret, LinkCode, new_salt,
-                                        new_user_input_code)
+from plugins.passwordless.codes import DeviceSecret, LinkCode, new_salt, new_user_input_code
 from plugins.passwordless.store import Code, Contact, Device, PasswordlessUser
 
 RECIPE_ID = "passwordless"
@@ -64,7 +68,7 @@ def _throttled(tenant: TenantIdentifier, kind: str, contact: Contact) -> throttl
 
 
 def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
-    user = users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    user = users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id,
                           ctx.cdi_version)
     assert user is not None, "a user read inside its own transaction exists"
     return user
@@ -299,9 +303,9 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
             raise StatusOutcome("RESTART_FLOW_ERROR") from None
         member = store.Member(user.user_id, user.email, user.phone_number)
     # A mapped user's verification is kept under its external id (Extension, README).
-    visible_id = users.external_user_id(conn, ctx.core.plugins, tenant.app_id, member.user_id)
+    visible_id = users.external_user_id(conn, ctx.plugins, tenant.app_id, member.user_id)
     if contact.email is not None:
-        ctx.core.plugins.hook.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
+        ctx.hooks.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
                                                      user_id=visible_id, email=contact.email)
     # A user with both contacts loses the pending codes of the other one as well.
     if member.email is not None and member.email != contact.email:
@@ -311,7 +315,7 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
                                         Contact(phone_number=member.phone_number))
     # The user object is only read: build it after the writers' lock is released.
     ctx.end_writes()
-    user_json = users.get_user(ctx.conn, ctx.core.plugins, tenant.app_id, member.user_id,
+    user_json = users.get_user(ctx.conn, ctx.plugins, tenant.app_id, member.user_id,
                                ctx.cdi_version)
     if user_json is None:  # deleted in the instant since the commit
         return RESTART_FLOW
@@ -396,7 +400,7 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§11 by id: a reduced user of this one passwordless login method."""
     conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    return users.login_method_user(conn, ctx.plugins, ctx.tenant.app_id, user_id,
                                    RECIPE_ID, ctx.cdi_version)
 
 

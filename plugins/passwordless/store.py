@@ -14,12 +14,27 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint, Index, Integer,
-                        MetaData, String, Table, UniqueConstraint, and_, bindparam, delete,
-                        insert, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 
-from core_app.tenant_prefix import TenantIdentifier
-from core_app.users import store as user_index
+from core_app.plugin_api import TenantIdentifier
+from core_app.plugin_api import users as user_index
 
 ID_LENGTH = 64
 USER_ID_LENGTH = 36

@@ -8,40 +8,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection
 
-from core_app.hookspecs import hookimpl
-from core_app.recipes import DeletedUser, RecipeDescriptor, declare_tables, request_schemas
-from core_app.tenant_prefix import TenantIdentifier
-from plugins.session import config, schemas, store
+from core_app.plugin_api import (
+    DeletedUser,
+    RecipeDescriptor,
+    TenantIdentifier,
+    hookimpl,
+    migrations_directory,
+)
+from plugins.session import config, store
 
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """Session: no login method of its own; its token lifetimes and key rotation keys."""
+    from plugins.session import api
+
     return RecipeDescriptor(id="session", config_keys=config.KEYS,
-                            config_checks=(config.check_session_config,))
-
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """Sessions, signing keys and the per-app key-ring lock rows."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """Session, JWT and JWKS routes."""
-    from plugins.session.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the session and JWT routes."""
-    return request_schemas(schemas)
+                            config_checks=(config.check_session_config,),
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -85,11 +73,3 @@ def st_housekeeping(conn: Connection, now_ms: int, app_settings: Any) -> None:
             continue
         policy = policy_from_settings(settings, test_mode=False)
         store.delete_retired_keys(conn, app_id, now_ms - policy.lifetime_ms)
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``session``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

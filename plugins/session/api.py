@@ -6,8 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response
 
-from core_app.errors import BadRequest, json_response
-from core_app.routes import RequestContext, Scope, route
+from core_app.plugin_api import BadRequest, RequestContext, Scope, json_response, route
 from plugins.session import jwt_service, schemas, service
 
 blueprint = Blueprint("session", __name__)

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from core_app.config import ConfigError, ConfigKey, ConfigScope, one_of
+from core_app.plugin_api import ConfigError, ConfigKey, ConfigScope, one_of
 
 MAX_ACCESS_TOKEN_VALIDITY_S = 86_400_000
 MIN_KEY_UPDATE_INTERVAL_H = 1

@@ -7,7 +7,7 @@ from typing import Any
 
 import jwt
 
-from core_app.routes import RequestContext
+from core_app.plugin_api import RequestContext
 from plugins.session import service
 
 
@@ -23,5 +23,5 @@ def sign_jwt(ctx: RequestContext, payload: dict[str, Any], jwks_domain: str, val
 
 def jwks(ctx: RequestContext) -> tuple[list[dict[str, str]], int]:
     """The app's public keys and how many seconds they may be cached."""
-    return service.signing_keys.jwks(ctx.core.storage, service.key_database(ctx),
+    return service.signing_keys.jwks(ctx.storage, service.key_database(ctx),
                                      ctx.tenant.app_id, service.app_policy(ctx))

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Connection
 
-from core_app.storage import Storage, transaction
+from core_app.plugin_api import Storage, transaction
 from plugins.session import store
 
 RSA_KEY_BITS = 2048

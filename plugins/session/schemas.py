@@ -6,8 +6,16 @@ from typing import Any
 
 from marshmallow import ValidationError, validates_schema
 
-from core_app.inputs import (JsonArray, JsonBoolean, JsonLong, JsonObject, JsonString,
-                             QueryBoolean, QueryString, RequestSchema)
+from core_app.plugin_api import (
+    JsonArray,
+    JsonBoolean,
+    JsonLong,
+    JsonObject,
+    JsonString,
+    QueryBoolean,
+    QueryString,
+    RequestSchema,
+)
 
 USER_ID_MAX_LENGTH = 128  # session_info.user_id
 # session_data and jwt_user_payload are TEXT columns; MySQL's TEXT holds 65,535 bytes, and

@@ -16,20 +16,35 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from core_app.errors import BadRequest, tenant_not_found
-from core_app.routes import RequestContext
-from core_app.storage import transaction
-from core_app.tenancy import store as key_value
-from core_app.tenant_prefix import PUBLIC, TenantIdentifier
-from core_app.users import service as users
+from core_app.plugin_api import (
+    PUBLIC,
+    BadRequest,
+    RequestContext,
+    TenantIdentifier,
+    put_value_if_absent,
+    tenant_not_found,
+    transaction,
+    users,
+)
 from plugins.session import store
 from plugins.session.keys import KeyPolicy, SigningKey, SigningKeyRing, policy_from_settings
-from plugins.session.tokens import (AccessTokenClaims, MissingClaims, RefreshTokenFacts,
-                                    TokenError,
-                                    expiry_seconds, h1, h2, new_refresh_token_key,
-                                    open_refresh_token, read_header, read_unverified_claims,
-                                    seal_refresh_token, sign_access_token,
-                                    uses_protected_claim, verify_access_token)
+from plugins.session.tokens import (
+    AccessTokenClaims,
+    MissingClaims,
+    RefreshTokenFacts,
+    TokenError,
+    expiry_seconds,
+    h1,
+    h2,
+    new_refresh_token_key,
+    open_refresh_token,
+    read_header,
+    read_unverified_claims,
+    seal_refresh_token,
+    sign_access_token,
+    uses_protected_claim,
+    verify_access_token,
+)
 
 PROTECTED_FIELD_MESSAGE = "The user payload contains protected field"
 SESSION_MAX_LIFETIME_REACHED = ("Session has reached its maximum lifetime "
@@ -59,25 +74,25 @@ def handle_tenant_id(handle: str) -> str:
 def _session_tenant(ctx: RequestContext, tenant_id: str) -> TenantIdentifier:
     """The tenant a token or handle names, which must exist (400 otherwise)."""
     tenant = TenantIdentifier(ctx.tenant.connection_uri_domain, ctx.tenant.app_id, tenant_id)
-    if not ctx.core.directory.exists(tenant):
+    if not ctx.tenant_exists(tenant):
         raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id, tenant.tenant_id)
     return tenant
 
 
 def app_policy(ctx: RequestContext) -> KeyPolicy:
     """The key rotation numbers of the request's app."""
-    settings = ctx.core.directory.settings(ctx.tenant.app)
-    return policy_from_settings(settings, ctx.core.directory.test_mode)
+    settings = ctx.settings_of(ctx.tenant.app)
+    return policy_from_settings(settings, ctx.test_mode)
 
 
 def key_database(ctx: RequestContext) -> str:
     """The database holding the request's app's keys."""
-    return ctx.core.directory.connection_uri(ctx.tenant.app)
+    return ctx.database_uri(ctx.tenant.app)
 
 
 def signing_key_for_app(ctx: RequestContext, use_static_key: bool) -> SigningKey:
     """The app's static key, or the dynamic key that signs now."""
-    return signing_keys.signing_key(ctx.core.storage, key_database(ctx), ctx.tenant.app_id,
+    return signing_keys.signing_key(ctx.storage, key_database(ctx), ctx.tenant.app_id,
                                     app_policy(ctx), use_static_key)
 
 
@@ -87,8 +102,8 @@ def _refresh_token_key(ctx: RequestContext) -> str:
     cache_key = (uri, ctx.tenant.app_id)
     key = _refresh_token_keys.get(cache_key)
     if key is None:
-        with _refresh_token_keys_lock, transaction(ctx.core.storage) as unit:
-            key = key_value.put_value_if_absent(unit.connection(uri), ctx.tenant.app,
+        with _refresh_token_keys_lock, transaction(ctx.storage) as unit:
+            key = put_value_if_absent(unit.connection(uri), ctx.tenant.app,
                                                 REFRESH_TOKEN_KEY_NAME, new_refresh_token_key())
         _refresh_token_keys[cache_key] = key
     return key
@@ -96,7 +111,7 @@ def _refresh_token_key(ctx: RequestContext) -> str:
 
 def _validity_ms(ctx: RequestContext) -> tuple[int, int]:
     """Access-token and refresh-token validity of the app, in ms."""
-    settings = ctx.core.directory.settings(ctx.tenant.app)
+    settings = ctx.settings_of(ctx.tenant.app)
     return (int(settings.access_token_validity) * 1000,
             int(settings.refresh_token_validity * MS_PER_MINUTE))
 
@@ -107,7 +122,7 @@ def _session_end(ctx: RequestContext, created_at: int) -> int | None:
     ``session_max_lifetime`` (ASVS 5.0 V7.3.2); no token of the session is issued with an
     expiry past this instant, and refresh answers UNAUTHORISED from it on.
     """
-    settings = ctx.core.directory.settings(ctx.tenant.app)
+    settings = ctx.settings_of(ctx.tenant.app)
     max_lifetime_s = int(settings.session_max_lifetime)
     return created_at + max_lifetime_s * 1000 if max_lifetime_s else None
 
@@ -117,7 +132,7 @@ def _capped(expiry: int, end: int | None) -> int:
 
 
 def _jittered_expiry(ctx: RequestContext, now: int) -> int:
-    settings = ctx.core.directory.settings(ctx.tenant.app)
+    settings = ctx.settings_of(ctx.tenant.app)
     validity_ms, _ = _validity_ms(ctx)
     jitter = float(settings.access_token_validity_jitter)
     return int(now + validity_ms * (1 - random.random() * jitter))
@@ -152,7 +167,7 @@ def create_session(ctx: RequestContext, user_id: str, enable_anti_csrf: bool,
     handle = str(uuid.uuid4()) + ("" if tenant.is_public_tenant else f"_{tenant.tenant_id}")
     anti_csrf = str(uuid.uuid4()) if enable_anti_csrf else None
     # The session is kept under the id callers see (the external one when mapped).
-    primary, user_id = users.session_user_ids(ctx.conn, ctx.core.plugins, tenant.app_id, user_id)
+    primary, user_id = users.session_user_ids(ctx.conn, ctx.plugins, tenant.app_id, user_id)
     refresh_token = seal_refresh_token(
         RefreshTokenFacts(handle, user_id, tenant.tenant_id, None, anti_csrf), refresh_key,
         tenant.app_id)
@@ -198,7 +213,7 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
     """Check an access token; promote a new refresh token on its first use."""
     try:
         header = read_header(token)
-        key = signing_keys.verification_key(ctx.core.storage, key_database(ctx),
+        key = signing_keys.verification_key(ctx.storage, key_database(ctx),
                                             ctx.tenant.app_id, app_policy(ctx), header["kid"])
         if key is None:
             raise TokenError("Invalid access token: unknown signing key")
@@ -214,7 +229,7 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
     tenant = _session_tenant(ctx, claims.tenant_id)
     # access_token_blacklisting (Extension): a revoked session's tokens stop verifying at once.
     check_database = check_database or bool(
-        ctx.core.directory.settings(ctx.tenant.app).access_token_blacklisting)
+        ctx.settings_of(ctx.tenant.app).access_token_blacklisting)
 
     if not check_database and claims.parent_refresh_token_hash1 is None:
         return {"status": "OK", "session": _session_json(claims, claims.custom)}
@@ -287,7 +302,7 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
         return _unauthorised(SESSION_MAX_LIFETIME_REACHED)
     _, refresh_validity = _validity_ms(ctx)
     refresh_expiry = _capped(now + refresh_validity, end)
-    primary, _ = users.session_user_ids(conn, ctx.core.plugins, tenant.app_id, row.user_id)
+    primary, _ = users.session_user_ids(conn, ctx.plugins, tenant.app_id, row.user_id)
     if h2(refresh_token) == row.refresh_token_hash_2:
         if row.use_static_key == use_dynamic_key:
             store.update_session(conn, tenant, row.handle, use_static_key=not use_dynamic_key)
@@ -344,7 +359,7 @@ def _user_ids(conn: Connection, ctx: RequestContext, user_id: str,
               include_linked: bool) -> list[str]:
     if not include_linked:
         return [user_id]
-    return users.linked_data_user_ids(conn, ctx.core.plugins, ctx.tenant.app_id, user_id)
+    return users.linked_data_user_ids(conn, ctx.plugins, ctx.tenant.app_id, user_id)
 
 
 def _session_databases(ctx: RequestContext, across_all_tenants: bool) -> list[Connection]:
@@ -390,7 +405,7 @@ def get_session(ctx: RequestContext, handle: str) -> dict[str, Any]:
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
     return {"status": "OK", "sessionHandle": row.handle,
-            "userId": users.session_user_ids(ctx.connection_for(tenant), ctx.core.plugins,
+            "userId": users.session_user_ids(ctx.connection_for(tenant), ctx.plugins,
                                              ctx.tenant.app_id, row.user_id)[0],
             "recipeUserId": row.user_id, "userDataInDatabase": row.session_data,
             "expiry": row.expires_at, "userDataInJWT": row.jwt_payload,

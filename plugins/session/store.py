@@ -6,12 +6,26 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        MetaData, String, Table, Text, bindparam, delete, insert, select,
-                        update)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
-from core_app.tenant_prefix import TenantIdentifier
+from core_app.plugin_api import TenantIdentifier
 
 metadata = MetaData()
 

@@ -6,17 +6,20 @@ identity per tenant. Provider configuration belongs to the host's multitenancy A
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from core_app.hookspecs import hookimpl
-from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
-                              UserSearch, declare_tables, request_schemas)
-from core_app.tenant_prefix import TenantIdentifier
-from plugins.thirdparty import schemas, store
+from core_app.plugin_api import (
+    AccountInfo,
+    DeletedUser,
+    LoginMethod,
+    RecipeDescriptor,
+    TenantIdentifier,
+    UserSearch,
+    hookimpl,
+    migrations_directory,
+)
+from plugins.thirdparty import store
 from plugins.thirdparty.service import RECIPE_ID, login_method
 from plugins.thirdparty.store import Identity
 
@@ -24,27 +27,12 @@ from plugins.thirdparty.store import Identity
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """Third-party: the ``thirdparty`` first factor; no configuration of its own."""
-    return RecipeDescriptor(id=RECIPE_ID, first_factors=("thirdparty",))
+    from plugins.thirdparty import api
 
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """Users and their tenants."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The sign-in-up route, the deprecated lookups, its side of ``/recipe/user``."""
-    from plugins.thirdparty.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the third-party routes."""
-    return request_schemas(schemas)
+    return RecipeDescriptor(id=RECIPE_ID, first_factors=("thirdparty",),
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -92,11 +80,3 @@ def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: st
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """Users' rows (keyed by the SuperTokens id)."""
     store.delete_users(conn, app_id, [user.user_id for user in users])
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``thirdparty``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

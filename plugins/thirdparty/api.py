@@ -7,9 +7,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from core_app.account_info import normalise_email
-from core_app.errors import BadRequest
-from core_app.routes import RequestContext, Scope, route
+from core_app.plugin_api import BadRequest, RequestContext, Scope, normalise_email, route
 from plugins.thirdparty import schemas, service
 from plugins.thirdparty.service import RECIPE_ID
 from plugins.thirdparty.store import Identity

@@ -6,9 +6,15 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from core_app.errors import invalid_field
-from core_app.inputs import (JsonBoolean, JsonObject, JsonString, NormalisedEmail, QueryString,
-                             RequestSchema)
+from core_app.plugin_api import (
+    JsonBoolean,
+    JsonObject,
+    JsonString,
+    NormalisedEmail,
+    QueryString,
+    RequestSchema,
+    invalid_field,
+)
 from plugins.thirdparty.store import THIRD_PARTY_ID_LENGTH, THIRD_PARTY_USER_ID_LENGTH
 
 

@@ -13,10 +13,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from core_app.recipes import AccountInfo, LoginMethod
-from core_app.routes import RequestContext
-from core_app.users import service as users
-from core_app.users import store as user_index
+from core_app.plugin_api import AccountInfo, LoginMethod, RequestContext, users
+from core_app.plugin_api import users as user_index
 from plugins.thirdparty import store
 from plugins.thirdparty.store import Identity, ThirdPartyUser
 
@@ -102,13 +100,13 @@ def sign_in_up(ctx: RequestContext, identity: Identity, email: str,
     else:
         raise RuntimeError("third-party sign-in kept racing other writers")
     # A mapped user's verification is kept under its external id (Extension, README).
-    visible_id = users.external_user_id(conn, ctx.core.plugins, tenant.app_id, user_id)
+    visible_id = users.external_user_id(conn, ctx.plugins, tenant.app_id, user_id)
     if is_verified:
-        ctx.core.plugins.hook.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
+        ctx.hooks.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
                                                      user_id=visible_id, email=email)
     # The user object is only read: build it after the writers' lock is released.
     ctx.end_writes()
-    user = users.get_user(ctx.conn, ctx.core.plugins, tenant.app_id, user_id, ctx.cdi_version)
+    user = users.get_user(ctx.conn, ctx.plugins, tenant.app_id, user_id, ctx.cdi_version)
     if user is None:
         # Deleted in the instant since the commit; the SDK treats this like any failure.
         raise RuntimeError("the signed-in third-party user was deleted meanwhile")
@@ -125,7 +123,7 @@ def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
     groups = user_index.recipe_users(ctx.conn, ctx.tenant.app_id, user_ids)
     group_ids = [groups[user_id].primary_or_recipe_user_id
                  for user_id in user_ids if user_id in groups]
-    built = users.build_users(ctx.conn, ctx.core.plugins, ctx.tenant.app_id,
+    built = users.build_users(ctx.conn, ctx.plugins, ctx.tenant.app_id,
                               sorted(set(group_ids)), ctx.cdi_version)
     return [built[group_id] for group_id in group_ids if group_id in built]
 
@@ -133,7 +131,7 @@ def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§6 by id: a reduced user of this one third-party login method."""
     conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(conn, ctx.core.plugins, ctx.tenant.app_id, user_id,
+    return users.login_method_user(conn, ctx.plugins, ctx.tenant.app_id, user_id,
                                    RECIPE_ID, ctx.cdi_version)
 
 
@@ -142,5 +140,5 @@ def user_by_identity(ctx: RequestContext, identity: Identity) -> dict[str, Any] 
     found = store.member_in_tenant(ctx.conn, ctx.tenant, identity)
     if found is None:
         return None
-    return users.get_user(ctx.conn, ctx.core.plugins, ctx.tenant.app_id, found.user_id,
+    return users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, found.user_id,
                           ctx.cdi_version)

@@ -8,40 +8,21 @@ when it is not.
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import Connection
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
-
-from core_app.hookspecs import hookimpl
-from core_app.recipes import RecipeDescriptor, declare_tables, request_schemas
-from plugins.useridmapping import schemas, store
+from core_app.plugin_api import RecipeDescriptor, hookimpl, migrations_directory
+from plugins.useridmapping import store
 
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """User-id mapping: no login method, no config."""
-    return RecipeDescriptor(id="useridmapping")
+    from plugins.useridmapping import api
 
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """``userid_mapping``."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The user-id mapping routes."""
-    from plugins.useridmapping.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the user-id mapping routes."""
-    return request_schemas(schemas)
+    return RecipeDescriptor(id="useridmapping",
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -55,11 +36,3 @@ def st_user_id_mapping(conn: Connection, app_id: str, user_id: str) -> tuple[str
 def st_external_user_ids(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str, str]:
     """External ids of the mapped users among ``user_ids``."""
     return store.external_ids(conn, app_id, user_ids)
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``useridmapping``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

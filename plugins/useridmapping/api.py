@@ -13,9 +13,8 @@ from flask import Blueprint
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from core_app.errors import BadRequest, StatusOutcome
-from core_app.routes import RequestContext, Scope, route
-from core_app.users import store as users_store
+from core_app.plugin_api import BadRequest, RequestContext, Scope, StatusOutcome, route
+from core_app.plugin_api import users as users_store
 from plugins.useridmapping import schemas, store
 
 blueprint = Blueprint("useridmapping", __name__)
@@ -32,7 +31,7 @@ def _data_kept(ctx: RequestContext, user_id: str) -> list[str]:
     """
     names: set[str] = set()
     for conn in ctx.app_databases():
-        names.update(name for name in ctx.core.plugins.hook.st_user_data_kept(
+        names.update(name for name in ctx.hooks.st_user_data_kept(
             conn=conn, app_id=ctx.tenant.app_id, user_id=user_id) if name)
     return sorted(names, key=lambda name: (DATA_ORDER.index(name)
                                            if name in DATA_ORDER else len(DATA_ORDER), name))
@@ -100,7 +99,7 @@ def create_mapping(ctx: RequestContext) -> dict[str, Any]:
             # Upstream moves verification rather than refusing: sign-ups mark emails
             # verified on their own, before an app gets to map the new user.
             for database in ctx.app_databases():
-                ctx.core.plugins.hook.st_user_data_moved(
+                ctx.hooks.st_user_data_moved(
                     conn=database, app_id=app_id, from_user_id=supertokens_id,
                     to_user_id=external_id)
         elif kept:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError
 
-from core_app.inputs import JsonBoolean, JsonString, QueryString, RequestSchema
+from core_app.plugin_api import JsonBoolean, JsonString, QueryString, RequestSchema
 from plugins.useridmapping.store import EXTERNAL_ID_LENGTH
 
 USER_ID_TYPES = ("SUPERTOKENS", "EXTERNAL", "ANY")

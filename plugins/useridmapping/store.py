@@ -8,10 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import (Column, Connection, ForeignKeyConstraint, MetaData, String, Table, Text,
-                        UniqueConstraint, bindparam, delete, insert, or_, select, update)
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+    update,
+)
 
-from core_app.users.store import USER_ID_LENGTH
+from core_app.plugin_api.users import USER_ID_LENGTH
 
 EXTERNAL_ID_LENGTH = 128
 

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import Connection
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
-
-from core_app.hookspecs import hookimpl
-from core_app.recipes import DeletedUser, RecipeDescriptor, declare_tables, request_schemas
-from plugins.usermetadata import schemas, store
+from core_app.plugin_api import DeletedUser, RecipeDescriptor, hookimpl, migrations_directory
+from plugins.usermetadata import store
 
 # How upstream names this recipe in "UserId is already in use in <name> recipe".
 DATA_NAME = "UserMetadata"
@@ -18,27 +14,12 @@ DATA_NAME = "UserMetadata"
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """User metadata: no login method, no config."""
-    return RecipeDescriptor(id="usermetadata")
+    from plugins.usermetadata import api
 
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """``user_metadata``."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The user-metadata routes."""
-    from plugins.usermetadata.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the user-metadata routes."""
-    return request_schemas(schemas)
+    return RecipeDescriptor(id="usermetadata",
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -53,11 +34,3 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
     """Whether metadata is stored for ``user_id``."""
     return DATA_NAME if store.exists(conn, app_id, user_id) else None
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``usermetadata``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

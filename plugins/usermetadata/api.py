@@ -6,8 +6,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from core_app.errors import BadRequest
-from core_app.routes import RequestContext, Scope, route
+from core_app.plugin_api import BadRequest, RequestContext, Scope, route
 from plugins.usermetadata import schemas, store
 
 blueprint = Blueprint("usermetadata", __name__)

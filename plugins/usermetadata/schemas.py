@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from core_app.inputs import JsonArray, JsonObject, JsonString, QueryString, RequestSchema
+from core_app.plugin_api import JsonArray, JsonObject, JsonString, QueryString, RequestSchema
 from plugins.usermetadata.store import USER_ID_LENGTH
 
 BULK_LIMIT = 500

@@ -9,10 +9,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import (Column, Connection, ForeignKeyConstraint, MetaData, String, Table, Text,
-                        bindparam, delete, select, update)
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    MetaData,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    select,
+    update,
+)
 
-from core_app.storage import insert_ignoring_duplicates
+from core_app.plugin_api import insert_ignoring_duplicates
 
 USER_ID_LENGTH = 128
 

@@ -6,15 +6,16 @@ session is created or its claims are refreshed.
 
 from __future__ import annotations
 
-from typing import Any
+from sqlalchemy import Connection
 
-from flask import Blueprint
-from sqlalchemy import Connection, MetaData
-
-from core_app.hookspecs import hookimpl
-from core_app.recipes import DeletedUser, RecipeDescriptor, declare_tables, request_schemas
-from core_app.tenant_prefix import TenantIdentifier
-from plugins.userroles import schemas, store
+from core_app.plugin_api import (
+    DeletedUser,
+    RecipeDescriptor,
+    TenantIdentifier,
+    hookimpl,
+    migrations_directory,
+)
+from plugins.userroles import store
 
 # How upstream names this recipe in "UserId is already in use in <name> recipe".
 DATA_NAME = "UserRoles"
@@ -23,27 +24,12 @@ DATA_NAME = "UserRoles"
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """User roles: no login method, no config."""
-    return RecipeDescriptor(id="userroles")
+    from plugins.userroles import api
 
-
-@hookimpl
-def st_tables(metadata: MetaData) -> None:
-    """Roles, their permissions, assignments."""
-    declare_tables(metadata, store.TABLES)
-
-
-@hookimpl
-def st_blueprints() -> list[Blueprint]:
-    """The ten user-roles routes."""
-    from plugins.userroles.api import blueprint
-
-    return [blueprint]
-
-
-@hookimpl
-def st_schemas() -> dict[str, Any]:
-    """The request schemas of the user-roles routes."""
-    return request_schemas(schemas)
+    return RecipeDescriptor(id="userroles",
+                            tables=store.TABLES,
+                            blueprints=(api.blueprint,),
+                            migrations=migrations_directory(__file__))
 
 
 @hookimpl
@@ -65,11 +51,3 @@ def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: 
 def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
     """Whether ``user_id`` has a role in some tenant."""
     return DATA_NAME if store.has_assignments(conn, app_id, user_id) else None
-
-
-@hookimpl
-def st_migrations() -> str:
-    """``migrations/``: this recipe's Alembic branch (``userroles``)."""
-    from core_app.recipes import migrations_directory
-
-    return migrations_directory(__file__)

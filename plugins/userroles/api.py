@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint
 
-from core_app.routes import RequestContext, Scope, route
+from core_app.plugin_api import RequestContext, Scope, route
 from plugins.userroles import schemas, store
 
 blueprint = Blueprint("userroles", __name__)

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from core_app.inputs import JsonArray, JsonString, QueryString, RequestSchema
+from core_app.plugin_api import JsonArray, JsonString, QueryString, RequestSchema
 from plugins.userroles.store import NAME_LENGTH, USER_ID_LENGTH
 
 

@@ -8,12 +8,21 @@ and none to ``roles`` either: a tenant's database may not be the app's.
 
 from __future__ import annotations
 
-from sqlalchemy import (Column, Connection, ForeignKeyConstraint, Index, MetaData, String, Table,
-                        delete, insert, select)
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    String,
+    Table,
+    delete,
+    insert,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 
-from core_app.storage import insert_ignoring_duplicates
-from core_app.tenant_prefix import TenantIdentifier
+from core_app.plugin_api import TenantIdentifier, insert_ignoring_duplicates
 
 NAME_LENGTH = 255
 USER_ID_LENGTH = 128

@@ -1,6 +1,6 @@
 """Request schema of the example route."""
 
-from core_app.inputs import JsonString, RequestSchema
+from core_app.plugin_api import JsonString, RequestSchema
 
 
 class NoteBody(RequestSchema):

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Connection, ForeignKeyConstraint, Integer, MetaData, String, \
-    Table, insert
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+)
 
-from core_app.tenant_prefix import TenantIdentifier
+from core_app.plugin_api import TenantIdentifier
 
 notes = Table(
     "example_notes", MetaData(),
