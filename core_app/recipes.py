@@ -81,6 +81,12 @@ class DeletedUser:
     with_user_data: bool = True  # False: only the login method goes, its group keeps the data
 
 
+def data_user_ids(users: list[DeletedUser]) -> list[str]:
+    """The ids whose user data goes with the deleted ``users`` (``st_user_deleted``): not
+    those whose linked group lives on and keeps it."""
+    return [user.data_user_id for user in users if user.with_user_data]
+
+
 @dataclass(frozen=True)
 class AccountInfo:
     """One identifying item of a login method, normalised (``st_recipe_users_with_account_info``)."""

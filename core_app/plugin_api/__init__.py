@@ -21,20 +21,61 @@ naming it, otherwise. The guide is ``docs/recipes.md``.
 from __future__ import annotations
 
 from core_app.account_info import normalise_email, normalise_phone_number
-from core_app.config import (ConfigCheck, ConfigError, ConfigKey, ConfigScope, Settings,
-                             at_least, one_of)
-from core_app.errors import (BadRequest, Forbidden, NotFound, ProtocolError,
-                             ServiceUnavailable, StatusOutcome, TooManyRequests, invalid_field,
-                             json_response, tenant_not_found)
+from core_app.config import (
+                             ConfigCheck,
+                             ConfigError,
+                             ConfigKey,
+                             ConfigScope,
+                             Settings,
+                             at_least,
+                             one_of,
+)
+from core_app.errors import (
+                             BadRequest,
+                             Forbidden,
+                             NotFound,
+                             ProtocolError,
+                             ServiceUnavailable,
+                             StatusOutcome,
+                             TooManyRequests,
+                             invalid_field,
+                             json_response,
+                             tenant_not_found,
+)
 from core_app.hookspecs import hookimpl
-from core_app.inputs import (CONTACT_MAX_LENGTH, JsonArray, JsonBoolean, JsonLong, JsonObject,
-                             JsonString, NormalisedEmail, NormalisedPhoneNumber, QueryBoolean,
-                             QueryInt, QueryLong, QueryString, RequestSchema)
-from core_app.recipes import (API_VERSION, AccountInfo, DeletedUser, LoginMethod,
-                              RecipeDescriptor, UserSearch, migrations_directory)
+from core_app.inputs import (
+                             CONTACT_MAX_LENGTH,
+                             JsonArray,
+                             JsonBoolean,
+                             JsonLong,
+                             JsonObject,
+                             JsonString,
+                             NormalisedEmail,
+                             NormalisedPhoneNumber,
+                             QueryBoolean,
+                             QueryInt,
+                             QueryLong,
+                             QueryString,
+                             RequestSchema,
+)
+from core_app.recipes import (
+                             API_VERSION,
+                             AccountInfo,
+                             DeletedUser,
+                             LoginMethod,
+                             RecipeDescriptor,
+                             UserSearch,
+                             data_user_ids,
+                             migrations_directory,
+)
 from core_app.routes import RID_DEFAULT, RequestContext, Scope, route
-from core_app.storage import (Storage, Transaction, insert_ignoring_duplicates, insert_or_add,
-                              transaction)
+from core_app.storage import (
+                             Storage,
+                             Transaction,
+                             insert_ignoring_duplicates,
+                             insert_or_add,
+                             transaction,
+)
 from core_app.tenancy.store import put_value_if_absent, read_value
 from core_app.tenant_prefix import DEFAULT_CONNECTION_URI_DOMAIN, PUBLIC, TenantIdentifier
 
@@ -59,5 +100,6 @@ __all__ = [
     "read_value", "put_value_if_absent",
     # tenants and account info
     "TenantIdentifier", "PUBLIC", "DEFAULT_CONNECTION_URI_DOMAIN", "AccountInfo",
-    "LoginMethod", "DeletedUser", "UserSearch", "normalise_email", "normalise_phone_number",
+    "LoginMethod", "DeletedUser", "data_user_ids", "UserSearch", "normalise_email",
+    "normalise_phone_number",
 ]

@@ -17,10 +17,22 @@ of the host's ``core_app/throttling.py`` module docstring, summarised here:
 from __future__ import annotations
 
 from core_app import throttling as _throttling
-from core_app.throttling import (AccountLockout, Counter, Subject, WindowLimit, admit,
-                                 created_codes_limit, failed_codes_limit, forget, is_locked,
-                                 locked_counter, password_lockout, read_counter, record,
-                                 tenant_failures_limit)
+from core_app.throttling import (
+    AccountLockout,
+    Counter,
+    Subject,
+    WindowLimit,
+    admit,
+    created_codes_limit,
+    failed_codes_limit,
+    forget,
+    is_locked,
+    locked_counter,
+    password_lockout,
+    read_counter,
+    record,
+    tenant_failures_limit,
+)
 
 __all__ = ["Subject", "Counter", "AccountLockout", "WindowLimit", "admit", "record", "forget",
            "is_locked", "read_counter", "locked_counter", "now_ms", "password_lockout",

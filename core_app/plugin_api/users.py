@@ -13,16 +13,42 @@ recipe's hooks, and the app id.
 
 from __future__ import annotations
 
-from core_app.users.groups import (HELD_ELSEWHERE, Group, find_conflict, group_database,
-                                   load_group, lock_account_linking_everywhere)
-from core_app.users.service import (build_users, external_user_id, external_user_ids,
-                                    get_user, held_by_another_primary_user,
-                                    linked_data_user_ids, login_method_user,
-                                    primary_users_holding, remove_login_method,
-                                    session_user_ids, supertokens_user_id, user_database)
-from core_app.users.store import (USER_ID_LENGTH, RecipeUser, add_recipe_user, email_matches,
-                                  find_recipe_user, group_members, link, make_primary,
-                                  prefix_matches, recipe_users, tenants_of_users, unlink)
+from core_app.users.groups import (
+                                   HELD_ELSEWHERE,
+                                   Group,
+                                   find_conflict,
+                                   group_database,
+                                   load_group,
+                                   lock_account_linking_everywhere,
+)
+from core_app.users.service import (
+                                   build_users,
+                                   external_user_id,
+                                   external_user_ids,
+                                   get_user,
+                                   held_by_another_primary_user,
+                                   linked_data_user_ids,
+                                   login_method_user,
+                                   primary_users_holding,
+                                   remove_login_method,
+                                   session_user_ids,
+                                   supertokens_user_id,
+                                   user_database,
+)
+from core_app.users.store import (
+                                   USER_ID_LENGTH,
+                                   RecipeUser,
+                                   add_recipe_user,
+                                   email_matches,
+                                   find_recipe_user,
+                                   group_members,
+                                   link,
+                                   make_primary,
+                                   prefix_matches,
+                                   recipe_users,
+                                   tenants_of_users,
+                                   unlink,
+)
 
 __all__ = [
     # user objects as the API answers them

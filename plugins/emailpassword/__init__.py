@@ -29,8 +29,7 @@ def st_recipe() -> RecipeDescriptor:
     return RecipeDescriptor(id=RECIPE_ID, first_factors=("emailpassword",),
                             config_keys=config.KEYS,
                             config_checks=(config.check_hashing_config,),
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 

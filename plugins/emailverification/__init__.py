@@ -10,7 +10,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from core_app.plugin_api import DeletedUser, RecipeDescriptor, hookimpl, migrations_directory
+from core_app.plugin_api import (
+    DeletedUser,
+    RecipeDescriptor,
+    data_user_ids,
+    hookimpl,
+    migrations_directory,
+)
 from plugins.emailverification import config, store
 
 
@@ -20,8 +26,7 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.emailverification import api
 
     return RecipeDescriptor(id="emailverification", config_keys=config.KEYS,
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 
@@ -41,8 +46,7 @@ def st_mark_email_verified(conn: Connection, app_id: str, user_id: str, email: s
 @hookimpl
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """A deleted user's verified emails and tokens, unless its group keeps them."""
-    ids = [user.data_user_id for user in users if user.with_user_data]
-    if ids:
+    if ids := data_user_ids(users):
         store.delete_user_data(conn, app_id, ids)
 
 

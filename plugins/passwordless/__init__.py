@@ -37,8 +37,7 @@ def st_recipe() -> RecipeDescriptor:
 
     return RecipeDescriptor(id=RECIPE_ID, first_factors=FIRST_FACTORS,
                             config_keys=config.KEYS,
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 

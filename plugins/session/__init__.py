@@ -14,6 +14,7 @@ from core_app.plugin_api import (
     DeletedUser,
     RecipeDescriptor,
     TenantIdentifier,
+    data_user_ids,
     hookimpl,
     migrations_directory,
 )
@@ -27,8 +28,7 @@ def st_recipe() -> RecipeDescriptor:
 
     return RecipeDescriptor(id="session", config_keys=config.KEYS,
                             config_checks=(config.check_session_config,),
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 
@@ -36,8 +36,7 @@ def st_recipe() -> RecipeDescriptor:
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """A deleted user's sessions go, in every tenant (keyed by the id sessions were made for),
     unless its linked group lives on and keeps them."""
-    ids = [user.data_user_id for user in users if user.with_user_data]
-    if ids:
+    if ids := data_user_ids(users):
         store.delete_all_sessions_of_users(conn, app_id, ids)
 
 

@@ -30,8 +30,7 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.thirdparty import api
 
     return RecipeDescriptor(id=RECIPE_ID, first_factors=("thirdparty",),
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 

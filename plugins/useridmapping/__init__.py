@@ -20,8 +20,7 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.useridmapping import api
 
     return RecipeDescriptor(id="useridmapping",
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 

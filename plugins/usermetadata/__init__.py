@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
-from core_app.plugin_api import DeletedUser, RecipeDescriptor, hookimpl, migrations_directory
+from core_app.plugin_api import (
+    DeletedUser,
+    RecipeDescriptor,
+    data_user_ids,
+    hookimpl,
+    migrations_directory,
+)
 from plugins.usermetadata import store
 
 # How upstream names this recipe in "UserId is already in use in <name> recipe".
@@ -17,16 +23,14 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.usermetadata import api
 
     return RecipeDescriptor(id="usermetadata",
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 
 @hookimpl
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """A deleted user's metadata, unless its group keeps it."""
-    ids = [user.data_user_id for user in users if user.with_user_data]
-    if ids:
+    if ids := data_user_ids(users):
         store.remove(conn, app_id, ids)
 
 

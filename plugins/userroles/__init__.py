@@ -12,6 +12,7 @@ from core_app.plugin_api import (
     DeletedUser,
     RecipeDescriptor,
     TenantIdentifier,
+    data_user_ids,
     hookimpl,
     migrations_directory,
 )
@@ -27,16 +28,14 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.userroles import api
 
     return RecipeDescriptor(id="userroles",
-                            tables=store.TABLES,
-                            blueprints=(api.blueprint,),
+                            tables=store.TABLES, blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__))
 
 
 @hookimpl
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """A deleted user's assignments in every tenant, unless its group keeps them."""
-    ids = [user.data_user_id for user in users if user.with_user_data]
-    if ids:
+    if ids := data_user_ids(users):
         store.delete_user_assignments(conn, app_id, ids)
 
 

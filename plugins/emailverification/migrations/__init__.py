@@ -1,1 +1,1 @@
-"""The emailverification recipe's migration scripts: its own Alembic branch (``emailverification``)."""
+"""The emailverification recipe's migration scripts: its Alembic branch ``emailverification``."""
