@@ -25,6 +25,7 @@ from core_app.config import (HOST_CHECKS, HOST_KEYS, ConfigError, ConfigSchema, 
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
+from core_app.recipe_catalog import description_failures, disabled_recipe_keys, installed_recipes
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
 from core_app.routes import SharedPaths, check_request, shared_paths
 from core_app.storage import PoolLimits, Storage, engine_options, transaction
@@ -70,11 +71,15 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     schema = _host_schema()
     for descriptor in descriptors:
         schema.add(descriptor.config_keys, descriptor.config_checks)
-    check_file_keys(schema, file_values)
+    installed = installed_recipes(enabled)
+    config_warnings = description_failures(installed) + check_file_keys(
+        schema, file_values, os.environ, disabled_recipe_keys(installed))
     base_layer = {**file_values, **read_environment(schema, os.environ), **overrides}
     test_mode = bool(schema.keys["test_mode"].coerce(base_layer.get("test_mode", False)))
     settings = schema.resolve([base_layer], test_mode)
     _configure_logging(settings)
+    for warning in config_warnings:
+        logging.getLogger("core_app.config").warning("%s", warning)
     policy = DatabasePolicy.from_settings(settings)
 
     app = Flask(__name__, static_folder=None)

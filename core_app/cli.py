@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from core_app.config import ConfigError
+
+if TYPE_CHECKING:
+    from core_app.recipe_catalog import InstalledRecipe
 
 
 def _start(_args: argparse.Namespace) -> int:
@@ -112,6 +116,64 @@ def _migrate(args: argparse.Namespace) -> int:
     return 1 if behind or failed else 0
 
 
+def _recipes(args: argparse.Namespace) -> int:
+    """List the installed recipes; exit 1 when an enabled one cannot be described."""
+    import json
+    import os
+
+    from core_app.recipe_catalog import configured_recipes, installed_recipes
+
+    enabled = configured_recipes(os.environ)
+    recipes = installed_recipes(enabled)
+    installed = {recipe.name for recipe in recipes}
+    unknown = [name for name in enabled or () if name not in installed]
+    if unknown:
+        raise ConfigError(f"recipe '{unknown[0]}' in 'recipes' is not installed; installed "
+                          f"recipes: {', '.join(sorted(installed)) or 'none'}")
+    if args.json:
+        print(json.dumps({"recipes": [{
+            "name": recipe.name, "distribution": recipe.distribution,
+            "version": recipe.version, "enabled": recipe.enabled, "error": recipe.failure,
+            "config_keys": [{"name": key.name, "default": key.default,
+                             "scope": key.scope.value} for key in recipe.config_keys],
+        } for recipe in recipes]}, indent=2, default=str))
+    else:
+        _print_recipes(recipes)
+    return 1 if any(recipe.enabled and recipe.failure for recipe in recipes) else 0
+
+
+def _print_recipes(recipes: list[InstalledRecipe]) -> None:
+    """One aligned line per recipe, then one indented line per config key."""
+    header = ("RECIPE", "DISTRIBUTION", "VERSION", "ENABLED")
+    rows = [(recipe.name, recipe.distribution or "-", recipe.version or "-",
+             "yes" if recipe.enabled else "no") for recipe in recipes]
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
+    keys = [key for recipe in recipes for key in recipe.config_keys]
+    key_width = max((len(key.name) for key in keys), default=0)
+    default_width = max((len(f"default: {_shown(key.default)}") for key in keys), default=0)
+
+    def line(cells: tuple[str, ...], cell_widths: list[int]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, cell_widths)).rstrip()
+
+    print(line(header, [*widths, 0]))
+    for recipe, row in zip(recipes, rows):
+        print(line(row, [*widths, 0]))
+        if recipe.failure is not None:
+            print(f"    could not be loaded: {recipe.failure}")
+        for key in recipe.config_keys:
+            print("    " + line((key.name, f"default: {_shown(key.default)}",
+                              f"scope: {key.scope.value}"), [key_width, default_width, 0]))
+
+
+def _shown(value: Any) -> str:
+    """A default as it would be written in config.yaml."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
     parser = argparse.ArgumentParser(prog="supertokens-core",
@@ -130,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--check", action="store_true",
                          help="change nothing; exit 1 when a database is behind")
     migrate.set_defaults(run=_migrate)
+    recipes = commands.add_parser(
+        "recipes", help="list the installed recipes: distribution, version, whether the config "
+                        "enables them, their config keys (exit 1 when an enabled one cannot "
+                        "be loaded)")
+    recipes.add_argument("--json", action="store_true", help="print JSON instead of text")
+    recipes.set_defaults(run=_recipes)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

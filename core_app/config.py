@@ -478,20 +478,65 @@ def read_environment(schema: ConfigSchema, environ: Mapping[str, str]) -> dict[s
     """Overrides from ``SUPERTOKENS_<KEY>`` (or the upstream variable name)."""
     found: dict[str, Any] = {}
     for key in schema.keys.values():
-        for name in [key.name, *key.aliases]:
-            probe = ConfigKey(name, key.field, upstream_env=key.upstream_env if name == key.name
-                              else None)
-            for variable in probe.env_names():
-                value = environ.get(variable)
-                if value:
-                    found.setdefault(key.name, _unwrap_env(value))
-                    break
+        for variable in _variables_of(key):
+            value = environ.get(variable)
+            if value:
+                found[key.name] = _unwrap_env(value)
+                break
     return found
 
 
-def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any]) -> None:
-    """Refuse a config file key nobody declares, naming it."""
-    for name in file_values:
-        if schema.canonical_name(name) is None and name not in UPSTREAM_ONLY_KEYS:
-            raise ConfigError(f"unknown config key '{name}' in the config file")
+def _variables_of(key: ConfigKey) -> list[str]:
+    """Every environment variable that sets ``key``, its aliases' too, strongest first."""
+    variables = []
+    for name in [key.name, *key.aliases]:
+        probe = ConfigKey(name, key.field, upstream_env=key.upstream_env if name == key.name
+                          else None)
+        variables.extend(probe.env_names())
+    return variables
 
+
+def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any],
+                    environ: Mapping[str, str] | None = None,
+                    disabled: Mapping[str, Iterable[ConfigKey]] | None = None) -> list[str]:
+    """Refuse a config file key nobody declares, naming it; warn of disabled recipes' keys.
+
+    ``disabled`` maps each installed recipe that is not enabled to its keys. Such a key, set
+    in the file or in ``environ``, has no effect, and is answered with a warning naming the
+    recipe and the key, so that disabling a recipe does not mean editing the config. A
+    recipe's own declaration of a key wins over ``UPSTREAM_ONLY_KEYS``.
+    """
+    owners: dict[str, list[str]] = {}  # a disabled recipe's key or alias -> its recipes
+    canonical: dict[str, str] = {}
+    variables: dict[str, str] = {}  # an environment variable -> the disabled key it sets
+    declared = {variable for key in schema.keys.values() for variable in _variables_of(key)}
+    for recipe, keys in (disabled or {}).items():
+        for key in keys:
+            if key.name in schema.keys:
+                continue  # the host or an enabled recipe declares it, and that one applies
+            for name in (key.name, *key.aliases):
+                owners.setdefault(name, []).append(recipe)
+                canonical[name] = key.name
+            for variable in _variables_of(key):
+                if variable not in declared:
+                    variables.setdefault(variable, key.name)
+
+    def not_enabled(name: str) -> str:
+        recipes = ", ".join(f"'{recipe}'" for recipe in owners[name])
+        return (f"of recipe {recipes}, which is installed but not enabled (see 'recipes'): "
+                "it has no effect")
+
+    warnings = []
+    for name in file_values:
+        if schema.canonical_name(name) is not None:
+            continue
+        if name in owners:
+            warnings.append(f"config key '{name}' in the config file is a key "
+                            + not_enabled(name))
+        elif name not in UPSTREAM_ONLY_KEYS:
+            raise ConfigError(f"unknown config key '{name}' in the config file")
+    for variable, name in variables.items():
+        if (environ or {}).get(variable):
+            warnings.append(f"environment variable {variable} sets config key '{name}' "
+                            + not_enabled(name))
+    return warnings
