@@ -17,7 +17,7 @@ from core_app import create_app
 from core_app.config import ConfigError, Settings
 from core_app.database_policy import DatabaseNotAllowed, DatabasePolicy
 from core_app.tenant_prefix import TenantIdentifier
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 OPERATOR_KEY = "operator-key-0123456789abcdef"
 APP_KEY = "app-team-key-0123456789abcdef"

@@ -13,9 +13,9 @@ from supertokens_python.recipe.emailpassword.syncio import sign_up
 from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
 from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant, get_tenant
 
-from tests.gunicorn_process import CoreProcess
-from tests.sdk import init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.core_process import CoreProcess
+from core_app.testing.sdk import init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from core_app import create_app
-from tests.gunicorn_process import CoreProcess
-from tests.support import new_app
+from core_app.testing.apps import new_app
+from core_app.testing.core_process import CoreProcess
 
 DOCUMENTED_DEFAULT = 'connection_uri: "sqlite:///supertokens.db"\n'
 

@@ -27,7 +27,7 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation import GenerationMode
 
-from tests.support import new_app
+from core_app.testing.apps import new_app
 
 pytestmark = pytest.mark.fuzz
 

@@ -15,7 +15,7 @@ import requests
 from sqlalchemy import create_engine, text
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 NUL = "\u0000"
 PASSWORD = "a-good-password-1"
@@ -223,7 +223,7 @@ def test_body_under_the_limit_is_served(make_app):
 
 @pytest.mark.integration
 def test_gunicorn_refuses_a_chunked_body_over_the_limit(tmp_path, isolated_environment):
-    from tests.gunicorn_process import CoreProcess
+    from core_app.testing.core_process import CoreProcess
 
     env = {"SUPERTOKENS_CONNECTION_URI": f"sqlite:///{tmp_path / 'core.db'}",
            "SUPERTOKENS_MAX_REQUEST_BODY_BYTES": "1024"}

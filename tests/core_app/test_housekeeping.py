@@ -6,7 +6,7 @@ import sqlalchemy
 
 from core_app.housekeeping import housekeeping_runs, run_housekeeping
 from plugins.session import store as session_store
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 
 def _session(client, app_id: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 
 from core_app.config import MAX_REGEX_LENGTH_CHARS, ConfigError
 from core_app.tenant_prefix import TenantIdentifier
-from tests.support import new_app
+from core_app.testing.apps import new_app
 
 # Catastrophic for a backtracking engine against "aaaa…!": (a+)+ tries every split.
 CATASTROPHIC = "(a+)+$"

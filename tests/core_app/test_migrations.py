@@ -24,8 +24,9 @@ from sqlalchemy.engine import make_url
 
 from core_app import cli, create_app
 from core_app.migrations import SchemaBehind
-from tests.conftest import DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, _server_database
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.databases import (DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL,
+                                        server_database)
 
 PREVIOUS_RELEASE_HOST_REVISION = "host_0001"
 TABLES_ADDED_SINCE = {"tenant_user_counts", "app_user_counts", "throttle_counters"}
@@ -40,9 +41,9 @@ def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
     elif request.param == "postgresql":
-        yield from _server_database(POSTGRES_ADMIN_URL, "postgresql")
+        yield from server_database(POSTGRES_ADMIN_URL, "postgresql")
     else:
-        yield from _server_database(MYSQL_ADMIN_URL, "mysql")
+        yield from server_database(MYSQL_ADMIN_URL, "mysql")
 
 
 @pytest.fixture
@@ -209,7 +210,7 @@ def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
             own = f"sqlite:///{tmp_path / 'own.db'}"
         else:
             admin = POSTGRES_ADMIN_URL if kind == "postgresql" else MYSQL_ADMIN_URL
-            own = stack.enter_context(contextlib.contextmanager(_server_database)(admin, kind))
+            own = stack.enter_context(contextlib.contextmanager(server_database)(admin, kind))
         if kind == "postgresql":  # the local server trusts the user: any password connects
             own = make_url(own).set(password=SECRET).render_as_string(hide_password=False)
         filled = _fill(build(), {"connection_uri": own})
@@ -235,7 +236,7 @@ def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
 
 
 def test_workers_starting_together_on_an_empty_database_upgrade_it_once(fresh_url, tmp_path):
-    from tests.gunicorn_process import CoreProcess
+    from core_app.testing.core_process import CoreProcess
 
     with CoreProcess(tmp_path, {"SUPERTOKENS_CONNECTION_URI": fresh_url}, workers=3) as core:
         assert requests.get(f"{core.url}/hello", timeout=10).text.strip() == "Hello"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy
 
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 
 def _rows(uri: str, table: str) -> list[tuple]:

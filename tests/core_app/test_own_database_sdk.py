@@ -37,10 +37,10 @@ from supertokens_python.syncio import (create_user_id_mapping, delete_user, get_
                                        get_user_count, get_user_id_mapping)
 from supertokens_python.types import RecipeUserId
 
-from tests.conftest import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, _server_database
-from tests.gunicorn_process import CoreProcess
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.core_process import CoreProcess
+from core_app.testing.databases import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, server_database
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 
@@ -54,9 +54,9 @@ def own_database_url(database_url: str, tmp_path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'databases' / 'tenant-own.db'}"
     elif database_url.startswith("postgresql"):
-        yield from _server_database(POSTGRES_ADMIN_URL, "postgresql")
+        yield from server_database(POSTGRES_ADMIN_URL, "postgresql")
     else:
-        yield from _server_database(MYSQL_ADMIN_URL, "mysql")
+        yield from server_database(MYSQL_ADMIN_URL, "mysql")
 
 
 @pytest.fixture

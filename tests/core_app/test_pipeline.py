@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core_app.tenant_prefix import TenantIdentifier, TenantPrefix
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 NOT_FOUND_APP = ("AppId or tenantId not found => Tenant with the following "
                  "connectionURIDomain, appId and tenantId combination not found: (, {}, {})")

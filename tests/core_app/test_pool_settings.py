@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 from core_app import create_app
 from core_app.config import ConfigError
 from core_app.tenant_prefix import DEFAULT_CONNECTION_URI_DOMAIN, TenantIdentifier
-from tests.conftest import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, _server_database
-from tests.gunicorn_process import CoreProcess
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.core_process import CoreProcess
+from core_app.testing.databases import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, server_database
 
 SESSION = {"userId": "pool-user", "enableAntiCsrf": False, "userDataInJWT": {},
            "userDataInDatabase": {}}
@@ -32,7 +32,7 @@ def own_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{Path(make_url(database_url).database).parent / (new_id() + '.db')}"
     else:
         admin = POSTGRES_ADMIN_URL if kind == "postgresql" else MYSQL_ADMIN_URL
-        yield from _server_database(admin, kind)
+        yield from server_database(admin, kind)
 
 
 def _limits(engine: sqlalchemy.Engine) -> tuple[int, int]:

@@ -36,10 +36,10 @@ from supertokens_python.syncio import delete_user, get_user, get_user_count, get
 
 from core_app import create_app
 from core_app.config import ConfigError
-from tests.conftest import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, _server_database
-from tests.gunicorn_process import CoreProcess
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.core_process import CoreProcess
+from core_app.testing.databases import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, server_database
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 PASSWORD = "a-password-1"
 SESSION = {"userId": "", "enableAntiCsrf": False, "userDataInJWT": {}, "userDataInDatabase": {}}
@@ -64,7 +64,7 @@ def server_only(database_url: str) -> str:
 def lagging_replica_url(server_only: str, isolated_environment: None) -> Iterator[str]:
     """A database on the same server with the core's schema and none of the primary's rows."""
     kind = _kind(server_only)
-    for url in _server_database(_admin_url(kind), kind):
+    for url in server_database(_admin_url(kind), kind):
         create_app({"connection_uri": url, "housekeeping_interval_s": 0}).extensions[
             "supertokens_core"].storage.dispose()
         yield url

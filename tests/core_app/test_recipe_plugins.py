@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy
 
 from core_app.config import ConfigError
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 EXAMPLE_DISTRIBUTION = Path(__file__).resolve().parent.parent / "example_recipe"
 

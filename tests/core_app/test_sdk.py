@@ -11,8 +11,8 @@ from supertokens_python.recipe.multitenancy.syncio import (
 from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig
 from supertokens_python.types import RecipeUserId
 
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 
 def test_app_lifecycle(client):

@@ -11,7 +11,7 @@ import pytest
 
 from core_app.cli import main
 from core_app.housekeeping import run_housekeeping
-from tests.support import AppClient, new_app
+from core_app.testing.apps import AppClient, new_app
 
 STALE_KEY = "access_token_dynamic_signing_key_update_interval"
 SESSION = {"userId": "stale-user", "enableAntiCsrf": False, "userDataInJWT": {},

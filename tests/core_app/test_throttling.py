@@ -12,7 +12,8 @@ from core_app import ConfigError, create_app, throttling
 from core_app.housekeeping import run_housekeeping
 from core_app.storage import transaction
 from core_app.tenant_prefix import TenantIdentifier
-from tests.support import new_id, race
+from core_app.testing.apps import new_id
+from core_app.testing.concurrency import race
 
 MINUTE_MS = 60_000
 DAY_MS = 24 * 60 * MINUTE_MS

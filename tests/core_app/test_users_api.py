@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy
 
 from core_app import cli, create_app
-from tests.conftest import DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, _server_database
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.databases import (DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL,
+                                        server_database)
 
 
 @pytest.fixture
@@ -242,7 +243,7 @@ def own_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'recount.db'}"
     else:
         admin = POSTGRES_ADMIN_URL if request.param == "postgresql" else MYSQL_ADMIN_URL
-        yield from _server_database(admin, request.param)
+        yield from server_database(admin, request.param)
 
 
 def test_recount_users_command_rebuilds_the_counts(own_database_url, isolated_environment,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import AppClient, new_app, race
+from core_app.testing.apps import AppClient, new_app
+from core_app.testing.concurrency import race
 
 PREFIX = "/recipe/accountlinking/user"
 

@@ -24,8 +24,8 @@ from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.syncio import delete_user, get_user
 from supertokens_python.types import RecipeUserId
 
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from plugins.emailpassword import store
-from tests.support import new_id, race
+from core_app.testing.apps import new_id
+from core_app.testing.concurrency import race
 
 CHEAP_HASHES = {"argon2_memory_kb": 8, "argon2_iterations": 1}
 FIREBASE_KEY = ("jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpje"

@@ -31,8 +31,8 @@ from supertokens_python.syncio import (delete_user, get_user, get_user_count,
 from supertokens_python.types import RecipeUserId
 from supertokens_python.types.base import AccountInfoInput
 
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -17,10 +17,10 @@ from supertokens_python.recipe.emailpassword.interfaces import (
 
 from core_app import throttling
 from plugins.emailpassword import hashing
-from tests.gunicorn_process import CoreProcess
+from core_app.testing.core_process import CoreProcess
 from tests.plugins.emailpassword.test_api import CHEAP_HASHES, Api, new_api
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import race
+from core_app.testing.concurrency import race
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 WRONG = {"status": "WRONG_CREDENTIALS_ERROR"}
 LOCK_S = 2  # the integration tests' first lock; the API tests move the clock instead

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from plugins.emailverification import store
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 
 class Api:

@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 
 from core_app.housekeeping import run_housekeeping
 from plugins.passwordless import store
-from tests.support import new_id, race
+from core_app.testing.apps import new_id
+from core_app.testing.concurrency import race
 
 RID = {"rid": "passwordless"}
 

@@ -28,8 +28,8 @@ from supertokens_python.syncio import get_user, get_users_oldest_first, list_use
 from supertokens_python.types import RecipeUserId
 from supertokens_python.types.base import AccountInfoInput
 
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

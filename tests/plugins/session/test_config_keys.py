@@ -9,7 +9,7 @@ import pytest
 
 from core_app import create_app
 from core_app.config import ConfigError
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 NON_DEFAULTS = [
     ("access_token_signing_key_dynamic", False, "true", "useDynamicSigningKey"),

@@ -11,7 +11,7 @@ import sqlalchemy
 from core_app.tenant_prefix import TenantIdentifier
 from plugins.session import store
 from plugins.session.keys import KeyPolicy, SigningKeyRing
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 ROTATION_HOURS = "0.0004"  # 1.44 s, what the SDK's own JWKS tests use
 

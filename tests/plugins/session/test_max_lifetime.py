@@ -16,8 +16,8 @@ from supertokens_python.types import RecipeUserId
 from core_app.config import ConfigError
 from plugins.session import service
 from plugins.session.config import DEFAULT_SESSION_MAX_LIFETIME_S
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 REFRESH_VALIDITY_MS = 144_000 * 60_000  # the default refresh_token_validity
 

@@ -6,7 +6,7 @@ import hashlib
 
 import jwt
 
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 
 def _h1(value: str) -> str:

@@ -17,8 +17,8 @@ from supertokens_python.recipe.session.syncio import (
 from supertokens_python.recipe.session.exceptions import UnauthorisedError
 from supertokens_python.types import RecipeUserId
 
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ import contextlib
 
 from sqlalchemy import event
 
-from tests.support import new_id
+from core_app.testing.apps import new_id
 
 
 @contextlib.contextmanager

@@ -10,9 +10,9 @@ from supertokens_python.recipe.session.syncio import (
     refresh_session_without_request_response)
 from supertokens_python.types import RecipeUserId
 
-from tests.gunicorn_process import CoreProcess
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.core_process import CoreProcess
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

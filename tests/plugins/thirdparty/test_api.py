@@ -6,7 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from plugins.thirdparty import store
-from tests.support import new_id, race
+from core_app.testing.apps import new_id
+from core_app.testing.concurrency import race
 
 RID = {"rid": "thirdparty"}
 

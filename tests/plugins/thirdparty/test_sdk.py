@@ -27,8 +27,8 @@ from supertokens_python.syncio import get_user, list_users_by_account_info
 from supertokens_python.types.base import AccountInfoInput
 
 from tests.oidc_provider import Account, Client, OidcProvider
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from plugins.useridmapping import store
-from tests.support import AppClient, new_app
+from core_app.testing.apps import AppClient, new_app
 
 
 class Api(AppClient):

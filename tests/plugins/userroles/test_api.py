@@ -7,7 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from plugins.userroles import store
-from tests.support import AppClient, new_app, new_id, race
+from core_app.testing.apps import AppClient, new_app, new_id
+from core_app.testing.concurrency import race
 
 
 class Api(AppClient):

@@ -26,8 +26,8 @@ from supertokens_python.syncio import (create_user_id_mapping, delete_user,
                                        delete_user_id_mapping, get_user, get_user_id_mapping,
                                        update_or_delete_user_id_mapping_info)
 
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import new_id
+from core_app.testing.apps import new_id
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
 
 pytestmark = pytest.mark.integration
 

@@ -7,9 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-import requests
+import yaml
 
 START_TIMEOUT_S = 30.0
 GUNICORN_WORKERS = 2
@@ -25,19 +27,26 @@ def free_port() -> int:
 class CoreProcess:
     """``gunicorn "core_app:create_app()"`` started in ``workdir`` with ``env`` added.
 
-    Use as a context manager; ``url`` is the base URL.
+    Use as a context manager; ``url`` is the base URL, ``output()`` what gunicorn printed.
+    The core reads ``workdir/config.yaml``: ``config`` (keys and values) is written there,
+    else an existing file is kept, else an empty one is made. No ``SUPERTOKENS_*`` variable
+    of the test process leaks in; ``env`` sets them (e.g. ``SUPERTOKENS_CONNECTION_URI``).
     """
 
-    def __init__(self, workdir: Path, env: dict[str, str], workers: int = GUNICORN_WORKERS):
+    def __init__(self, workdir: Path, env: dict[str, str], workers: int = GUNICORN_WORKERS,
+                 config: Mapping[str, Any] | None = None):
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = workdir / "config.yaml"
-        if not config.exists():
-            config.write_text("")
+        config_file = workdir / "config.yaml"
+        if config is not None:
+            config_file.write_text(yaml.safe_dump(dict(config)))
+        elif not config_file.exists():
+            config_file.write_text("")
         self.env = {
             **{k: v for k, v in os.environ.items() if not k.startswith("SUPERTOKENS_")},
-            "SUPERTOKENS_CONFIG": str(config),
+            "SUPERTOKENS_CONFIG": str(config_file),
             **env,
         }
         self.command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
@@ -55,6 +64,8 @@ class CoreProcess:
             raise
 
     def _wait_until_ready(self) -> "CoreProcess":
+        import requests  # a test extra: imported when a core is started, not with the kit
+
         started = time.monotonic()
         while time.monotonic() - started < START_TIMEOUT_S:
             if self.process.poll() is not None:
