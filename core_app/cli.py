@@ -112,6 +112,20 @@ def _migrate(args: argparse.Namespace) -> int:
     return 1 if behind or failed else 0
 
 
+def _new_recipe(args: argparse.Namespace) -> int:
+    """Write a new recipe distribution; exit 2 for a name or directory it refuses."""
+    from core_app.recipe_template import RecipeTemplateError, write_recipe
+
+    try:
+        root = write_recipe(args.name, args.directory)
+    except RecipeTemplateError as error:
+        print(f"supertokens-core: new-recipe: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote the recipe distribution {root}; next: pip install -e '{root}[test]', then "
+          f"pytest {root}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
     parser = argparse.ArgumentParser(prog="supertokens-core",
@@ -130,6 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     migrate.add_argument("--check", action="store_true",
                          help="change nothing; exit 1 when a database is behind")
     migrate.set_defaults(run=_migrate)
+    new_recipe = commands.add_parser(
+        "new-recipe", help="write a new recipe distribution to start from (docs/recipes.md)")
+    new_recipe.add_argument("name", help="the recipe's package, entry point and id: lower-case "
+                                         "letters, digits and underscores")
+    new_recipe.add_argument("--directory", default=".",
+                            help="where to write NAME/ (default: the current directory)")
+    new_recipe.set_defaults(run=_new_recipe)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
