@@ -145,7 +145,7 @@ from core_app.plugin_api import (
     hookimpl,
     migrations_directory,
 )
-from ${name} import config, store
+from ${name} import api, config, store
 
 # How "UserId is already in use in <name> recipe" names this recipe's data.
 DATA_NAME = "${data_name}"
@@ -154,8 +154,6 @@ DATA_NAME = "${data_name}"
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """The ${name} recipe: one table, two routes, one per-tenant config key."""
-    from ${name} import api  # declaring the routes needs the plugin API loaded first
-
     return RecipeDescriptor(id="${name}", config_keys=config.KEYS, tables=store.TABLES,
                             blueprints=(api.blueprint,),
                             migrations=migrations_directory(__file__), requires_api="1.0")

@@ -9,14 +9,12 @@ the core's testing kit (``tests/``).
 from __future__ import annotations
 
 from core_app.plugin_api import RecipeDescriptor, hookimpl, migrations_directory
-from st_example_recipe import config, store
+from st_example_recipe import api, config, store
 
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """The example recipe, its first factor and its greeting key (per tenant)."""
-    from st_example_recipe import api  # declaring the routes needs the plugin API loaded first
-
     return RecipeDescriptor(id="example", first_factors=("example-factor",),
                             config_keys=config.KEYS, tables=store.TABLES,
                             blueprints=(api.blueprint,),
