@@ -174,6 +174,20 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _new_recipe(args: argparse.Namespace) -> int:
+    """Write a new recipe distribution; exit 2 for a name or directory it refuses."""
+    from core_app.recipe_template import RecipeTemplateError, write_recipe
+
+    try:
+        root = write_recipe(args.name, args.directory)
+    except RecipeTemplateError as error:
+        print(f"supertokens-core: new-recipe: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote the recipe distribution {root}; next: pip install -e '{root}[test]', then "
+          f"pytest {root}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
     parser = argparse.ArgumentParser(prog="supertokens-core",
@@ -198,6 +212,13 @@ def main(argv: list[str] | None = None) -> int:
                         "be loaded)")
     recipes.add_argument("--json", action="store_true", help="print JSON instead of text")
     recipes.set_defaults(run=_recipes)
+    new_recipe = commands.add_parser(
+        "new-recipe", help="write a new recipe distribution to start from (docs/recipes.md)")
+    new_recipe.add_argument("name", help="the recipe's package, entry point and id: lower-case "
+                                         "letters, digits and underscores")
+    new_recipe.add_argument("--directory", default=".",
+                            help="where to write NAME/ (default: the current directory)")
+    new_recipe.set_defaults(run=_new_recipe)
     args = parser.parse_args(argv)
     try:
         return args.run(args)

@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# Sets up the virtual environment (if needed) and runs every test. Extra arguments go to pytest.
+# Sets up the virtual environment (if needed) and runs every test: the core's (extra
+# arguments go to that pytest), then each example recipe's own suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+.venv/bin/python -m pytest "$@"
+# Each example distribution goes into a directory of its own, not the environment, so the
+# core's tests above always run with exactly the built-in recipes installed. Its tests run
+# from its own directory (its package imported from source, its entry point from there).
+root="$PWD"
+for example in examples/*/; do
+    site="$root/.venv/examples/$(basename "$example")"
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps \
+        --no-build-isolation --upgrade --target "$site" "$example"
+    (cd "$example" && PYTHONPATH="$site" "$root/.venv/bin/python" -m pytest)
+done

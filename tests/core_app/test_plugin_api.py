@@ -15,9 +15,9 @@ from core_app.config import ConfigError
 from core_app.plugin_api import API_VERSION, RecipeDescriptor, hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
-RECIPE_ROOTS = [ROOT / "plugins", *sorted((ROOT / "examples").glob("*/src")),
-                *sorted((ROOT / "examples").glob("*/st_*")),
-                ROOT / "tests" / "example_recipe"]
+# Directories holding recipe packages: the built-in ones, and each example distribution.
+RECIPE_ROOTS = [ROOT / "plugins",
+                *sorted(path for path in (ROOT / "examples").glob("*") if path.is_dir())]
 PUBLIC = "core_app.plugin_api"
 
 

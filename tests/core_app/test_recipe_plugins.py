@@ -1,8 +1,10 @@
 """A third-party recipe installed as its own distribution appears only when enabled.
 
-``tests/example_recipe`` is installed with pip into a directory of its own (with its
+``examples/example_recipe`` is installed with pip into a directory of its own (with its
 entry point in its dist-info), which is put on ``sys.path``: the host finds it through the
-entry-point group, exactly as it would find a recipe installed from PyPI.
+entry-point group, exactly as it would find a recipe installed from PyPI. The example's own
+behaviour is tested by its own suite (``examples/example_recipe/tests``); these tests are
+about how the host loads a recipe.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sqlalchemy
 from core_app.config import ConfigError
 from core_app.testing.apps import new_id
 
-EXAMPLE_DISTRIBUTION = Path(__file__).resolve().parent.parent / "example_recipe"
+EXAMPLE_DISTRIBUTION = Path(__file__).resolve().parents[2] / "examples" / "example_recipe"
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The example route."""
+"""The example routes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint
 
 from core_app.plugin_api import RequestContext, Scope, route
-from st_example_recipe import schemas, store
+from st_example_recipe import config, schemas, store
 
 blueprint = Blueprint("example", __name__)
 
@@ -15,9 +15,13 @@ blueprint = Blueprint("example", __name__)
 @route(blueprint, "/recipe/example/note", ["POST"], scope=Scope.TENANT, body=schemas.NoteBody,
        writes=True)
 def add_note(ctx: RequestContext) -> dict[str, Any]:
-    """POST /<tenant>/recipe/example/note: store a note, answer the tenant's greeting."""
+    """POST /<tenant>/recipe/example/note: store a note, answer the tenant's greeting.
+
+    ``ctx.conn`` is the tenant's database, inside the request's writing transaction, which
+    the host commits when this returns.
+    """
     store.add_note(ctx.conn, ctx.tenant, ctx.input["text"])
-    return {"status": "OK", "greeting": ctx.settings.example_greeting}
+    return {"status": "OK", "greeting": ctx.settings[config.GREETING_KEY]}
 
 
 @route(blueprint, "/recipe/user", ["GET"], scope=Scope.APP, rid="example")
