@@ -29,7 +29,8 @@ log = logging.getLogger("core_app.recipes")
 
 
 # The plugin API's version (core_app.plugin_api); a recipe names the one it was written for.
-API_VERSION = "1.0"
+# 1.1: ``route(..., signs_in=True)`` and ``RecipeDescriptor.login_method_name``.
+API_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class RecipeDescriptor:
     migrations: str | None = None
     # The plugin API version the recipe was written against (see API_VERSION).
     requires_api: str = "1.0"
+    # How upstream names the login method in its 403 "<name> login not enabled for tenant"
+    # ("Email password"); needed with ``route(..., signs_in=True)`` views (plugin API 1.1).
+    # Last, so that a 1.0 recipe building the descriptor positionally keeps working.
+    login_method_name: str | None = None
 
 
 @dataclass(frozen=True)
