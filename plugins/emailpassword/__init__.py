@@ -31,7 +31,8 @@ def st_recipe() -> RecipeDescriptor:
                             config_checks=(config.check_hashing_config,),
                             tables=store.TABLES,
                             blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+                            migrations=migrations_directory(__file__),
+                            login_method_name="Email password", requires_api="1.1")
 
 
 @hookimpl

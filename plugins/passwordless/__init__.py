@@ -39,7 +39,8 @@ def st_recipe() -> RecipeDescriptor:
                             config_keys=config.KEYS,
                             tables=store.TABLES,
                             blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+                            migrations=migrations_directory(__file__),
+                            login_method_name="Passwordless", requires_api="1.1")
 
 
 @hookimpl
