@@ -27,7 +27,8 @@ from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
 from core_app.recipe_catalog import description_failures, disabled_recipe_keys, installed_recipes
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
-from core_app.routes import SharedPaths, check_request, shared_paths
+from core_app.routes import (LoginMethodRules, SharedPaths, check_request, login_method_rules,
+                             shared_paths)
 from core_app.storage import PoolLimits, Storage, engine_options, transaction
 from core_app.tenancy import store as tenancy_store
 from core_app.users import store as users_store
@@ -51,6 +52,8 @@ class Core:
     storage: Storage
     directory: TenantDirectory
     shared_paths: SharedPaths  # views of paths several recipes share, by rid
+    # the login method of each view that signs users in (``enforce_login_methods``)
+    login_method_rules: LoginMethodRules
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, *,
@@ -98,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
 
     for blueprint in (*_host_blueprints(), *(bp for d in descriptors for bp in d.blueprints)):
         app.register_blueprint(blueprint)
+    rules = login_method_rules(app, descriptors)
 
     storage = Storage(db, settings.connection_uri, metadata, policy,
                       SchemaHistory.from_parts(host_tables, descriptors, metadata), settings.migrate_on_start,
@@ -109,7 +113,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
     if prepare_schema:
         _ensure_base_tenant(storage)
     app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, storage,
-                                              directory, shared_paths(app))
+                                              directory, shared_paths(app), rules)
 
     if settings.housekeeping_interval_s > 0:
         housekeeping.start_schedule(app.extensions["supertokens_core"],

@@ -298,6 +298,10 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
         ConfigScope.APP),
     ConfigKey("ip_allow_regex", _Text(), None, ConfigScope.TENANT, normalise=_normalise_regex),
     ConfigKey("ip_deny_regex", _Text(), None, ConfigScope.TENANT, normalise=_normalise_regex),
+    # Upstream leaves it to the SDK, since CDI 5.1, to keep a tenant to its firstFactors; an
+    # app that does not trust every backend calling the core has the core refuse instead
+    # (core_app.routes, ``route(..., signs_in=True)``).
+    ConfigKey("enforce_login_methods", fields.Boolean(), False, ConfigScope.TENANT),
 )
 
 ConfigCheck = Callable[[Mapping[str, Any], bool], None]

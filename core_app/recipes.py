@@ -56,6 +56,10 @@ class RecipeDescriptor:
     migrations: str | None = None
     # The plugin API version the recipe was written against (see API_VERSION).
     requires_api: str = "1.0"
+    # How upstream names the login method in its 403 "<name> login not enabled for tenant"
+    # ("Email password"); needed with ``route(..., signs_in=True)`` views.
+    # Last, so that a 1.0 recipe building the descriptor positionally keeps working.
+    login_method_name: str | None = None
 
 
 @dataclass(frozen=True)

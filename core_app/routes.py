@@ -4,7 +4,8 @@ A view is declared with ``@route(blueprint, path, methods, scope=..., body=... o
 query=..., writes=...)`` and receives one ``RequestContext``. The host runs the common
 checks of the contract (conventions §10) in ``check_request`` before routing dispatches
 (so a wrong method with a wrong key answers 401), then the decorator parses the input,
-applies the route's scope and runs the view inside the request's transaction.
+applies the route's scope and, for a route that signs users in, the tenant's login methods
+(``enforce_login_methods``), and runs the view inside the request's transaction.
 """
 
 from __future__ import annotations
@@ -23,10 +24,11 @@ from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.exceptions import NotFound as RoutingNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from core_app.config import SUPPORTED_CDI_VERSIONS, Settings
+from core_app.config import SUPPORTED_CDI_VERSIONS, ConfigError, Settings
 from core_app.errors import (BadRequest, Forbidden, InvalidApiKey, MethodNotSupported,
                              json_response, tenant_not_found)
 from core_app.inputs import parse_body, parse_query
+from core_app.recipes import RecipeDescriptor
 from core_app.storage import Transaction
 from core_app.tenancy import store as tenancy_store
 from core_app.tenant_prefix import ENVIRON_KEY, TenantIdentifier
@@ -65,6 +67,9 @@ class RouteSpec:
     # The view only reads, and answers as well from data a few seconds old: its reads go to
     # the database's read replica when one is configured (``read_connection_uri``).
     replica: bool = False
+    # The view signs users in or up with its recipe's login method, or creates credentials
+    # for it: refused for a tenant that does not allow the method (``enforce_login_methods``).
+    signs_in: bool = False
 
 
 RID_DEFAULT = "*"
@@ -217,7 +222,7 @@ def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
           body: type[Schema] | None = None, query: type[Schema] | None = None,
           writes: bool = False, check_version: bool = True,
           root_message: str | None = None, rid: str | None = None,
-          replica: bool = False) -> Callable:
+          replica: bool = False, signs_in: bool = False) -> Callable:
     """Declare a view of the CDI: path, methods, scope, input schema, whether it writes.
 
     The view is called as ``view(ctx)`` and returns a dict, answered as HTTP 200 JSON.
@@ -226,11 +231,17 @@ def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
     ``replica``: the view never writes and may answer from a read replica that lags the
     primary by a few seconds (lists, lookups, reads of roles and metadata). A view that
     reads what its own request wrote, or decides a write from what it reads, is not one.
+    ``signs_in``: the view signs users in or up with the login method of the recipe whose
+    blueprint declares it, or creates credentials for it (a reset token, an imported hash).
+    With ``enforce_login_methods`` on, a tenant whose ``firstFactors`` and
+    ``requiredSecondaryFactors`` name none of the recipe's ``first_factors`` gets 403
+    ``<login_method_name> login not enabled for tenant``; such a recipe must declare both.
     """
     if replica and writes:
         raise ValueError(f"{path}: a route that writes cannot read from a replica")
     spec = RouteSpec(scope, body() if body else None, query() if query else None, writes,
-                     check_version, root_message or RouteSpec.root_message, rid, replica)
+                     check_version, root_message or RouteSpec.root_message, rid, replica,
+                     signs_in)
 
     def decorate(view: Callable[[RequestContext], dict[str, Any] | Response]) -> Callable:
         @functools.wraps(view)
@@ -256,6 +267,8 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
     else:
         data = parse_body(spec.body, _request_body()) if spec.body else {}
     check_scope(core, tenant, spec)
+    if spec.signs_in:
+        check_login_method(core, tenant, core.login_method_rules[view])
     ctx = RequestContext(tenant, request.environ["supertokens.cdi_version"], data,
                          Transaction(core.storage, spec.writes, spec.replica), core,
                          request.environ.get(OPERATOR_ENVIRON_KEY, False))
@@ -315,6 +328,73 @@ def _view_for_rid(table: SharedPaths) -> tuple[Callable, RouteSpec]:
             raise MethodNotSupported()
         endpoint = views[RID_DEFAULT]
     return endpoint.route_view, endpoint.route_spec
+
+
+@dataclass(frozen=True)
+class LoginMethodRule:
+    """The login method a ``signs_in`` view uses: the factors that allow it, and its name."""
+
+    recipe_id: str
+    factors: frozenset[str]
+    name: str  # "Email password": upstream's wording of the refusal
+
+    @property
+    def refusal(self) -> str:
+        """The 403 body, upstream's before CDI 5.1."""
+        return f"{self.name} login not enabled for tenant"
+
+    def allowed_by(self, first_factors: list[str] | None,
+                   required_secondary_factors: list[str] | None) -> bool:
+        """Whether a tenant with these factors allows the method.
+
+        A factor listed as required second step is allowed too: the route serves that step.
+        """
+        if first_factors is None:
+            return True
+        allowed = {*first_factors, *(required_secondary_factors or ())}
+        return not self.factors.isdisjoint(allowed)
+
+
+LoginMethodRules = dict[Callable, LoginMethodRule]
+
+
+def login_method_rules(app: Flask, recipes: list[RecipeDescriptor]) -> LoginMethodRules:
+    """The rule of every ``signs_in`` view, from the recipe whose blueprint declares it.
+
+    ``recipes``: the enabled recipes. A ``signs_in`` view outside every recipe, or in a
+    recipe without ``first_factors`` or ``login_method_name``, stops the start, named.
+    """
+    owners = {id(blueprint): recipe for recipe in recipes for blueprint in recipe.blueprints}
+    table: LoginMethodRules = {}
+    for rule in app.url_map.iter_rules():
+        endpoint = app.view_functions[rule.endpoint]
+        spec = getattr(endpoint, "route_spec", None)
+        if spec is None or not spec.signs_in:
+            continue
+        # A recipe's blueprints are registered on the app: the endpoint's first part names one.
+        registered = app.blueprints.get(rule.endpoint.split(".", 1)[0])
+        recipe = owners.get(id(registered))
+        if recipe is None:
+            raise ConfigError(f"route {rule.rule} declares signs_in but no recipe declares "
+                              "its blueprint")
+        if not recipe.first_factors or not recipe.login_method_name:
+            raise ConfigError(
+                f"recipe '{recipe.id}' has routes that sign users in ({rule.rule}) but no "
+                "first_factors or login_method_name in its descriptor")
+        table[endpoint.route_view] = LoginMethodRule(
+            recipe.id, frozenset(recipe.first_factors), recipe.login_method_name)
+    return table
+
+
+def check_login_method(core: Any, tenant: TenantIdentifier, rule: LoginMethodRule) -> None:
+    """403 when ``enforce_login_methods`` is on for the tenant and it does not allow the
+    login method (upstream's check before CDI 5.1)."""
+    known = core.directory.find(tenant)
+    if known is None or not known.settings.enforce_login_methods:
+        return
+    record = known.record
+    if not rule.allowed_by(record.first_factors, record.required_secondary_factors):
+        raise Forbidden(rule.refusal)
 
 
 def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:

@@ -30,7 +30,8 @@ def st_recipe() -> RecipeDescriptor:
                             config_keys=config.KEYS,
                             config_checks=(config.check_hashing_config,),
                             tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+                            migrations=migrations_directory(__file__),
+                            login_method_name="Email password")
 
 
 @hookimpl

@@ -22,20 +22,21 @@ blueprint = Blueprint("emailpassword", __name__)
 
 
 @route(blueprint, "/recipe/signup", ["POST"], scope=Scope.TENANT, body=schemas.SignUpBody,
-       writes=True)
+       writes=True, signs_in=True)
 def sign_up(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signup (§4)."""
     return service.sign_up(ctx, ctx.input["email"], ctx.input["password"])
 
 
-@route(blueprint, "/recipe/signin", ["POST"], scope=Scope.TENANT, body=schemas.SignInBody)
+@route(blueprint, "/recipe/signin", ["POST"], scope=Scope.TENANT, body=schemas.SignInBody,
+       signs_in=True)
 def sign_in(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signin (§5)."""
     return service.sign_in(ctx, ctx.input["email"], ctx.input["password"])
 
 
 @route(blueprint, "/recipe/user/password/reset/token", ["POST"], scope=Scope.TENANT,
-       body=schemas.ResetTokenBody, writes=True)
+       body=schemas.ResetTokenBody, writes=True, signs_in=True)
 def create_reset_token(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/password/reset/token (§6.1)."""
     return service.create_reset_token(ctx, ctx.input["userId"], ctx.input["email"])
@@ -116,7 +117,7 @@ def _check_hash_format(ctx: RequestContext, password_hash: str, algorithm: str |
 
 
 @route(blueprint, "/recipe/user/passwordhash/import", ["POST"], scope=Scope.TENANT,
-       body=schemas.ImportBody, writes=True)
+       body=schemas.ImportBody, writes=True, signs_in=True)
 def import_user(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/passwordhash/import (§9).
 

@@ -38,7 +38,8 @@ def st_recipe() -> RecipeDescriptor:
     return RecipeDescriptor(id=RECIPE_ID, first_factors=FIRST_FACTORS,
                             config_keys=config.KEYS,
                             tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+                            migrations=migrations_directory(__file__),
+                            login_method_name="Passwordless")
 
 
 @hookimpl

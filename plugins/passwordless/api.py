@@ -29,7 +29,7 @@ def _exactly_one(values: list[Any], message: str) -> None:
 
 
 @route(blueprint, "/recipe/signinup/code", ["POST"], scope=Scope.TENANT,
-       body=schemas.CreateCodeBody, writes=True)
+       body=schemas.CreateCodeBody, writes=True, signs_in=True)
 def create_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code: a new device, or a new code for one (§3)."""
     email, phone = ctx.input.get("email"), ctx.input.get("phoneNumber")
@@ -68,14 +68,14 @@ def _checked(ctx: RequestContext, consume: bool) -> dict[str, Any]:
 
 
 @route(blueprint, "/recipe/signinup/code/consume", ["POST"], scope=Scope.TENANT,
-       body=schemas.CheckCodeBody, writes=True)
+       body=schemas.CheckCodeBody, writes=True, signs_in=True)
 def consume_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code/consume: sign in or up with a code (§5)."""
     return _checked(ctx, consume=True)
 
 
 @route(blueprint, "/recipe/signinup/code/check", ["POST"], scope=Scope.TENANT,
-       body=schemas.CheckCodeBody, writes=True)
+       body=schemas.CheckCodeBody, writes=True, signs_in=True)
 def check_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code/check: test a code without using it up (§6)."""
     return _checked(ctx, consume=False)

@@ -31,7 +31,8 @@ def st_recipe() -> RecipeDescriptor:
 
     return RecipeDescriptor(id=RECIPE_ID, first_factors=("thirdparty",),
                             tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+                            migrations=migrations_directory(__file__),
+                            login_method_name="ThirdParty")
 
 
 @hookimpl

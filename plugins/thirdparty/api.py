@@ -16,7 +16,7 @@ blueprint = Blueprint("thirdparty", __name__)
 
 
 @route(blueprint, "/recipe/signinup", ["POST"], scope=Scope.TENANT, body=schemas.SignInUpBody,
-       writes=True)
+       writes=True, signs_in=True)
 def sign_in_up(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup: the user of a provider identity, made on first use (§4)."""
     given = ctx.input
