@@ -18,9 +18,9 @@ from supertokens_python.recipe.emailpassword.interfaces import SignInOkResult
 from core_app import recipes
 from core_app.config import ConfigError
 from core_app.plugin_api import RecipeDescriptor, RequestContext, Scope, hookimpl, route
-from tests.gunicorn_process import CoreProcess
-from tests.sdk import create_app_on_core, init_sdk, reset_sdk
-from tests.support import AppClient, new_id
+from core_app.testing.core_process import CoreProcess
+from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.apps import AppClient, new_id
 
 PASSWORD = "a-password-1"
 EMAIL_PASSWORD_REFUSED = "Email password login not enabled for tenant"
