@@ -511,7 +511,6 @@ def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any],
     recipe's own declaration of a key wins over ``UPSTREAM_ONLY_KEYS``.
     """
     owners: dict[str, list[str]] = {}  # a disabled recipe's key or alias -> its recipes
-    canonical: dict[str, str] = {}
     variables: dict[str, str] = {}  # an environment variable -> the disabled key it sets
     declared = {variable for key in schema.keys.values() for variable in _variables_of(key)}
     for recipe, keys in (disabled or {}).items():
@@ -520,7 +519,6 @@ def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any],
                 continue  # the host or an enabled recipe declares it, and that one applies
             for name in (key.name, *key.aliases):
                 owners.setdefault(name, []).append(recipe)
-                canonical[name] = key.name
             for variable in _variables_of(key):
                 if variable not in declared:
                     variables.setdefault(variable, key.name)
@@ -540,7 +538,7 @@ def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any],
         elif name not in UPSTREAM_ONLY_KEYS:
             raise ConfigError(f"unknown config key '{name}' in the config file")
     for variable, name in variables.items():
-        if (environ or {}).get(variable):
+        if environ is not None and environ.get(variable):
             warnings.append(f"environment variable {variable} sets config key '{name}' "
                             + not_enabled(name))
     return warnings
