@@ -142,6 +142,7 @@ from core_app.plugin_api import (
     DeletedUser,
     RecipeDescriptor,
     TenantIdentifier,
+    data_user_ids,
     hookimpl,
     migrations_directory,
 )
@@ -162,8 +163,7 @@ def st_recipe() -> RecipeDescriptor:
 @hookimpl
 def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
     """Labels of deleted users in ``conn``'s database, unless a linked group keeps them."""
-    ids = [user.data_user_id for user in users if user.with_user_data]
-    if ids:
+    if ids := data_user_ids(users):
         store.remove_users(conn, app_id, ids)
 
 
