@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+# Lint and format of the whole tree, and the plugin API's types, before the slow part.
+.venv/bin/python -m ruff check .
+.venv/bin/python -m ruff format --check .
+.venv/bin/python -m mypy
 .venv/bin/python -m pytest "$@"
 # Each example distribution goes into a directory of its own, not the environment, so the
 # core's tests above always run with exactly the built-in recipes installed. Its tests run
