@@ -38,7 +38,8 @@ THREADS = 1
 WARM_UP_S = 2
 START_TIMEOUT_S = 30
 POSTGRES_ADMIN_URL = os.environ.get(
-    "BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    "BENCH_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
 
 
 def free_port() -> int:
@@ -82,17 +83,40 @@ def rss_mib(pid: int) -> float:
 
 
 @contextmanager
-def serve(app_spec: str, env: dict[str, str], workdir: Path, workers: int = WORKERS,
-          threads: int = THREADS, worker_class: str = WORKER_CLASS) -> Iterator[Server]:
+def serve(
+    app_spec: str,
+    env: dict[str, str],
+    workdir: Path,
+    workers: int = WORKERS,
+    threads: int = THREADS,
+    worker_class: str = WORKER_CLASS,
+) -> Iterator[Server]:
     """A gunicorn server, up once ``/hello`` answers; stopped afterwards."""
     port = free_port()
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(workers), "--worker-class", worker_class, "--threads",
-               str(threads), "--log-level", "warning", app_spec]
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        worker_class,
+        "--threads",
+        str(threads),
+        "--log-level",
+        "warning",
+        app_spec,
+    ]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=workdir, env={**os.environ, **env,
-                                                            "PYTHONPATH": str(REPO)},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        command,
+        cwd=workdir,
+        env={**os.environ, **env, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = started + START_TIMEOUT_S
@@ -117,29 +141,57 @@ def gunicorn(app_spec: str, env: dict[str, str], workdir: Path) -> Iterator[str]
         yield server.url
 
 
-def run_wrk(wrk: str, url: str, path: str, body: dict[str, Any] | None, seconds: float,
-            connections: int, check_status: bool = True,
-            lua_env: dict[str, str] | None = None, method: str = "POST") -> dict[str, Any]:
+def run_wrk(
+    wrk: str,
+    url: str,
+    path: str,
+    body: dict[str, Any] | None,
+    seconds: float,
+    connections: int,
+    check_status: bool = True,
+    lua_env: dict[str, str] | None = None,
+    method: str = "POST",
+) -> dict[str, Any]:
     """One wrk run against ``url + path``; returns its counts and percentiles.
 
     ``lua_env`` sets the script's other options (``bench/lua/post_json.lua``).
     """
-    env = {**os.environ, "BENCH_PATH": path, "BENCH_METHOD": method,
-           "BENCH_BODY": "" if method == "GET" else json.dumps(body or {}),
-           "BENCH_CHECK_STATUS": "1" if check_status else "0",
-           "BENCH_RUN_ID": uuid.uuid4().hex[:12], **(lua_env or {})}
+    env = {
+        **os.environ,
+        "BENCH_PATH": path,
+        "BENCH_METHOD": method,
+        "BENCH_BODY": "" if method == "GET" else json.dumps(body or {}),
+        "BENCH_CHECK_STATUS": "1" if check_status else "0",
+        "BENCH_RUN_ID": uuid.uuid4().hex[:12],
+        **(lua_env or {}),
+    }
     output = subprocess.run(
-        [wrk, "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-         "--timeout", "30s", "-s", str(LUA_SCRIPT), url],
-        env=env, capture_output=True, text=True, check=True).stdout
+        [
+            wrk,
+            "-t1",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--latency",
+            "--timeout",
+            "30s",
+            "-s",
+            str(LUA_SCRIPT),
+            url,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     line = next(line for line in output.splitlines() if line.startswith("BENCH_RESULT "))
-    result = json.loads(line[len("BENCH_RESULT "):])
+    result = json.loads(line[len("BENCH_RESULT ") :])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     return result
 
 
-def measure(wrk: str, url: str, path: str, body: dict[str, Any], seconds: float,
-            connections: int) -> dict[str, Any]:
+def measure(
+    wrk: str, url: str, path: str, body: dict[str, Any], seconds: float, connections: int
+) -> dict[str, Any]:
     """Warm up, then measure."""
     run_wrk(wrk, url, path, body, WARM_UP_S, connections)
     return run_wrk(wrk, url, path, body, seconds, connections)
@@ -157,8 +209,11 @@ def database(kind: str) -> Iterator[str]:
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE {name}")
     try:
-        yield sqlalchemy.engine.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(
-            hide_password=False)
+        yield (
+            sqlalchemy.engine.make_url(POSTGRES_ADMIN_URL)
+            .set(database=name)
+            .render_as_string(hide_password=False)
+        )
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -181,9 +236,12 @@ def core_env(workdir: Path, uri: str) -> dict[str, str]:
     """The core's environment for a run: an empty config file in ``workdir``, the database,
     no housekeeping, warnings only."""
     (workdir / "config.yaml").write_text("")
-    return {"SUPERTOKENS_CONFIG": str(workdir / "config.yaml"),
-            "SUPERTOKENS_CONNECTION_URI": uri, "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0",
-            "SUPERTOKENS_LOG_LEVEL": "WARN"}
+    return {
+        "SUPERTOKENS_CONFIG": str(workdir / "config.yaml"),
+        "SUPERTOKENS_CONNECTION_URI": uri,
+        "SUPERTOKENS_HOUSEKEEPING_INTERVAL_S": "0",
+        "SUPERTOKENS_LOG_LEVEL": "WARN",
+    }
 
 
 def utc_stamp() -> str:
@@ -193,31 +251,55 @@ def utc_stamp() -> str:
 
 def machine() -> dict[str, Any]:
     """What a reader needs to know about where the figures come from."""
-    return {"cpus": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
-def report_against_baseline(kind: str, db: str, rows: dict[str, dict[str, Any]], seconds: int,
-                            connections: int) -> None:
+def report_against_baseline(
+    kind: str, db: str, rows: dict[str, dict[str, Any]], seconds: int, connections: int
+) -> None:
     """Print each row's req/s, ratio to the ``baseline`` row, latencies and failures, and
     write them to ``bench/results/<UTC time>-<kind>-<db>.json``."""
     baseline_rps = rows["baseline"]["rps"]
     width = max(len(name) for name in rows) + 2
-    print(f"\n{db}: gunicorn {WORKERS} workers x {THREADS} threads ({WORKER_CLASS}), "
-          f"wrk 1 thread {connections} connections, {seconds} s each")
-    print(f"{'endpoint':<{width}} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'failed':>7}")
+    print(
+        f"\n{db}: gunicorn {WORKERS} workers x {THREADS} threads ({WORKER_CLASS}), "
+        f"wrk 1 thread {connections} connections, {seconds} s each"
+    )
+    print(
+        f"{'endpoint':<{width}} {'req/s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'failed':>7}"
+    )
     for name, row in rows.items():
         row["ratio"] = row["rps"] / baseline_rps
-        print(f"{name:<{width}} {row['rps']:>8.0f} {row['ratio']:>6.2f} "
-              f"{row['p50_us'] / 1000:>8.2f} {row['p99_us'] / 1000:>8.2f} "
-              f"{row['not_ok'] + row['socket_errors']:>7}")
+        print(
+            f"{name:<{width}} {row['rps']:>8.0f} {row['ratio']:>6.2f} "
+            f"{row['p50_us'] / 1000:>8.2f} {row['p99_us'] / 1000:>8.2f} "
+            f"{row['not_ok'] + row['socket_errors']:>7}"
+        )
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = utc_stamp()
     out = RESULTS / f"{stamp}-{kind}-{db}.json"
-    out.write_text(json.dumps({
-        "db": db, "time": stamp, "duration_s": seconds, "connections": connections,
-        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": WORKER_CLASS,
-                  "load": "wrk, 1 thread"},
-        "machine": machine(), "endpoints": rows}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "db": db,
+                "time": stamp,
+                "duration_s": seconds,
+                "connections": connections,
+                "setup": {
+                    "workers": WORKERS,
+                    "threads": THREADS,
+                    "worker_class": WORKER_CLASS,
+                    "load": "wrk, 1 thread",
+                },
+                "machine": machine(),
+                "endpoints": rows,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"written {out.relative_to(REPO)}")

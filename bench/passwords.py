@@ -35,8 +35,17 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import (RESULTS, THREADS, WORKER_CLASS, WORKERS, core_env,  # noqa: E402
-                           database, ensure_wrk, gunicorn, measure)
+from bench.harness import (  # noqa: E402
+    RESULTS,
+    THREADS,
+    WORKER_CLASS,
+    WORKERS,
+    core_env,
+    database,
+    ensure_wrk,
+    gunicorn,
+    measure,
+)
 from plugins.emailpassword import hashing  # noqa: E402
 
 SETTINGS = {
@@ -48,9 +57,15 @@ BUDGET = 0.9
 
 
 def policy(setting: dict[str, int]) -> hashing.HashPolicy:
-    return hashing.HashPolicy("ARGON2", setting["argon2_memory_kb"],
-                              setting["argon2_iterations"], setting["argon2_parallelism"],
-                              11, POOL_SIZE, 1)
+    return hashing.HashPolicy(
+        "ARGON2",
+        setting["argon2_memory_kb"],
+        setting["argon2_iterations"],
+        setting["argon2_parallelism"],
+        11,
+        POOL_SIZE,
+        1,
+    )
 
 
 def _hash_loop(setting: dict[str, int], operation: str, seconds: float, done: Any) -> None:
@@ -79,9 +94,10 @@ def _hash_loop(setting: dict[str, int], operation: str, seconds: float, done: An
 def raw_rate(setting: dict[str, int], operation: str, seconds: float) -> float:
     """Hashes (or verifications) per second over ``WORKERS`` processes."""
     results: Any = multiprocessing.Queue()
-    processes = [multiprocessing.Process(target=_hash_loop,
-                                         args=(setting, operation, seconds, results))
-                 for _ in range(WORKERS)]
+    processes = [
+        multiprocessing.Process(target=_hash_loop, args=(setting, operation, seconds, results))
+        for _ in range(WORKERS)
+    ]
     for process in processes:
         process.start()
     total = sum(results.get() for _ in processes)
@@ -102,53 +118,84 @@ def main() -> None:
     for name, setting in SETTINGS.items():
         rows: dict[str, Any] = {}
         with tempfile.TemporaryDirectory() as workdir, database(args.db) as uri:
-            env = {**core_env(Path(workdir), uri),
-                   "SUPERTOKENS_PASSWORD_HASHING_ALG": "ARGON2",
-                   "SUPERTOKENS_ARGON2_HASHING_POOL_SIZE": str(POOL_SIZE),
-                   **{f"SUPERTOKENS_{key.upper()}": str(value)
-                      for key, value in setting.items()}}
+            env = {
+                **core_env(Path(workdir), uri),
+                "SUPERTOKENS_PASSWORD_HASHING_ALG": "ARGON2",
+                "SUPERTOKENS_ARGON2_HASHING_POOL_SIZE": str(POOL_SIZE),
+                **{f"SUPERTOKENS_{key.upper()}": str(value) for key, value in setting.items()},
+            }
             with gunicorn("core_app:create_app()", env, Path(workdir)) as url:
                 known = {"email": "bench@example.com", "password": "bench-password1"}
-                created = requests.post(url + "/public/recipe/signup", json=known,
-                                        timeout=30).json()
+                created = requests.post(
+                    url + "/public/recipe/signup", json=known, timeout=30
+                ).json()
                 assert created["status"] == "OK", created
-                rows["sign-up"] = measure(wrk, url, "/public/recipe/signup",
-                                          {"email": "u%N%@example.com",
-                                           "password": "bench-password1"},
-                                          args.duration, args.connections)
-                rows["sign-in"] = measure(wrk, url, "/public/recipe/signin", known,
-                                          args.duration, args.connections)
+                rows["sign-up"] = measure(
+                    wrk,
+                    url,
+                    "/public/recipe/signup",
+                    {"email": "u%N%@example.com", "password": "bench-password1"},
+                    args.duration,
+                    args.connections,
+                )
+                rows["sign-in"] = measure(
+                    wrk, url, "/public/recipe/signin", known, args.duration, args.connections
+                )
         rows["raw hash"] = {"rps": raw_rate(setting, "hash", args.duration)}
         rows["raw verify"] = {"rps": raw_rate(setting, "verify", args.duration)}
         rows["sign-up"]["ratio"] = rows["sign-up"]["rps"] / rows["raw hash"]["rps"]
         rows["sign-in"]["ratio"] = rows["sign-in"]["rps"] / rows["raw verify"]["rps"]
         report[name] = {"setting": setting, "rows": rows}
 
-    print(f"\n{args.db}: gunicorn {WORKERS} workers x {THREADS} threads ({WORKER_CLASS}), "
-          f"argon2_hashing_pool_size {POOL_SIZE}, wrk 1 thread {args.connections} connections, "
-          f"{args.duration} s each")
-    print(f"{'setting':<11} {'row':<11} {'per s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'failed':>7}")
+    print(
+        f"\n{args.db}: gunicorn {WORKERS} workers x {THREADS} threads ({WORKER_CLASS}), "
+        f"argon2_hashing_pool_size {POOL_SIZE}, wrk 1 thread {args.connections} connections, "
+        f"{args.duration} s each"
+    )
+    print(
+        f"{'setting':<11} {'row':<11} {'per s':>8} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'failed':>7}"
+    )
     for name, result in report.items():
         for row_name, row in result["rows"].items():
             ratio = f"{row['ratio']:.2f}" if "ratio" in row else ""
-            latency = (f"{row['p50_us'] / 1000:>8.2f} {row['p99_us'] / 1000:>8.2f} "
-                       f"{row['not_ok'] + row['socket_errors']:>7}" if "p50_us" in row else "")
+            latency = (
+                f"{row['p50_us'] / 1000:>8.2f} {row['p99_us'] / 1000:>8.2f} "
+                f"{row['not_ok'] + row['socket_errors']:>7}"
+                if "p50_us" in row
+                else ""
+            )
             print(f"{name:<11} {row_name:<11} {row['rps']:>8.1f} {ratio:>6} {latency}")
     production = report["production"]["rows"]["sign-in"]["ratio"]
-    print(f"\nsign-in / raw verify with production settings: {production:.2f} "
-          f"(budget >= {BUDGET}: {'met' if production >= BUDGET else 'NOT met'})")
+    print(
+        f"\nsign-in / raw verify with production settings: {production:.2f} "
+        f"(budget >= {BUDGET}: {'met' if production >= BUDGET else 'NOT met'})"
+    )
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"{stamp}-passwords-{args.db}.json"
-    out.write_text(json.dumps({
-        "db": args.db, "time": stamp, "duration_s": args.duration,
-        "connections": args.connections, "budget": BUDGET,
-        "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": WORKER_CLASS,
-                  "argon2_hashing_pool_size": POOL_SIZE},
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-        "settings": report}, indent=2) + "\n")
+    out.write_text(
+        json.dumps(
+            {
+                "db": args.db,
+                "time": stamp,
+                "duration_s": args.duration,
+                "connections": args.connections,
+                "budget": BUDGET,
+                "setup": {
+                    "workers": WORKERS,
+                    "threads": THREADS,
+                    "worker_class": WORKER_CLASS,
+                    "argon2_hashing_pool_size": POOL_SIZE,
+                },
+                "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "settings": report,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     print(f"written {out.relative_to(Path(__file__).resolve().parent.parent)}")
 
 

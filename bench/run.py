@@ -44,10 +44,25 @@ import sqlalchemy
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench import report  # noqa: E402
-from bench.harness import (REPO, RESULTS, THREADS, WARM_UP_S, WORKER_CLASS, WORKERS,  # noqa: E402
-                           analyze, core_env, database, ensure_wrk, machine, rss_mib, run_wrk,
-                           serve, utc_stamp)
-from bench.passwords import SETTINGS as HASH_SETTINGS, raw_rate  # noqa: E402
+from bench.harness import (  # noqa: E402
+    REPO,
+    RESULTS,
+    THREADS,
+    WARM_UP_S,
+    WORKER_CLASS,
+    WORKERS,
+    analyze,
+    core_env,
+    database,
+    ensure_wrk,
+    machine,
+    rss_mib,
+    run_wrk,
+    serve,
+    utc_stamp,
+)
+from bench.passwords import SETTINGS as HASH_SETTINGS  # noqa: E402
+from bench.passwords import raw_rate
 from bench.seed import SEED_PASSWORD, seed_users  # noqa: E402
 from core_app.users.service import encode_page_key  # noqa: E402
 from core_app.users.store import PageKey, all_auth_recipe_users  # noqa: E402
@@ -58,9 +73,13 @@ CORE = "core_app:create_app()"
 
 
 def _hash_env(setting: str) -> dict[str, str]:
-    return {"SUPERTOKENS_PASSWORD_HASHING_ALG": "ARGON2",
-            **{f"SUPERTOKENS_{key.upper()}": str(value)
-               for key, value in HASH_SETTINGS[setting].items()}}
+    return {
+        "SUPERTOKENS_PASSWORD_HASHING_ALG": "ARGON2",
+        **{
+            f"SUPERTOKENS_{key.upper()}": str(value)
+            for key, value in HASH_SETTINGS[setting].items()
+        },
+    }
 
 
 @dataclass
@@ -70,8 +89,8 @@ class Deployment:
     size: int
     uri: str
     work: Path
-    cheap: str = ""        # URL of the core with the cheapest hash settings
-    production: str = ""   # URL of the core with production hash settings
+    cheap: str = ""  # URL of the core with the cheapest hash settings
+    production: str = ""  # URL of the core with production hash settings
     seed_s: float = 0.0
     state: dict[str, Any] = field(default_factory=dict)
 
@@ -84,8 +103,9 @@ def _post(url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 def _create_tenants(url: str) -> None:
     def create(index: int) -> None:
-        answer = requests.put(url + "/recipe/multitenancy/tenant/v2",
-                              json={"tenantId": f"t{index:04d}"}, timeout=60).json()
+        answer = requests.put(
+            url + "/recipe/multitenancy/tenant/v2", json={"tenantId": f"t{index:04d}"}, timeout=60
+        ).json()
         assert answer["status"] == "OK", answer
 
     with ThreadPoolExecutor(max_workers=8) as pool:
@@ -98,12 +118,17 @@ def _middle_page_key(uri: str, size: int) -> str:
     engine = sqlalchemy.create_engine(uri)
     with engine.connect() as conn:
         row = conn.execute(
-            sqlalchemy.select(table.c.primary_or_recipe_user_id,
-                              table.c.primary_or_recipe_user_time_joined)
+            sqlalchemy.select(
+                table.c.primary_or_recipe_user_id, table.c.primary_or_recipe_user_time_joined
+            )
             .where(table.c.app_id == "public", table.c.tenant_id == "public")
-            .order_by(table.c.primary_or_recipe_user_time_joined.desc(),
-                      table.c.primary_or_recipe_user_id.desc())
-            .offset(size // 2).limit(1)).one()
+            .order_by(
+                table.c.primary_or_recipe_user_time_joined.desc(),
+                table.c.primary_or_recipe_user_id.desc(),
+            )
+            .offset(size // 2)
+            .limit(1)
+        ).one()
     engine.dispose()
     return encode_page_key(PageKey(row[1], row[0]))
 
@@ -111,20 +136,36 @@ def _middle_page_key(uri: str, size: int) -> str:
 def _prepare(deployment: Deployment) -> None:
     """Tokens, users and tenants every scenario starts from."""
     url, state = deployment.cheap, deployment.state
-    seeded = _post(url, "/public/recipe/signin", {
-        "email": f"seed{deployment.size // 2}@example.com", "password": SEED_PASSWORD})
+    seeded = _post(
+        url,
+        "/public/recipe/signin",
+        {"email": f"seed{deployment.size // 2}@example.com", "password": SEED_PASSWORD},
+    )
     state["seeded_email"] = seeded["user"]["emails"][0]
     state["user_id"] = seeded["user"]["id"]
-    session = _post(url, "/public/recipe/session", {
-        "userId": state["user_id"], "enableAntiCsrf": False,
-        "userDataInJWT": {"role": "bench"}, "userDataInDatabase": {}})
+    session = _post(
+        url,
+        "/public/recipe/session",
+        {
+            "userId": state["user_id"],
+            "enableAntiCsrf": False,
+            "userDataInJWT": {"role": "bench"},
+            "userDataInDatabase": {},
+        },
+    )
     state["access_token"] = session["accessToken"]["token"]
     state["refresh_token"] = session["refreshToken"]["token"]
     state["session_handle"] = session["session"]["handle"]
-    _post(deployment.production, "/public/recipe/signup",
-          {"email": "bench-production@example.com", "password": "bench-password1"})
-    _post(url, f"/{TENANT_UNDER_TEST}/recipe/signup",
-          {"email": "tenant-user@example.com", "password": "bench-password1"})
+    _post(
+        deployment.production,
+        "/public/recipe/signup",
+        {"email": "bench-production@example.com", "password": "bench-password1"},
+    )
+    _post(
+        url,
+        f"/{TENANT_UNDER_TEST}/recipe/signup",
+        {"email": "tenant-user@example.com", "password": "bench-password1"},
+    )
     state["deep_page_token"] = _middle_page_key(deployment.uri, deployment.size)
 
 
@@ -135,51 +176,79 @@ def _prepare(deployment: Deployment) -> None:
 Scenario = Callable[[Deployment, str, float, int], dict[str, Any]]
 
 
-def _fixed(core: str, method: str, path: str | Callable[[Deployment], str],
-           body: Callable[[Deployment], dict[str, Any]] | None = None) -> Scenario:
+def _fixed(
+    core: str,
+    method: str,
+    path: str | Callable[[Deployment], str],
+    body: Callable[[Deployment], dict[str, Any]] | None = None,
+) -> Scenario:
     """A scenario that sends the same request again and again."""
+
     def run(deployment: Deployment, wrk: str, seconds: float, connections: int) -> dict:
         url = getattr(deployment, core)
         where = path(deployment) if callable(path) else path
         sent = body(deployment) if body else None
         run_wrk(wrk, url, where, sent, WARM_UP_S, connections, method=method)
         return run_wrk(wrk, url, where, sent, seconds, connections, method=method)
+
     return run
 
 
 def _verify_body(check_database: bool) -> Callable[[Deployment], dict[str, Any]]:
-    return lambda d: {"accessToken": d.state["access_token"], "doAntiCsrfCheck": False,
-                      "enableAntiCsrf": False, "checkDatabase": check_database}
+    return lambda d: {
+        "accessToken": d.state["access_token"],
+        "doAntiCsrfCheck": False,
+        "enableAntiCsrf": False,
+        "checkDatabase": check_database,
+    }
 
 
-def _saving(path: str, body: Callable[[Deployment], dict[str, Any]], keys: str,
-            kind: str) -> Scenario:
+def _saving(
+    path: str, body: Callable[[Deployment], dict[str, Any]], keys: str, kind: str
+) -> Scenario:
     """A scenario whose answers are kept (the fields ``keys`` of each OK answer, in a
     file appended to ``deployment.state[kind]``) for a later scenario to replay."""
+
     def run(deployment: Deployment, wrk: str, seconds: float, connections: int) -> dict:
         saved = deployment.work / f"{kind}-{time.monotonic_ns()}.jsonl"
         saving = {"BENCH_SAVE_FILE": str(saved), "BENCH_SAVE_KEYS": keys}
         sent = body(deployment)
         run_wrk(wrk, deployment.cheap, path, sent, WARM_UP_S, connections, lua_env=saving)
-        result = run_wrk(wrk, deployment.cheap, path, sent, seconds, connections,
-                         lua_env=saving)
+        result = run_wrk(wrk, deployment.cheap, path, sent, seconds, connections, lua_env=saving)
         deployment.state.setdefault(kind, []).append(saved)
         return result
+
     return run
 
 
-def _replay(deployment: Deployment, wrk: str, path: str, bodies: list[str], seconds: float,
-            connections: int) -> dict[str, Any]:
+def _replay(
+    deployment: Deployment, wrk: str, path: str, bodies: list[str], seconds: float, connections: int
+) -> dict[str, Any]:
     """Send each prepared body once: the first fifth as warm-up, the rest measured."""
-    warm_file, measured_file = (deployment.work / f"{kind}-{time.monotonic_ns()}.jsonl"
-                                for kind in ("warm", "measured"))
+    warm_file, measured_file = (
+        deployment.work / f"{kind}-{time.monotonic_ns()}.jsonl" for kind in ("warm", "measured")
+    )
     cut = len(bodies) // 5
     warm_file.write_text("".join(line + "\n" for line in bodies[:cut]))
     measured_file.write_text("".join(line + "\n" for line in bodies[cut:]))
-    run_wrk(wrk, deployment.cheap, path, None, min(WARM_UP_S, seconds / 4), connections,
-            lua_env={"BENCH_BODIES_FILE": str(warm_file)})
-    result = run_wrk(wrk, deployment.cheap, path, None, seconds, connections,
-                     lua_env={"BENCH_BODIES_FILE": str(measured_file)})
+    run_wrk(
+        wrk,
+        deployment.cheap,
+        path,
+        None,
+        min(WARM_UP_S, seconds / 4),
+        connections,
+        lua_env={"BENCH_BODIES_FILE": str(warm_file)},
+    )
+    result = run_wrk(
+        wrk,
+        deployment.cheap,
+        path,
+        None,
+        seconds,
+        connections,
+        lua_env={"BENCH_BODIES_FILE": str(measured_file)},
+    )
     result["prepared"] = len(bodies) - cut
     if result["requests"] > result["prepared"]:
         # The file ran out: the repeats are not what this scenario measures.
@@ -187,61 +256,103 @@ def _replay(deployment: Deployment, wrk: str, path: str, bodies: list[str], seco
     return result
 
 
-def _session_remove(deployment: Deployment, wrk: str, seconds: float,
-                    connections: int) -> dict[str, Any]:
+def _session_remove(
+    deployment: Deployment, wrk: str, seconds: float, connections: int
+) -> dict[str, Any]:
     """Remove, one per request, the sessions the last create run made."""
     handles = deployment.state["handle_files"].pop()
-    bodies = [json.dumps({"sessionHandles": [json.loads(line)["handle"]]})
-              for line in handles.read_text().splitlines()]
-    return _replay(deployment, wrk, "/public/recipe/session/remove", bodies, seconds,
-                   connections)
+    bodies = [
+        json.dumps({"sessionHandles": [json.loads(line)["handle"]]})
+        for line in handles.read_text().splitlines()
+    ]
+    return _replay(deployment, wrk, "/public/recipe/session/remove", bodies, seconds, connections)
 
 
-def _passwordless_consume(deployment: Deployment, wrk: str, seconds: float,
-                          connections: int) -> dict[str, Any]:
+def _passwordless_consume(
+    deployment: Deployment, wrk: str, seconds: float, connections: int
+) -> dict[str, Any]:
     """Consume the codes of the last create run: each signs a new user up."""
     codes = deployment.state["code_files"].pop()
-    return _replay(deployment, wrk, "/public/recipe/signinup/code/consume",
-                   codes.read_text().splitlines(), seconds, connections)
+    return _replay(
+        deployment,
+        wrk,
+        "/public/recipe/signinup/code/consume",
+        codes.read_text().splitlines(),
+        seconds,
+        connections,
+    )
 
 
 SIGN_UP_BODY = {"email": "su%N%@example.com", "password": "bench-password1"}
 
 SCENARIOS: dict[str, Scenario] = {
     # New sessions for one user; their handles are kept for the removal scenario.
-    "session create": _saving("/public/recipe/session", lambda d: {
-        "userId": d.state["user_id"], "enableAntiCsrf": False,
-        "userDataInJWT": {"role": "bench"}, "userDataInDatabase": {}}, "handle",
-        "handle_files"),
+    "session create": _saving(
+        "/public/recipe/session",
+        lambda d: {
+            "userId": d.state["user_id"],
+            "enableAntiCsrf": False,
+            "userDataInJWT": {"role": "bench"},
+            "userDataInDatabase": {},
+        },
+        "handle",
+        "handle_files",
+    ),
     "verify (no db)": _fixed("cheap", "POST", "/recipe/session/verify", _verify_body(False)),
     "verify (db)": _fixed("cheap", "POST", "/recipe/session/verify", _verify_body(True)),
     # At CDI 5.4 the current refresh token stays current until its child is used, so the
     # same token can be refreshed again and again.
-    "refresh": _fixed("cheap", "POST", "/public/recipe/session/refresh", lambda d: {
-        "refreshToken": d.state["refresh_token"], "enableAntiCsrf": False,
-        "useDynamicSigningKey": True}),
+    "refresh": _fixed(
+        "cheap",
+        "POST",
+        "/public/recipe/session/refresh",
+        lambda d: {
+            "refreshToken": d.state["refresh_token"],
+            "enableAntiCsrf": False,
+            "useDynamicSigningKey": True,
+        },
+    ),
     "session remove": _session_remove,
-    "sign-up (production hash)": _fixed("production", "POST", "/public/recipe/signup",
-                                        lambda d: SIGN_UP_BODY),
-    "sign-in (production hash)": _fixed("production", "POST", "/public/recipe/signin",
-                                        lambda d: {"email": "bench-production@example.com",
-                                                   "password": "bench-password1"}),
-    "sign-up (cheap hash)": _fixed("cheap", "POST", "/public/recipe/signup",
-                                   lambda d: SIGN_UP_BODY),
-    "sign-in (cheap hash)": _fixed("cheap", "POST", "/public/recipe/signin", lambda d: {
-        "email": d.state["seeded_email"], "password": SEED_PASSWORD}),
+    "sign-up (production hash)": _fixed(
+        "production", "POST", "/public/recipe/signup", lambda d: SIGN_UP_BODY
+    ),
+    "sign-in (production hash)": _fixed(
+        "production",
+        "POST",
+        "/public/recipe/signin",
+        lambda d: {"email": "bench-production@example.com", "password": "bench-password1"},
+    ),
+    "sign-up (cheap hash)": _fixed(
+        "cheap", "POST", "/public/recipe/signup", lambda d: SIGN_UP_BODY
+    ),
+    "sign-in (cheap hash)": _fixed(
+        "cheap",
+        "POST",
+        "/public/recipe/signin",
+        lambda d: {"email": d.state["seeded_email"], "password": SEED_PASSWORD},
+    ),
     # A new device and code per request (new email each); codes kept for consumption.
-    "passwordless create code": _saving("/public/recipe/signinup/code",
-                                        lambda d: {"email": "pl%N%@example.com"},
-                                        "preAuthSessionId,linkCode", "code_files"),
+    "passwordless create code": _saving(
+        "/public/recipe/signinup/code",
+        lambda d: {"email": "pl%N%@example.com"},
+        "preAuthSessionId,linkCode",
+        "code_files",
+    ),
     "passwordless consume code": _passwordless_consume,
     "users: first page": _fixed("cheap", "GET", "/public/users?timeJoinedOrder=DESC"),
-    "users: deep page": _fixed("cheap", "GET", lambda d: (
-        "/public/users?timeJoinedOrder=DESC&paginationToken=" + d.state["deep_page_token"])),
-    f"sign-in, 1 of {TENANTS} tenants": _fixed("cheap", "POST",
-                                              f"/{TENANT_UNDER_TEST}/recipe/signin",
-                                              lambda d: {"email": "tenant-user@example.com",
-                                                         "password": "bench-password1"}),
+    "users: deep page": _fixed(
+        "cheap",
+        "GET",
+        lambda d: (
+            "/public/users?timeJoinedOrder=DESC&paginationToken=" + d.state["deep_page_token"]
+        ),
+    ),
+    f"sign-in, 1 of {TENANTS} tenants": _fixed(
+        "cheap",
+        "POST",
+        f"/{TENANT_UNDER_TEST}/recipe/signin",
+        lambda d: {"email": "tenant-user@example.com", "password": "bench-password1"},
+    ),
     # Last: it is the one scenario whose cost grows with the users (README, Benchmarks).
     "users count": _fixed("cheap", "GET", "/public/users/count"),
 }
@@ -268,6 +379,7 @@ def _baseline(wrk: str, url: str, seconds: float, connections: int) -> dict[str,
 
 # --- footprint -----------------------------------------------------------------------------
 
+
 def _mix(deployment: Deployment) -> list[str]:
     """The mixed load of the memory measurement, one request per line (lua mix format)."""
     state = deployment.state
@@ -275,14 +387,25 @@ def _mix(deployment: Deployment) -> list[str]:
     return [
         "POST /recipe/session/verify " + json.dumps({**verify, "checkDatabase": False}),
         "POST /recipe/session/verify " + json.dumps(verify),
-        "POST /public/recipe/session/refresh " + json.dumps({
-            "refreshToken": state["refresh_token"], "enableAntiCsrf": False,
-            "useDynamicSigningKey": True}),
-        "POST /public/recipe/session " + json.dumps({
-            "userId": state["user_id"], "enableAntiCsrf": False, "userDataInJWT": {},
-            "userDataInDatabase": {}}),
-        "POST /public/recipe/signin " + json.dumps({"email": state["seeded_email"],
-                                                    "password": SEED_PASSWORD}),
+        "POST /public/recipe/session/refresh "
+        + json.dumps(
+            {
+                "refreshToken": state["refresh_token"],
+                "enableAntiCsrf": False,
+                "useDynamicSigningKey": True,
+            }
+        ),
+        "POST /public/recipe/session "
+        + json.dumps(
+            {
+                "userId": state["user_id"],
+                "enableAntiCsrf": False,
+                "userDataInJWT": {},
+                "userDataInDatabase": {},
+            }
+        ),
+        "POST /public/recipe/signin "
+        + json.dumps({"email": state["seeded_email"], "password": SEED_PASSWORD}),
         "GET /public/users?limit=10",
         "GET /public/users/count",
         f"GET /public/recipe/session?sessionHandle={state['session_handle']}",
@@ -290,8 +413,9 @@ def _mix(deployment: Deployment) -> list[str]:
     ]
 
 
-def footprint(deployment: Deployment, wrk: str, requests_total: int,
-              connections: int) -> dict[str, Any]:
+def footprint(
+    deployment: Deployment, wrk: str, requests_total: int, connections: int
+) -> dict[str, Any]:
     """Cold start (median of 3) and RSS per worker after start and after a mixed load."""
     env = {**core_env(deployment.work, deployment.uri), **_hash_env("cheapest")}
     starts, after_start = [], []
@@ -306,18 +430,31 @@ def footprint(deployment: Deployment, wrk: str, requests_total: int,
             mix_file.write_text("\n".join(_mix(deployment)) + "\n")
             served = 0
             while served < requests_total:
-                result = run_wrk(wrk, server.url, "/", None, 10, connections,
-                                 lua_env={"BENCH_MIX_FILE": str(mix_file)})
+                result = run_wrk(
+                    wrk,
+                    server.url,
+                    "/",
+                    None,
+                    10,
+                    connections,
+                    lua_env={"BENCH_MIX_FILE": str(mix_file)},
+                )
                 served += result["requests"]
                 if result["not_ok"] or result["socket_errors"]:
                     print(f"mixed load: {result['not_ok']} answers not OK", flush=True)
             after_load = [rss_mib(pid) for pid in server.worker_pids()]
-    return {"cold_start_s": statistics.median(starts), "cold_start_s_all": starts,
-            "rss_mib_after_start": max(after_start), "rss_mib_after_load": max(after_load),
-            "rss_mib_after_load_all": after_load, "mixed_requests": served}
+    return {
+        "cold_start_s": statistics.median(starts),
+        "cold_start_s_all": starts,
+        "rss_mib_after_start": max(after_start),
+        "rss_mib_after_load": max(after_load),
+        "rss_mib_after_load_all": after_load,
+        "mixed_requests": served,
+    }
 
 
 # --- the run -------------------------------------------------------------------------------
+
 
 def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
     keys = ("rps", "p50_us", "p99_us")
@@ -328,8 +465,7 @@ def _median_row(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return row
 
 
-def bench_database(db: str, sizes: list[int], args: argparse.Namespace,
-                   wrk: str) -> dict[str, Any]:
+def bench_database(db: str, sizes: list[int], args: argparse.Namespace, wrk: str) -> dict[str, Any]:
     """Every scenario at every size on one kind of database, and the footprint."""
     with ExitStack() as stack:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory()))
@@ -342,36 +478,42 @@ def bench_database(db: str, sizes: list[int], args: argparse.Namespace,
             deployment = Deployment(size, uri, folder)
             env = core_env(folder, uri)
             deployment.cheap = stack.enter_context(
-                serve(CORE, {**env, **_hash_env("cheapest")}, folder)).url
+                serve(CORE, {**env, **_hash_env("cheapest")}, folder)
+            ).url
             _create_tenants(deployment.cheap)
             print(f"{db}: seeding {size:,} users and sessions", flush=True)
             deployment.seed_s = seed_users(uri, size)
             analyze(uri)
             deployment.production = stack.enter_context(
-                serve(CORE, {**env, **_hash_env("production")}, folder)).url
+                serve(CORE, {**env, **_hash_env("production")}, folder)
+            ).url
             _prepare(deployment)
             deployments.append(deployment)
             print(f"{db}: {size:,} seeded in {deployment.seed_s:.0f} s", flush=True)
 
         baselines: list[dict[str, Any]] = []
         runs: dict[str, dict[int, list[dict[str, Any]]]] = {
-            name: {d.size: [] for d in deployments} for name in SCENARIOS}
+            name: {d.size: [] for d in deployments} for name in SCENARIOS
+        }
         for round_number in range(args.rounds):
             for index, (name, scenario) in enumerate(SCENARIOS.items()):
                 if index % 5 == 0:
-                    baselines.append(_baseline(wrk, baseline_url, args.duration,
-                                               args.connections))
+                    baselines.append(_baseline(wrk, baseline_url, args.duration, args.connections))
                 for deployment in deployments:
                     result = scenario(deployment, wrk, args.duration, args.connections)
                     _wait_until_idle(deployment)
                     runs[name][deployment.size].append(result)
-                    print(f"{db} round {round_number + 1} {name} @ {deployment.size:,}: "
-                          f"{result['rps']:.0f}/s p50 {result['p50_us'] / 1000:.1f} ms",
-                          flush=True)
+                    print(
+                        f"{db} round {round_number + 1} {name} @ {deployment.size:,}: "
+                        f"{result['rps']:.0f}/s p50 {result['p50_us'] / 1000:.1f} ms",
+                        flush=True,
+                    )
         baselines.append(_baseline(wrk, baseline_url, args.duration, args.connections))
 
-        raw = {operation: raw_rate(HASH_SETTINGS["production"], operation, args.duration)
-               for operation in ("hash", "verify")}
+        raw = {
+            operation: raw_rate(HASH_SETTINGS["production"], operation, args.duration)
+            for operation in ("hash", "verify")
+        }
         print(f"{db}: footprint ({args.footprint_requests:,} mixed requests)", flush=True)
         foot = footprint(deployments[0], wrk, args.footprint_requests, args.connections)
 
@@ -385,15 +527,20 @@ def bench_database(db: str, sizes: list[int], args: argparse.Namespace,
             row["ratio"] = row["rps"] / (raw[bound] if bound else baseline_rps)
         scenarios[name] = {"sizes": {str(size): row for size, row in rows.items()}}
         scenarios[name]["growth_p50"] = report.growth(scenarios[name])
-    return {"baseline": {"rps": baseline_rps, "runs": baselines},
-            "raw_hash_rate": raw, "seed_s": {str(d.size): d.seed_s for d in deployments},
-            "scenarios": scenarios, "footprint": foot}
+    return {
+        "baseline": {"rps": baseline_rps, "runs": baselines},
+        "raw_hash_rate": raw,
+        "seed_s": {str(d.size): d.seed_s for d in deployments},
+        "scenarios": scenarios,
+        "footprint": foot,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", nargs="+", choices=("sqlite", "postgresql"),
-                        default=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--db", nargs="+", choices=("sqlite", "postgresql"), default=["sqlite", "postgresql"]
+    )
     parser.add_argument("--sizes", nargs="+", type=int, default=[10_000, 1_000_000])
     parser.add_argument("--duration", type=float, default=5, help="seconds per measurement")
     parser.add_argument("--rounds", type=int, default=2)
@@ -402,12 +549,21 @@ def main() -> None:
     args = parser.parse_args()
     wrk = ensure_wrk()
     stamp = utc_stamp()
-    results = {"time": stamp, "machine": machine(),
-               "setup": {"workers": WORKERS, "threads": THREADS, "worker_class": WORKER_CLASS,
-                         "load": f"wrk, 1 thread, {args.connections} connections",
-                         "duration_s": args.duration, "rounds": args.rounds,
-                         "sizes": sorted(args.sizes), "tenants": TENANTS},
-               "databases": {}}
+    results = {
+        "time": stamp,
+        "machine": machine(),
+        "setup": {
+            "workers": WORKERS,
+            "threads": THREADS,
+            "worker_class": WORKER_CLASS,
+            "load": f"wrk, 1 thread, {args.connections} connections",
+            "duration_s": args.duration,
+            "rounds": args.rounds,
+            "sizes": sorted(args.sizes),
+            "tenants": TENANTS,
+        },
+        "databases": {},
+    }
     for db in args.db:
         results["databases"][db] = bench_database(db, sorted(args.sizes), args, wrk)
     RESULTS.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,8 @@ from sqlalchemy import Table, insert
 
 from core_app.users.store import all_auth_recipe_users, app_id_to_user_id, recount_users
 from plugins.emailpassword import hashing
-from plugins.emailpassword.store import user_to_tenant, users as emailpassword_users
+from plugins.emailpassword.store import user_to_tenant
+from plugins.emailpassword.store import users as emailpassword_users
 from plugins.session.store import sessions
 
 SEED_PASSWORD = "seed-password1"
@@ -45,32 +46,59 @@ def _rows(count: int, start: int) -> Iterator[dict[str, dict[str, Any]]]:
         email = f"seed{index}@example.com"
         yield {
             app_id_to_user_id.name: {
-                "app_id": "public", "user_id": user_id, "recipe_id": "emailpassword",
-                "primary_or_recipe_user_id": user_id, "is_linked_or_is_a_primary_user": False,
-                "time_joined": joined},
+                "app_id": "public",
+                "user_id": user_id,
+                "recipe_id": "emailpassword",
+                "primary_or_recipe_user_id": user_id,
+                "is_linked_or_is_a_primary_user": False,
+                "time_joined": joined,
+            },
             all_auth_recipe_users.name: {
-                "app_id": "public", "tenant_id": "public", "user_id": user_id,
-                "primary_or_recipe_user_id": user_id, "is_linked_or_is_a_primary_user": False,
-                "recipe_id": "emailpassword", "time_joined": joined,
-                "primary_or_recipe_user_time_joined": joined},
+                "app_id": "public",
+                "tenant_id": "public",
+                "user_id": user_id,
+                "primary_or_recipe_user_id": user_id,
+                "is_linked_or_is_a_primary_user": False,
+                "recipe_id": "emailpassword",
+                "time_joined": joined,
+                "primary_or_recipe_user_time_joined": joined,
+            },
             emailpassword_users.name: {
-                "app_id": "public", "user_id": user_id, "email": email,
-                "password_hash": password_hash, "time_joined": joined},
+                "app_id": "public",
+                "user_id": user_id,
+                "email": email,
+                "password_hash": password_hash,
+                "time_joined": joined,
+            },
             user_to_tenant.name: {
-                "app_id": "public", "tenant_id": "public", "user_id": user_id,
-                "email": email},
+                "app_id": "public",
+                "tenant_id": "public",
+                "user_id": user_id,
+                "email": email,
+            },
             sessions.name: {
-                "app_id": "public", "tenant_id": "public",
-                "session_handle": str(uuid.uuid4()), "user_id": user_id,
-                "refresh_token_hash_2": secrets.token_hex(32), "session_data": "{}",
-                "expires_at": now + 100 * 86_400_000, "created_at_time": joined,
-                "jwt_user_payload": json.dumps({"seeded": True}), "use_static_key": False},
+                "app_id": "public",
+                "tenant_id": "public",
+                "session_handle": str(uuid.uuid4()),
+                "user_id": user_id,
+                "refresh_token_hash_2": secrets.token_hex(32),
+                "session_data": "{}",
+                "expires_at": now + 100 * 86_400_000,
+                "created_at_time": joined,
+                "jwt_user_payload": json.dumps({"seeded": True}),
+                "use_static_key": False,
+            },
         }
 
 
 # Parents before children: the foreign keys are checked row by row.
-TABLES: tuple[Table, ...] = (app_id_to_user_id, all_auth_recipe_users, emailpassword_users,
-                             user_to_tenant, sessions)
+TABLES: tuple[Table, ...] = (
+    app_id_to_user_id,
+    all_auth_recipe_users,
+    emailpassword_users,
+    user_to_tenant,
+    sessions,
+)
 
 
 def _batches(count: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
@@ -82,20 +110,28 @@ def _batches(count: int) -> Iterator[dict[str, list[dict[str, Any]]]]:
         yield batch
 
 
-def _copy(raw: Any, engine: sqlalchemy.Engine, table: Table,
-          rows: Iterable[dict[str, Any]]) -> None:
+def _copy(
+    raw: Any, engine: sqlalchemy.Engine, table: Table, rows: Iterable[dict[str, Any]]
+) -> None:
     """PostgreSQL ``COPY ... FROM STDIN`` of ``rows`` as CSV."""
     columns = [column.name for column in table.columns]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
-        writer.writerow(["t" if row[name] is True else "f" if row[name] is False else row[name]
-                         for name in columns])
+        writer.writerow(
+            [
+                "t" if row[name] is True else "f" if row[name] is False else row[name]
+                for name in columns
+            ]
+        )
     buffer.seek(0)
     quote = engine.dialect.identifier_preparer.quote
     with raw.cursor() as cursor:
-        cursor.copy_expert(f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) "
-                           "FROM STDIN WITH (FORMAT csv)", buffer)
+        cursor.copy_expert(
+            f"COPY {quote(table.name)} ({', '.join(map(quote, columns))}) "
+            "FROM STDIN WITH (FORMAT csv)",
+            buffer,
+        )
 
 
 def seed_users(uri: str, count: int) -> float:

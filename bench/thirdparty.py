@@ -31,8 +31,17 @@ from typing import Any
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.harness import (WARM_UP_S, analyze, core_env, database, ensure_wrk,  # noqa: E402
-                       gunicorn, measure, report_against_baseline, run_wrk)
+from bench.harness import (  # noqa: E402
+    WARM_UP_S,
+    analyze,
+    core_env,
+    database,
+    ensure_wrk,
+    gunicorn,
+    measure,
+    report_against_baseline,
+    run_wrk,
+)
 
 SIGN_IN_UP = "/public/recipe/signinup"
 RETURNING_USERS = 2000
@@ -40,8 +49,11 @@ BODIES_PER_RUN = 200_000  # more than any run sends: the replayed file never run
 
 
 def _body(subject: str) -> dict[str, Any]:
-    return {"thirdPartyId": "google", "thirdPartyUserId": subject,
-            "email": {"id": f"{subject}@example.com", "isVerified": True}}
+    return {
+        "thirdPartyId": "google",
+        "thirdPartyUserId": subject,
+        "email": {"id": f"{subject}@example.com", "isVerified": True},
+    }
 
 
 def _returning_users(url: str, bodies: Path) -> None:
@@ -71,8 +83,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as workdir:
         work = Path(workdir)
         with gunicorn("bench.baseline_app:app", {}, work) as url:
-            rows["baseline"] = measure(wrk, url, "/baseline", {"hello": "world"}, seconds,
-                                       connections)
+            rows["baseline"] = measure(
+                wrk, url, "/baseline", {"hello": "world"}, seconds, connections
+            )
         with database(args.db) as uri:
             with gunicorn("core_app:create_app()", core_env(work, uri), work) as url:
                 new_identity = _body("u%N%")
@@ -80,10 +93,16 @@ def main() -> None:
                 bodies = work / "returning.jsonl"
                 _returning_users(url, bodies)
                 analyze(uri)
-                rows["sign-up"] = run_wrk(wrk, url, SIGN_IN_UP, new_identity, seconds,
-                                          connections)
-                rows["sign-in"] = run_wrk(wrk, url, SIGN_IN_UP, None, seconds, connections,
-                                          lua_env={"BENCH_BODIES_FILE": str(bodies)})
+                rows["sign-up"] = run_wrk(wrk, url, SIGN_IN_UP, new_identity, seconds, connections)
+                rows["sign-in"] = run_wrk(
+                    wrk,
+                    url,
+                    SIGN_IN_UP,
+                    None,
+                    seconds,
+                    connections,
+                    lua_env={"BENCH_BODIES_FILE": str(bodies)},
+                )
 
     report_against_baseline("thirdparty", args.db, rows, seconds, connections)
 

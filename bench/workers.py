@@ -48,9 +48,12 @@ def main() -> None:
         work = Path(workdir)
         deployment = run.Deployment(10_000, uri, work)
         env = {**core_env(work, uri), **run._hash_env("cheapest")}
-        with serve(run.CORE, env, work) as first, serve(
-                run.CORE, {**core_env(work, uri), **run._hash_env("production")},
-                work) as production:
+        with (
+            serve(run.CORE, env, work) as first,
+            serve(
+                run.CORE, {**core_env(work, uri), **run._hash_env("production")}, work
+            ) as production,
+        ):
             deployment.cheap, deployment.production = first.url, production.url
             run._create_tenants(first.url)
             seed_users(uri, deployment.size)
@@ -58,22 +61,28 @@ def main() -> None:
             run._prepare(deployment)
         for _ in range(args.rounds):
             for name, worker_class, workers, threads in SETUPS:
-                with serve(run.CORE, env, work, workers=workers, threads=threads,
-                           worker_class=worker_class) as server:
+                with serve(
+                    run.CORE, env, work, workers=workers, threads=threads, worker_class=worker_class
+                ) as server:
                     deployment.cheap = server.url
                     for scenario in SCENARIOS:
-                        result = run.SCENARIOS[scenario](deployment, wrk, args.duration,
-                                                         args.connections)
+                        result = run.SCENARIOS[scenario](
+                            deployment, wrk, args.duration, args.connections
+                        )
                         figures.setdefault((name, scenario), []).append(result)
-    print(f"\n{args.db}, wrk 1 thread {args.connections} connections, {args.duration} s, "
-          f"medians of {args.rounds}")
+    print(
+        f"\n{args.db}, wrk 1 thread {args.connections} connections, {args.duration} s, "
+        f"medians of {args.rounds}"
+    )
     print(f"{'set-up':<14}" + "".join(f"{s + ' req/s':>24}{'p99 ms':>8}" for s in SCENARIOS))
     for name, *_ in SETUPS:
         cells = []
         for scenario in SCENARIOS:
             runs = figures[(name, scenario)]
-            cells.append(f"{statistics.median(r['rps'] for r in runs):>24.0f}"
-                         f"{statistics.median(r['p99_us'] for r in runs) / 1000:>8.1f}")
+            cells.append(
+                f"{statistics.median(r['rps'] for r in runs):>24.0f}"
+                f"{statistics.median(r['p99_us'] for r in runs) / 1000:>8.1f}"
+            )
         print(f"{name:<14}" + "".join(cells))
 
 

@@ -19,26 +19,44 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Table
 
 from core_app import housekeeping, service_info, throttling
-from core_app.config import (HOST_CHECKS, HOST_KEYS, ConfigError, ConfigSchema, Settings,
-                             check_file_keys, config_file_path, read_config_file,
-                             read_environment)
+from core_app.config import (
+    HOST_CHECKS,
+    HOST_KEYS,
+    ConfigError,
+    ConfigSchema,
+    Settings,
+    check_file_keys,
+    config_file_path,
+    read_config_file,
+    read_environment,
+)
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
 from core_app.recipe_catalog import description_failures, disabled_recipe_keys, installed_recipes
 from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
-from core_app.routes import (LoginMethodRules, SharedPaths, check_request, login_method_rules,
-                             shared_paths)
+from core_app.routes import (
+    LoginMethodRules,
+    SharedPaths,
+    check_request,
+    login_method_rules,
+    shared_paths,
+)
 from core_app.storage import PoolLimits, Storage, engine_options, transaction
 from core_app.tenancy import store as tenancy_store
-from core_app.users import store as users_store
 from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import BASE_TENANT, TenantPrefix
+from core_app.users import store as users_store
 
 # Host features that implement hooks (the others are called directly).
 HOST_PLUGINS = [throttling]
-LOG_LEVELS = {"DEBUG": logging.DEBUG, "INFO": logging.INFO, "WARN": logging.WARNING,
-              "ERROR": logging.ERROR, "NONE": logging.CRITICAL + 1}
+LOG_LEVELS = {
+    "DEBUG": logging.DEBUG,
+    "INFO": logging.INFO,
+    "WARN": logging.WARNING,
+    "ERROR": logging.ERROR,
+    "NONE": logging.CRITICAL + 1,
+}
 
 
 @dataclass
@@ -56,8 +74,9 @@ class Core:
     login_method_rules: LoginMethodRules
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, *,
-               prepare_schema: bool = True) -> Flask:
+def create_app(
+    test_config: Mapping[str, Any] | None = None, *, prepare_schema: bool = True
+) -> Flask:
     """Build the core. ``test_config`` overrides file and environment (tests only).
 
     ``prepare_schema=False`` (``supertokens-core migrate``) leaves every database's schema
@@ -76,7 +95,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
         schema.add(descriptor.config_keys, descriptor.config_checks)
     installed = installed_recipes(enabled)
     config_warnings = description_failures(installed) + check_file_keys(
-        schema, file_values, os.environ, disabled_recipe_keys(installed))
+        schema, file_values, os.environ, disabled_recipe_keys(installed)
+    )
     base_layer = {**file_values, **read_environment(schema, os.environ), **overrides}
     test_mode = bool(schema.keys["test_mode"].coerce(base_layer.get("test_mode", False)))
     settings = schema.resolve([base_layer], test_mode)
@@ -103,33 +123,48 @@ def create_app(test_config: Mapping[str, Any] | None = None, *,
         app.register_blueprint(blueprint)
     rules = login_method_rules(app, descriptors)
 
-    storage = Storage(db, settings.connection_uri, metadata, policy,
-                      SchemaHistory.from_parts(host_tables, descriptors, metadata), settings.migrate_on_start,
-                      prepare_schema)
+    storage = Storage(
+        db,
+        settings.connection_uri,
+        metadata,
+        policy,
+        SchemaHistory.from_parts(host_tables, descriptors, metadata),
+        settings.migrate_on_start,
+        prepare_schema,
+    )
     storage.use_database(settings.connection_uri, base_pool, settings.read_connection_uri)
     with app.app_context():
         storage.engine()
     directory = TenantDirectory(storage, schema, base_layer, test_mode)
     if prepare_schema:
         _ensure_base_tenant(storage)
-    app.extensions["supertokens_core"] = Core(settings, schema, plugins, descriptors, storage,
-                                              directory, shared_paths(app), rules)
+    app.extensions["supertokens_core"] = Core(
+        settings, schema, plugins, descriptors, storage, directory, shared_paths(app), rules
+    )
 
     if settings.housekeeping_interval_s > 0:
-        housekeeping.start_schedule(app.extensions["supertokens_core"],
-                                    settings.housekeeping_interval_s)
+        housekeeping.start_schedule(
+            app.extensions["supertokens_core"], settings.housekeeping_interval_s
+        )
     install_error_handlers(app)
     app.before_request(check_request)
     api_paths = {rule.rule.lower().rstrip("/") or "/" for rule in app.url_map.iter_rules()}
-    app.wsgi_app = TenantPrefix(app.wsgi_app, api_paths.__contains__,  # type: ignore[method-assign]
-                                settings.base_path)
+    app.wsgi_app = TenantPrefix(
+        app.wsgi_app,
+        api_paths.__contains__,  # type: ignore[method-assign]
+        settings.base_path,
+    )
     return app
 
 
 def _host_tables() -> tuple[Table, ...]:
     """The host's own tables, whose changes are the host's migration history."""
-    return (*tenancy_store.TABLES, *users_store.TABLES, throttling.throttle_counters,
-            housekeeping.housekeeping_runs)
+    return (
+        *tenancy_store.TABLES,
+        *users_store.TABLES,
+        throttling.throttle_counters,
+        housekeeping.housekeeping_runs,
+    )
 
 
 def _host_blueprints() -> tuple[Blueprint, ...]:
@@ -151,8 +186,9 @@ def _ensure_base_tenant(storage: Storage) -> None:
     """The public app and tenant exist from the first start and are never removed."""
     with transaction(storage) as unit:
         conn = unit.connection()
-        tenancy_store.insert_tenant(conn, tenancy_store.public_app_record(
-            BASE_TENANT.connection_uri_domain))
+        tenancy_store.insert_tenant(
+            conn, tenancy_store.public_app_record(BASE_TENANT.connection_uri_domain)
+        )
         tenancy_store.ensure_anchor(conn, BASE_TENANT)
 
 
@@ -161,12 +197,18 @@ def _configure_logging(settings: Settings) -> None:
     logger.setLevel(LOG_LEVELS[settings.log_level])
     if logger.handlers:
         return
-    info = (logging.StreamHandler(sys.stdout) if settings.info_log_path == "null"
-            else logging.FileHandler(settings.info_log_path))
+    info = (
+        logging.StreamHandler(sys.stdout)
+        if settings.info_log_path == "null"
+        else logging.FileHandler(settings.info_log_path)
+    )
     info.setLevel(logging.DEBUG)
     info.addFilter(lambda record: record.levelno < logging.ERROR)
-    error = (logging.StreamHandler(sys.stderr) if settings.error_log_path == "null"
-             else logging.FileHandler(settings.error_log_path))
+    error = (
+        logging.StreamHandler(sys.stderr)
+        if settings.error_log_path == "null"
+        else logging.FileHandler(settings.error_log_path)
+    )
     error.setLevel(logging.ERROR)
     formatter = logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     for handler in (info, error):

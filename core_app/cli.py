@@ -24,10 +24,15 @@ def _start(_args: argparse.Namespace) -> int:
     settings = app.extensions["supertokens_core"].settings
     app.extensions["supertokens_core"].storage.dispose()
     sys.argv = [
-        "gunicorn", "--bind", f"{settings.host}:{settings.port}",
-        "--workers", str(settings.workers), "--worker-class", settings.worker_class,
-        "--threads", str(settings.max_server_pool_size if settings.worker_class == "gthread"
-                         else 1),
+        "gunicorn",
+        "--bind",
+        f"{settings.host}:{settings.port}",
+        "--workers",
+        str(settings.workers),
+        "--worker-class",
+        settings.worker_class,
+        "--threads",
+        str(settings.max_server_pool_size if settings.worker_class == "gthread" else 1),
         "core_app:create_app()",
     ]
     run()
@@ -37,8 +42,7 @@ def _start(_args: argparse.Namespace) -> int:
 def _cleanup(_args: argparse.Namespace) -> int:
     """Clean every database; exit 1 when a database failed or an app's config is stale."""
     from core_app import create_app
-    from core_app.housekeeping import config_problems, database_name, databases, \
-        run_housekeeping
+    from core_app.housekeeping import config_problems, database_name, databases, run_housekeeping
 
     core = create_app({"housekeeping_interval_s": 0}).extensions["supertokens_core"]
     problems = config_problems(core)
@@ -48,8 +52,11 @@ def _cleanup(_args: argparse.Namespace) -> int:
     cleaned = run_housekeeping(core)
     failed = [uri for uri in uris if uri not in cleaned]
     for uri in failed:
-        print(f"supertokens-core: clean-up failed for database {database_name(uri)} "
-              "(see the error log)", file=sys.stderr)
+        print(
+            f"supertokens-core: clean-up failed for database {database_name(uri)} "
+            "(see the error log)",
+            file=sys.stderr,
+        )
     print(f"cleaned {len(cleaned)} database(s)")
     core.storage.dispose()
     return 1 if problems or failed else 0
@@ -73,8 +80,11 @@ def _recount_users(_args: argparse.Namespace) -> int:
                 recount_users(unit.connection(uri))
         except Exception as error:  # noqa: BLE001 - the other databases are still recounted
             failed += 1
-            print(f"supertokens-core: recount failed for database {database_name(uri)}: "
-                  f"{type(error).__name__}", file=sys.stderr)
+            print(
+                f"supertokens-core: recount failed for database {database_name(uri)}: "
+                f"{type(error).__name__}",
+                file=sys.stderr,
+            )
     print(f"recounted users in {len(uris) - failed} database(s)")
     core.storage.dispose()
     return 1 if failed else 0
@@ -87,8 +97,9 @@ def _migrate(args: argparse.Namespace) -> int:
     from core_app import create_app
     from core_app.housekeeping import databases
 
-    core = create_app({"housekeeping_interval_s": 0},
-                      prepare_schema=False).extensions["supertokens_core"]
+    core = create_app({"housekeeping_interval_s": 0}, prepare_schema=False).extensions[
+        "supertokens_core"
+    ]
     behind = failed = 0
     try:
         # The base database first: it lists the apps and tenants, and their own databases.
@@ -102,8 +113,11 @@ def _migrate(args: argparse.Namespace) -> int:
                 if args.check:
                     status = core.storage.schema_status(uri)
                     behind += status.behind
-                    line = (f"behind, pending: {', '.join(status.pending)}" if status.behind
-                            else "current")
+                    line = (
+                        f"behind, pending: {', '.join(status.pending)}"
+                        if status.behind
+                        else "current"
+                    )
                 else:
                     applied = core.storage.migrate(uri)
                     line = f"upgraded through {', '.join(applied)}" if applied else "current"
@@ -128,15 +142,33 @@ def _recipes(args: argparse.Namespace) -> int:
     installed = {recipe.name for recipe in recipes}
     unknown = [name for name in enabled or () if name not in installed]
     if unknown:
-        raise ConfigError(f"recipe '{unknown[0]}' in 'recipes' is not installed; installed "
-                          f"recipes: {', '.join(sorted(installed)) or 'none'}")
+        raise ConfigError(
+            f"recipe '{unknown[0]}' in 'recipes' is not installed; installed "
+            f"recipes: {', '.join(sorted(installed)) or 'none'}"
+        )
     if args.json:
-        print(json.dumps({"recipes": [{
-            "name": recipe.name, "distribution": recipe.distribution,
-            "version": recipe.version, "enabled": recipe.enabled, "error": recipe.failure,
-            "config_keys": [{"name": key.name, "default": key.default,
-                             "scope": key.scope.value} for key in recipe.config_keys],
-        } for recipe in recipes]}, indent=2, default=str))
+        print(
+            json.dumps(
+                {
+                    "recipes": [
+                        {
+                            "name": recipe.name,
+                            "distribution": recipe.distribution,
+                            "version": recipe.version,
+                            "enabled": recipe.enabled,
+                            "error": recipe.failure,
+                            "config_keys": [
+                                {"name": key.name, "default": key.default, "scope": key.scope.value}
+                                for key in recipe.config_keys
+                            ],
+                        }
+                        for recipe in recipes
+                    ]
+                },
+                indent=2,
+                default=str,
+            )
+        )
     else:
         _print_recipes(recipes)
     return 1 if any(recipe.enabled and recipe.failure for recipe in recipes) else 0
@@ -145,8 +177,15 @@ def _recipes(args: argparse.Namespace) -> int:
 def _print_recipes(recipes: list[InstalledRecipe]) -> None:
     """One aligned line per recipe, then one indented line per config key."""
     header = ("RECIPE", "DISTRIBUTION", "VERSION", "ENABLED")
-    rows = [(recipe.name, recipe.distribution or "-", recipe.version or "-",
-             "yes" if recipe.enabled else "no") for recipe in recipes]
+    rows = [
+        (
+            recipe.name,
+            recipe.distribution or "-",
+            recipe.version or "-",
+            "yes" if recipe.enabled else "no",
+        )
+        for recipe in recipes
+    ]
     widths = [max(len(row[column]) for row in [header, *rows]) for column in range(3)]
     keys = [key for recipe in recipes for key in recipe.config_keys]
     key_width = max((len(key.name) for key in keys), default=0)
@@ -161,8 +200,13 @@ def _print_recipes(recipes: list[InstalledRecipe]) -> None:
         if recipe.failure is not None:
             print(f"    could not be loaded: {recipe.failure}")
         for key in recipe.config_keys:
-            print("    " + line((key.name, f"default: {_shown(key.default)}",
-                              f"scope: {key.scope.value}"), [key_width, default_width, 0]))
+            print(
+                "    "
+                + line(
+                    (key.name, f"default: {_shown(key.default)}", f"scope: {key.scope.value}"),
+                    [key_width, default_width, 0],
+                )
+            )
 
 
 def _shown(value: Any) -> str:
@@ -183,41 +227,58 @@ def _new_recipe(args: argparse.Namespace) -> int:
     except RecipeTemplateError as error:
         print(f"supertokens-core: new-recipe: {error}", file=sys.stderr)
         return 2
-    print(f"wrote the recipe distribution {root}; next: pip install -e '{root}[test]', then "
-          f"pytest {root}")
+    print(
+        f"wrote the recipe distribution {root}; next: pip install -e '{root}[test]', then "
+        f"pytest {root}"
+    )
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``supertokens-core`` command."""
-    parser = argparse.ArgumentParser(prog="supertokens-core",
-                                     description="SuperTokens-compatible authentication core")
+    parser = argparse.ArgumentParser(
+        prog="supertokens-core", description="SuperTokens-compatible authentication core"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("start", help="serve the core under gunicorn (config: host, port, "
-                                      "workers)").set_defaults(run=_start)
-    commands.add_parser("cleanup", help="remove expired sessions, tokens, codes and retired "
-                                        "keys now (for cron)").set_defaults(run=_cleanup)
-    commands.add_parser("recount-users", help="rebuild the kept user counts from the user "
-                                              "index, after rows were loaded into it "
-                                              "directly").set_defaults(run=_recount_users)
+    commands.add_parser(
+        "start", help="serve the core under gunicorn (config: host, port, workers)"
+    ).set_defaults(run=_start)
+    commands.add_parser(
+        "cleanup", help="remove expired sessions, tokens, codes and retired keys now (for cron)"
+    ).set_defaults(run=_cleanup)
+    commands.add_parser(
+        "recount-users",
+        help="rebuild the kept user counts from the user "
+        "index, after rows were loaded into it "
+        "directly",
+    ).set_defaults(run=_recount_users)
     migrate = commands.add_parser(
-        "migrate", help="upgrade the schema of every database the core uses (the base one and "
-                        "each app's or tenant's own) to this version's")
-    migrate.add_argument("--check", action="store_true",
-                         help="change nothing; exit 1 when a database is behind")
+        "migrate",
+        help="upgrade the schema of every database the core uses (the base one and "
+        "each app's or tenant's own) to this version's",
+    )
+    migrate.add_argument(
+        "--check", action="store_true", help="change nothing; exit 1 when a database is behind"
+    )
     migrate.set_defaults(run=_migrate)
     recipes = commands.add_parser(
-        "recipes", help="list the installed recipes: distribution, version, whether the config "
-                        "enables them, their config keys (exit 1 when an enabled one cannot "
-                        "be loaded)")
+        "recipes",
+        help="list the installed recipes: distribution, version, whether the config "
+        "enables them, their config keys (exit 1 when an enabled one cannot "
+        "be loaded)",
+    )
     recipes.add_argument("--json", action="store_true", help="print JSON instead of text")
     recipes.set_defaults(run=_recipes)
     new_recipe = commands.add_parser(
-        "new-recipe", help="write a new recipe distribution to start from (docs/recipes.md)")
-    new_recipe.add_argument("name", help="the recipe's package, entry point and id: lower-case "
-                                         "letters, digits and underscores")
-    new_recipe.add_argument("--directory", default=".",
-                            help="where to write NAME/ (default: the current directory)")
+        "new-recipe", help="write a new recipe distribution to start from (docs/recipes.md)"
+    )
+    new_recipe.add_argument(
+        "name",
+        help="the recipe's package, entry point and id: lower-case letters, digits and underscores",
+    )
+    new_recipe.add_argument(
+        "--directory", default=".", help="where to write NAME/ (default: the current directory)"
+    )
     new_recipe.set_defaults(run=_new_recipe)
     args = parser.parse_args(argv)
     try:

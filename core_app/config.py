@@ -121,9 +121,7 @@ def _normalise_api_keys(value: str) -> tuple[str, ...]:
     keys = tuple(key for key in re.sub(r"\s", "", value).split(",") if key)
     for key in keys:
         if len(key) < MIN_API_KEY_LENGTH:
-            raise ConfigError(
-                "One of the API keys is too short. Please use at least 20 characters"
-            )
+            raise ConfigError("One of the API keys is too short. Please use at least 20 characters")
         if not API_KEY_PATTERN.match(key):
             raise ConfigError(
                 "Invalid characters in API key. Please only use '=', '-' and alpha-numeric "
@@ -152,8 +150,10 @@ def _normalise_regex(value: str) -> AddressPattern | None:
     if not value.strip():
         return None
     if len(value) > MAX_REGEX_LENGTH_CHARS:
-        raise ConfigError(f"Provided regular expression is invalid: longer than "
-                          f"{MAX_REGEX_LENGTH_CHARS} characters")
+        raise ConfigError(
+            f"Provided regular expression is invalid: longer than "
+            f"{MAX_REGEX_LENGTH_CHARS} characters"
+        )
     options = re2.Options()
     options.max_mem = MAX_REGEX_PROGRAM_BYTES
     options.log_errors = False
@@ -195,7 +195,7 @@ def _normalise_connection_uri(value: str) -> str:
         return "mysql+pymysql://" + value.split("://", 1)[1]
     prefix = "sqlite:///"
     if value.startswith(prefix) and not value.startswith(prefix + "/"):
-        rest = value[len(prefix):]
+        rest = value[len(prefix) :]
         if rest and not rest.startswith(":memory:"):
             return prefix + str((Path.cwd() / rest).resolve())
     return value
@@ -226,76 +226,144 @@ DEFAULT_CONNECTION_POOL_SIZE = 10  # upstream's postgresql_connection_pool_size
 MIN_CONNECTION_POOL_SIZE = 2
 # Settings of one database that every app and tenant using it must agree on: they share its
 # engines (core_app.tenancy.directory.TenantDirectory.database_disagreement).
-SHARED_DATABASE_KEYS = ("connection_pool_size", "minimum_idle_connections",
-                        "read_connection_uri")
+SHARED_DATABASE_KEYS = ("connection_pool_size", "minimum_idle_connections", "read_connection_uri")
 SUPPORTED_CDI_VERSIONS = ("5.1", "5.2", "5.3", "5.4")
 # A request body is read whole before it is parsed; larger ones are refused with 413.
 DEFAULT_MAX_REQUEST_BODY_BYTES = 4 * 1024 * 1024
 
 HOST_KEYS: tuple[ConfigKey, ...] = (
     ConfigKey("core_config_version", fields.Integer(), 0),
-    ConfigKey("port", fields.Integer(validate=validate.Range(1, 65535)), 3567,
-              upstream_env="SUPERTOKENS_PORT"),
+    ConfigKey(
+        "port",
+        fields.Integer(validate=validate.Range(1, 65535)),
+        3567,
+        upstream_env="SUPERTOKENS_PORT",
+    ),
     ConfigKey("host", _Text(), "localhost", upstream_env="SUPERTOKENS_HOST"),
     ConfigKey("base_path", _Text(), "", normalise=_normalise_base_path),
-    ConfigKey("max_server_pool_size",
-              fields.Integer(validate=at_least("max_server_pool_size", 1,
-                                               "'max_server_pool_size' must be >= 1.")), 10),
+    ConfigKey(
+        "max_server_pool_size",
+        fields.Integer(
+            validate=at_least("max_server_pool_size", 1, "'max_server_pool_size' must be >= 1.")
+        ),
+        10,
+    ),
     ConfigKey("workers", fields.Integer(validate=at_least("workers", 1)), 2),
-    ConfigKey("worker_class", _Text(validate=one_of(
-        "worker_class", ("sync", "gthread"), "'worker_class' must be sync or gthread")), "sync",
-        normalise=str.lower),
+    ConfigKey(
+        "worker_class",
+        _Text(
+            validate=one_of(
+                "worker_class", ("sync", "gthread"), "'worker_class' must be sync or gthread"
+            )
+        ),
+        "sync",
+        normalise=str.lower,
+    ),
     ConfigKey("recipes", _Names(), None, normalise=_normalise_names),
     ConfigKey("test_mode", fields.Boolean(), False),
-    ConfigKey("max_request_body_bytes",
-              fields.Integer(validate=at_least("max_request_body_bytes", 1)),
-              DEFAULT_MAX_REQUEST_BODY_BYTES),
-    ConfigKey("housekeeping_interval_s",
-              fields.Integer(validate=at_least("housekeeping_interval_s", 0)), 3600),
+    ConfigKey(
+        "max_request_body_bytes",
+        fields.Integer(validate=at_least("max_request_body_bytes", 1)),
+        DEFAULT_MAX_REQUEST_BODY_BYTES,
+    ),
+    ConfigKey(
+        "housekeeping_interval_s",
+        fields.Integer(validate=at_least("housekeeping_interval_s", 0)),
+        3600,
+    ),
     # None: on for an SQLite database, off for PostgreSQL and MySQL (core_app.storage)
     ConfigKey("migrate_on_start", fields.Boolean(allow_none=True), None),
-    ConfigKey("connection_uri", _Text(), DEFAULT_CONNECTION_URI, ConfigScope.TENANT,
-              aliases=("postgresql_connection_uri", "mysql_connection_uri"),
-              normalise=_normalise_connection_uri, operator_only=True),
+    ConfigKey(
+        "connection_uri",
+        _Text(),
+        DEFAULT_CONNECTION_URI,
+        ConfigScope.TENANT,
+        aliases=("postgresql_connection_uri", "mysql_connection_uri"),
+        normalise=_normalise_connection_uri,
+        operator_only=True,
+    ),
     # A read replica of connection_uri's database for the routes that tolerate replication lag
     # (core_app.routes.route, ``replica=True``); PostgreSQL and MySQL only.
-    ConfigKey("read_connection_uri", _Text(), None, ConfigScope.TENANT,
-              normalise=_normalise_read_connection_uri, operator_only=True,
-              belongs_to="connection_uri"),
+    ConfigKey(
+        "read_connection_uri",
+        _Text(),
+        None,
+        ConfigScope.TENANT,
+        normalise=_normalise_read_connection_uri,
+        operator_only=True,
+        belongs_to="connection_uri",
+    ),
     # One pool per database per worker process (core_app.storage.PoolLimits); every app and
     # tenant on one database must agree on them, since they share its engine.
-    ConfigKey("connection_pool_size",
-              fields.Integer(validate=at_least(
-                  "connection_pool_size", MIN_CONNECTION_POOL_SIZE,
-                  f"'connection_pool_size' must be >= {MIN_CONNECTION_POOL_SIZE}: a request "
-                  "may hold two connections to one database at once")),
-              DEFAULT_CONNECTION_POOL_SIZE, ConfigScope.TENANT,
-              aliases=("postgresql_connection_pool_size", "mysql_connection_pool_size"),
-              operator_only=True),
-    ConfigKey("minimum_idle_connections",
-              fields.Integer(allow_none=True, validate=at_least(
-                  "minimum_idle_connections", 0, "'minimum_idle_connections' must be >= 0")),
-              None, ConfigScope.TENANT, aliases=("postgresql_minimum_idle_connections",),
-              operator_only=True),
+    ConfigKey(
+        "connection_pool_size",
+        fields.Integer(
+            validate=at_least(
+                "connection_pool_size",
+                MIN_CONNECTION_POOL_SIZE,
+                f"'connection_pool_size' must be >= {MIN_CONNECTION_POOL_SIZE}: a request "
+                "may hold two connections to one database at once",
+            )
+        ),
+        DEFAULT_CONNECTION_POOL_SIZE,
+        ConfigScope.TENANT,
+        aliases=("postgresql_connection_pool_size", "mysql_connection_pool_size"),
+        operator_only=True,
+    ),
+    ConfigKey(
+        "minimum_idle_connections",
+        fields.Integer(
+            allow_none=True,
+            validate=at_least(
+                "minimum_idle_connections", 0, "'minimum_idle_connections' must be >= 0"
+            ),
+        ),
+        None,
+        ConfigScope.TENANT,
+        aliases=("postgresql_minimum_idle_connections",),
+        operator_only=True,
+    ),
     ConfigKey("database_uri_allow", _Names(), None, normalise=_normalise_names),
     ConfigKey("database_sqlite_dir", _Text(), None),
     ConfigKey("database_uri_query_allow", _Names(), None, normalise=_normalise_names),
     ConfigKey("api_keys", _Text(), None, ConfigScope.APP, normalise=_normalise_api_keys),
-    ConfigKey("log_level", _Text(validate=one_of(
-        "log_level", ("DEBUG", "INFO", "WARN", "ERROR", "NONE"),
-        "'log_level' must be one of DEBUG, INFO, WARN, ERROR or NONE")), "INFO",
-        normalise=str.upper),
+    ConfigKey(
+        "log_level",
+        _Text(
+            validate=one_of(
+                "log_level",
+                ("DEBUG", "INFO", "WARN", "ERROR", "NONE"),
+                "'log_level' must be one of DEBUG, INFO, WARN, ERROR or NONE",
+            )
+        ),
+        "INFO",
+        normalise=str.upper,
+    ),
     ConfigKey("info_log_path", _Text(), "null"),
     ConfigKey("error_log_path", _Text(), "null"),
     ConfigKey("disable_telemetry", fields.Boolean(), False, ConfigScope.APP),
-    ConfigKey("supertokens_max_cdi_version", _Text(validate=validate.OneOf(
-        SUPPORTED_CDI_VERSIONS,
-        error="'supertokens_max_cdi_version' is not a supported version")), None,
-        ConfigScope.APP),
-    ConfigKey("supertokens_min_cdi_version", _Text(validate=validate.OneOf(
-        SUPPORTED_CDI_VERSIONS,
-        error="'supertokens_min_cdi_version' is not a supported version")), None,
-        ConfigScope.APP),
+    ConfigKey(
+        "supertokens_max_cdi_version",
+        _Text(
+            validate=validate.OneOf(
+                SUPPORTED_CDI_VERSIONS,
+                error="'supertokens_max_cdi_version' is not a supported version",
+            )
+        ),
+        None,
+        ConfigScope.APP,
+    ),
+    ConfigKey(
+        "supertokens_min_cdi_version",
+        _Text(
+            validate=validate.OneOf(
+                SUPPORTED_CDI_VERSIONS,
+                error="'supertokens_min_cdi_version' is not a supported version",
+            )
+        ),
+        None,
+        ConfigScope.APP,
+    ),
     ConfigKey("ip_allow_regex", _Text(), None, ConfigScope.TENANT, normalise=_normalise_regex),
     ConfigKey("ip_deny_regex", _Text(), None, ConfigScope.TENANT, normalise=_normalise_regex),
     # Upstream leaves it to the SDK, since CDI 5.1, to keep a tenant to its firstFactors; an
@@ -312,8 +380,9 @@ def check_pool_limits(settings: Mapping[str, Any], _test_mode: bool) -> None:
     """The idle connections kept cannot outnumber the pool (upstream's rule and message)."""
     minimum = settings["minimum_idle_connections"]
     if minimum is not None and minimum > settings["connection_pool_size"]:
-        raise ConfigError("'minimum_idle_connections' must be less than or equal to "
-                          "'connection_pool_size'")
+        raise ConfigError(
+            "'minimum_idle_connections' must be less than or equal to 'connection_pool_size'"
+        )
 
 
 def check_read_replica(settings: Mapping[str, Any], _test_mode: bool) -> None:
@@ -327,11 +396,14 @@ def check_read_replica(settings: Mapping[str, Any], _test_mode: bool) -> None:
     except (ArgumentError, ValueError):
         raise ConfigError("'read_connection_uri' is not a database URL") from None
     if primary_backend == "sqlite" or replica_backend == "sqlite":
-        raise ConfigError("'read_connection_uri' is for PostgreSQL and MySQL: an SQLite "
-                          "database has no read replicas")
+        raise ConfigError(
+            "'read_connection_uri' is for PostgreSQL and MySQL: an SQLite "
+            "database has no read replicas"
+        )
     if primary_backend != replica_backend:
-        raise ConfigError(f"'read_connection_uri' must be a {primary_backend} database, like "
-                          "'connection_uri'")
+        raise ConfigError(
+            f"'read_connection_uri' must be a {primary_backend} database, like 'connection_uri'"
+        )
 
 
 HOST_CHECKS: tuple[ConfigCheck, ...] = (check_pool_limits, check_read_replica)
@@ -339,29 +411,55 @@ HOST_CHECKS: tuple[ConfigCheck, ...] = (check_pool_limits, check_read_replica)
 # Upstream config.yaml keys that belong to features this core does not have (or to a
 # recipe that is not installed). They are accepted in config.yaml and ignored, so an
 # upstream config file works unchanged; in a coreConfig they are unknown keys.
-UPSTREAM_ONLY_KEYS = frozenset({
-    "supertokens_saas_secret", "supertokens_saas_load_only_cud",
-    "oauth_provider_public_service_url", "oauth_provider_admin_service_url",
-    "oauth_provider_consent_login_base_url", "oauth_provider_url_configured_in_oauth_provider",
-    "oauth_client_secret_encryption_key", "saml_legacy_acs_url", "saml_sp_entity_id",
-    "saml_claims_validity", "saml_relay_state_validity", "bulk_migration_parallelism",
-    "bulk_migration_batch_size", "otel_collector_connection_uri", "deadlock_logger_enable",
-    # Above minimum_idle_connections a returned connection is closed at once (README).
-    "webserver_https_enabled", "postgresql_idle_connection_timeout",
-    "postgresql_table_schema", "postgresql_table_names_prefix",
-    # keys of the built-in recipes, for a deployment that disables the recipe
-    "access_token_validity", "refresh_token_validity",
-    "access_token_dynamic_signing_key_update_interval",
-    "access_token_signing_key_update_interval", "access_token_validity_jitter",
-    "refresh_token_rotation_grace_period", "recent_token_reuse_behaviour",
-    "access_token_signing_key_dynamic", "access_token_blacklisting", "password_hashing_alg",
-    "bcrypt_log_rounds", "argon2_iterations", "argon2_memory_kb", "argon2_parallelism",
-    "argon2_hashing_pool_size", "firebase_password_hashing_signer_key",
-    "firebase_password_hashing_pool_size", "password_reset_token_lifetime",
-    "email_verification_token_lifetime", "passwordless_max_code_input_attempts",
-    "passwordless_code_lifetime", "totp_max_attempts", "totp_rate_limit_cooldown_sec",
-    "webauthn_recover_account_token_lifetime",
-})
+UPSTREAM_ONLY_KEYS = frozenset(
+    {
+        "supertokens_saas_secret",
+        "supertokens_saas_load_only_cud",
+        "oauth_provider_public_service_url",
+        "oauth_provider_admin_service_url",
+        "oauth_provider_consent_login_base_url",
+        "oauth_provider_url_configured_in_oauth_provider",
+        "oauth_client_secret_encryption_key",
+        "saml_legacy_acs_url",
+        "saml_sp_entity_id",
+        "saml_claims_validity",
+        "saml_relay_state_validity",
+        "bulk_migration_parallelism",
+        "bulk_migration_batch_size",
+        "otel_collector_connection_uri",
+        "deadlock_logger_enable",
+        # Above minimum_idle_connections a returned connection is closed at once (README).
+        "webserver_https_enabled",
+        "postgresql_idle_connection_timeout",
+        "postgresql_table_schema",
+        "postgresql_table_names_prefix",
+        # keys of the built-in recipes, for a deployment that disables the recipe
+        "access_token_validity",
+        "refresh_token_validity",
+        "access_token_dynamic_signing_key_update_interval",
+        "access_token_signing_key_update_interval",
+        "access_token_validity_jitter",
+        "refresh_token_rotation_grace_period",
+        "recent_token_reuse_behaviour",
+        "access_token_signing_key_dynamic",
+        "access_token_blacklisting",
+        "password_hashing_alg",
+        "bcrypt_log_rounds",
+        "argon2_iterations",
+        "argon2_memory_kb",
+        "argon2_parallelism",
+        "argon2_hashing_pool_size",
+        "firebase_password_hashing_signer_key",
+        "firebase_password_hashing_pool_size",
+        "password_reset_token_lifetime",
+        "email_verification_token_lifetime",
+        "passwordless_max_code_input_attempts",
+        "passwordless_code_lifetime",
+        "totp_max_attempts",
+        "totp_rate_limit_cooldown_sec",
+        "webauthn_recover_account_token_lifetime",
+    }
+)
 
 
 @dataclass
@@ -473,8 +571,9 @@ def _unwrap_env(value: str) -> str:
     # Upstream's Docker image accepts "quoted" values with C-like escapes.
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
-        value = re.sub(r'\\([nt"\\])',
-                       lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), value)
+        value = re.sub(
+            r'\\([nt"\\])', lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), value
+        )
     return value
 
 
@@ -494,15 +593,19 @@ def _variables_of(key: ConfigKey) -> list[str]:
     """Every environment variable that sets ``key``, its aliases' too, strongest first."""
     variables = []
     for name in [key.name, *key.aliases]:
-        probe = ConfigKey(name, key.field, upstream_env=key.upstream_env if name == key.name
-                          else None)
+        probe = ConfigKey(
+            name, key.field, upstream_env=key.upstream_env if name == key.name else None
+        )
         variables.extend(probe.env_names())
     return variables
 
 
-def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any],
-                    environ: Mapping[str, str] | None = None,
-                    disabled: Mapping[str, Iterable[ConfigKey]] | None = None) -> list[str]:
+def check_file_keys(
+    schema: ConfigSchema,
+    file_values: Mapping[str, Any],
+    environ: Mapping[str, str] | None = None,
+    disabled: Mapping[str, Iterable[ConfigKey]] | None = None,
+) -> list[str]:
     """Refuse a config file key nobody declares, naming it; warn of disabled recipes' keys.
 
     ``disabled`` maps each installed recipe that is not enabled to its keys. Such a key, set
@@ -525,20 +628,22 @@ def check_file_keys(schema: ConfigSchema, file_values: Mapping[str, Any],
 
     def not_enabled(name: str) -> str:
         recipes = ", ".join(f"'{recipe}'" for recipe in owners[name])
-        return (f"of recipe {recipes}, which is installed but not enabled (see 'recipes'): "
-                "it has no effect")
+        return (
+            f"of recipe {recipes}, which is installed but not enabled (see 'recipes'): "
+            "it has no effect"
+        )
 
     warnings = []
     for name in file_values:
         if schema.canonical_name(name) is not None:
             continue
         if name in owners:
-            warnings.append(f"config key '{name}' in the config file is a key "
-                            + not_enabled(name))
+            warnings.append(f"config key '{name}' in the config file is a key " + not_enabled(name))
         elif name not in UPSTREAM_ONLY_KEYS:
             raise ConfigError(f"unknown config key '{name}' in the config file")
     for variable, name in variables.items():
         if environ is not None and environ.get(variable):
-            warnings.append(f"environment variable {variable} sets config key '{name}' "
-                            + not_enabled(name))
+            warnings.append(
+                f"environment variable {variable} sets config key '{name}' " + not_enabled(name)
+            )
     return warnings

@@ -32,10 +32,20 @@ DRIVERS = {"postgresql": "psycopg2", "mysql": "pymysql", "sqlite": "pysqlite"}
 DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
 # Options that move the connection elsewhere or make the driver read local files: they can
 # never be allowed, whatever the operator lists.
-NEVER_ALLOWED_OPTIONS = frozenset({
-    "local_infile", "host", "hostaddr", "port", "unix_socket", "service", "passfile",
-    "read_default_file", "read_default_group", "sslkeylogfile",
-})
+NEVER_ALLOWED_OPTIONS = frozenset(
+    {
+        "local_infile",
+        "host",
+        "hostaddr",
+        "port",
+        "unix_socket",
+        "service",
+        "passfile",
+        "read_default_file",
+        "read_default_group",
+        "sslkeylogfile",
+    }
+)
 DEFAULT_ALLOWED_OPTIONS = ("sslmode", "connect_timeout", "application_name", "charset")
 
 
@@ -57,22 +67,29 @@ class DatabaseServer:
         try:
             url = make_url(entry if "://" in entry else entry + "://")
         except ArgumentError:
-            raise ConfigError(f"'database_uri_allow' entry '{entry}' is not a URL like "
-                              "postgresql://host:5432") from None
+            raise ConfigError(
+                f"'database_uri_allow' entry '{entry}' is not a URL like postgresql://host:5432"
+            ) from None
         backend = url.get_backend_name()
         if backend not in DEFAULT_PORTS:
-            raise ConfigError(f"'database_uri_allow' entry '{entry}' must name postgresql or "
-                              "mysql (SQLite files are allowed by 'database_sqlite_dir')")
+            raise ConfigError(
+                f"'database_uri_allow' entry '{entry}' must name postgresql or "
+                "mysql (SQLite files are allowed by 'database_sqlite_dir')"
+            )
         if url.database or url.query or url.username:
-            raise ConfigError(f"'database_uri_allow' entry '{entry}' must be only a backend, "
-                              "a host and a port")
+            raise ConfigError(
+                f"'database_uri_allow' entry '{entry}' must be only a backend, a host and a port"
+            )
         return cls(backend, _host(url), url.port or DEFAULT_PORTS[backend])
 
     def serves(self, url: URL) -> bool:
         """Whether ``url`` points at this server."""
         backend = url.get_backend_name()
-        return (backend == self.backend and _host(url) == self.host
-                and (url.port or DEFAULT_PORTS[backend]) == self.port)
+        return (
+            backend == self.backend
+            and _host(url) == self.host
+            and (url.port or DEFAULT_PORTS[backend]) == self.port
+        )
 
     def __str__(self) -> str:
         return f"{self.backend}://{self.host or ''}:{self.port}"
@@ -99,25 +116,43 @@ class DatabasePolicy:
         base = make_url(settings.connection_uri)
         entries = settings.database_uri_allow
         if entries is None:
-            servers = (() if base.get_backend_name() == "sqlite" else
-                       (DatabaseServer(base.get_backend_name(), _host(base),
-                                       base.port or DEFAULT_PORTS.get(base.get_backend_name())),))
+            servers = (
+                ()
+                if base.get_backend_name() == "sqlite"
+                else (
+                    DatabaseServer(
+                        base.get_backend_name(),
+                        _host(base),
+                        base.port or DEFAULT_PORTS.get(base.get_backend_name()),
+                    ),
+                )
+            )
         else:
             servers = tuple(DatabaseServer.parse(entry) for entry in entries)
         sqlite_dir = settings.database_sqlite_dir
-        if sqlite_dir is None and base.get_backend_name() == "sqlite" and base.database \
-                and base.database != ":memory:":
+        if (
+            sqlite_dir is None
+            and base.get_backend_name() == "sqlite"
+            and base.database
+            and base.database != ":memory:"
+        ):
             sqlite_dir = str(Path(base.database).parent)
         options = settings.database_uri_query_allow
         options = DEFAULT_ALLOWED_OPTIONS if options is None else options
         refused = sorted(set(options) & NEVER_ALLOWED_OPTIONS)
         if refused:
-            raise ConfigError(f"'database_uri_query_allow' cannot allow {', '.join(refused)}: "
-                              "it would let a connection string choose another server or "
-                              "read local files")
-        return cls(settings.connection_uri, servers,
-                   Path(os.path.realpath(sqlite_dir)) if sqlite_dir else None,
-                   frozenset(options), settings.get("read_connection_uri"))
+            raise ConfigError(
+                f"'database_uri_query_allow' cannot allow {', '.join(refused)}: "
+                "it would let a connection string choose another server or "
+                "read local files"
+            )
+        return cls(
+            settings.connection_uri,
+            servers,
+            Path(os.path.realpath(sqlite_dir)) if sqlite_dir else None,
+            frozenset(options),
+            settings.get("read_connection_uri"),
+        )
 
     def check(self, uri: str, key: str = "connection_uri") -> None:
         """Raise ``DatabaseNotAllowed`` unless an app or tenant may use ``uri`` (set as ``key``)."""
@@ -131,8 +166,7 @@ class DatabasePolicy:
         driver = url.get_driver_name()
         if DRIVERS.get(backend) != driver:
             supported = ", ".join(f"{name}+{DRIVERS[name]}" for name in DRIVERS)
-            raise DatabaseNotAllowed(
-                f"{key} must use one of {supported}, not {backend}+{driver}")
+            raise DatabaseNotAllowed(f"{key} must use one of {supported}, not {backend}+{driver}")
         if backend == "sqlite":
             self._check_sqlite(url, key)
         else:
@@ -144,22 +178,25 @@ class DatabasePolicy:
         if not url.database or url.database == ":memory:" or url.database.startswith("file:"):
             raise DatabaseNotAllowed(f"{key} of an SQLite database must name a file")
         if self.sqlite_dir is None:
-            raise DatabaseNotAllowed("SQLite databases for apps and tenants are not allowed: "
-                                     "the operator sets 'database_sqlite_dir' to allow them")
+            raise DatabaseNotAllowed(
+                "SQLite databases for apps and tenants are not allowed: "
+                "the operator sets 'database_sqlite_dir' to allow them"
+            )
         # realpath: a '..' or a symlink must not lead out of the directory.
         path = Path(os.path.realpath(url.database))
         if not path.is_relative_to(self.sqlite_dir) or path == self.sqlite_dir:
-            raise DatabaseNotAllowed(f"{key} of an SQLite database must be a file in "
-                                     "the directory the operator allowed ('database_sqlite_dir')")
+            raise DatabaseNotAllowed(
+                f"{key} of an SQLite database must be a file in "
+                "the directory the operator allowed ('database_sqlite_dir')"
+            )
 
     def _check_server(self, url: URL, key: str) -> None:
         if not any(server.serves(url) for server in self.servers):
             raise DatabaseNotAllowed(
-                f"{key} must point at a database server the operator allowed "
-                "('database_uri_allow')")
+                f"{key} must point at a database server the operator allowed ('database_uri_allow')"
+            )
         for option in url.query:
             if option not in self.allowed_options or option in NEVER_ALLOWED_OPTIONS:
                 raise DatabaseNotAllowed(
-                    f"{key} option '{option}' is not allowed "
-                    "('database_uri_query_allow')")
-
+                    f"{key} option '{option}' is not allowed ('database_uri_query_allow')"
+                )

@@ -12,8 +12,8 @@ import uuid
 from typing import Any
 
 from flask import Flask, Response, current_app, json
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound as WerkzeugNotFound
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 log = logging.getLogger("core_app.errors")
 

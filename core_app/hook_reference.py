@@ -19,9 +19,11 @@ from typing import Any, Callable
 
 from core_app import hookspecs
 
-BEGIN_MARKER = ("<!-- hook reference: generated from core_app/hookspecs.py by "
-                "`python -m core_app.hook_reference --write docs/recipes.md`; "
-                "do not edit by hand -->")
+BEGIN_MARKER = (
+    "<!-- hook reference: generated from core_app/hookspecs.py by "
+    "`python -m core_app.hook_reference --write docs/recipes.md`; "
+    "do not edit by hand -->"
+)
 END_MARKER = "<!-- end of hook reference -->"
 SPEC_ATTRIBUTE = "supertokens_core_spec"  # set by pluggy's HookspecMarker("supertokens_core")
 # A group heading in hookspecs.py: "# --- start-up: called once while the app is built ---"
@@ -34,8 +36,11 @@ class MissingMarkers(Exception):
 
 def hook_specifications() -> list[Callable[..., Any]]:
     """Every hook specification, in the order ``hookspecs.py`` declares them."""
-    specs = [value for value in vars(hookspecs).values()
-             if callable(value) and hasattr(value, SPEC_ATTRIBUTE)]
+    specs = [
+        value
+        for value in vars(hookspecs).values()
+        if callable(value) and hasattr(value, SPEC_ATTRIBUTE)
+    ]
     return sorted(specs, key=lambda spec: inspect.getsourcelines(spec)[1])
 
 
@@ -101,12 +106,25 @@ def render() -> str:
             if introduction:
                 out += [introduction, ""]
         first_result = getattr(spec, SPEC_ATTRIBUTE).get("firstresult", False)
-        calling = ("`firstresult`: the first recipe's answer that is not None is the answer; "
-                   "the other recipes are not asked." if first_result else
-                   "Every enabled recipe that implements it is called; the answers are "
-                   "collected in a list.")
-        out += [f"#### `{spec.__name__}`", "", "```python", signature(spec), "```", "",
-                calling, "", inspect.getdoc(spec) or "(no docstring)", ""]
+        calling = (
+            "`firstresult`: the first recipe's answer that is not None is the answer; "
+            "the other recipes are not asked."
+            if first_result
+            else "Every enabled recipe that implements it is called; the answers are "
+            "collected in a list."
+        )
+        out += [
+            f"#### `{spec.__name__}`",
+            "",
+            "```python",
+            signature(spec),
+            "```",
+            "",
+            calling,
+            "",
+            inspect.getdoc(spec) or "(no docstring)",
+            "",
+        ]
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -115,21 +133,27 @@ def with_reference(document: str, reference: str) -> str:
     begin = document.find(BEGIN_MARKER)
     end = document.find(END_MARKER)
     if begin < 0 or end < begin:
-        raise MissingMarkers(f"the document has no '{BEGIN_MARKER}' ... '{END_MARKER}' "
-                             "markers, in that order")
-    head = document[:begin + len(BEGIN_MARKER)]
+        raise MissingMarkers(
+            f"the document has no '{BEGIN_MARKER}' ... '{END_MARKER}' markers, in that order"
+        )
+    head = document[: begin + len(BEGIN_MARKER)]
     return f"{head}\n\n{reference}\n{document[end:]}"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the reference, write it into a document, or check a document (exit 1: stale)."""
-    parser = argparse.ArgumentParser(prog="python -m core_app.hook_reference",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m core_app.hook_reference", description=__doc__.splitlines()[0]
+    )
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", metavar="DOCUMENT",
-                        help="replace the reference between the document's markers")
-    action.add_argument("--check", metavar="DOCUMENT",
-                        help="change nothing; exit 1 when the document's reference is stale")
+    action.add_argument(
+        "--write", metavar="DOCUMENT", help="replace the reference between the document's markers"
+    )
+    action.add_argument(
+        "--check",
+        metavar="DOCUMENT",
+        help="change nothing; exit 1 when the document's reference is stale",
+    )
     args = parser.parse_args(argv)
     reference = render()
     if not (args.write or args.check):
@@ -144,8 +168,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.check:
         if updated != document:
-            print(f"{path}: the hook reference is stale; run python -m "
-                  f"core_app.hook_reference --write {path}", file=sys.stderr)
+            print(
+                f"{path}: the hook reference is stale; run python -m "
+                f"core_app.hook_reference --write {path}",
+                file=sys.stderr,
+            )
             return 1
         return 0
     path.write_text(updated)

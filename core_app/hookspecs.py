@@ -15,8 +15,7 @@ import pluggy
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
-    from core_app.recipes import (AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor,
-                                  UserSearch)
+    from core_app.recipes import AccountInfo, DeletedUser, LoginMethod, RecipeDescriptor, UserSearch
     from core_app.tenant_prefix import TenantIdentifier
 
 hookspec = pluggy.HookspecMarker("supertokens_core")
@@ -44,8 +43,7 @@ def st_recipe() -> "RecipeDescriptor":
 
 
 @hookspec
-def st_login_methods(conn: "Connection", app_id: str,
-                     user_ids: list[str]) -> list["LoginMethod"]:
+def st_login_methods(conn: "Connection", app_id: str, user_ids: list[str]) -> list["LoginMethod"]:
     """Return the login methods this recipe holds for any of ``user_ids`` (SuperTokens ids).
 
     Called with the database holding the users when user objects are built; answer every
@@ -54,8 +52,9 @@ def st_login_methods(conn: "Connection", app_id: str,
 
 
 @hookspec
-def st_recipe_users_with_account_info(conn: "Connection", tenant: "TenantIdentifier",
-                                      account: "AccountInfo") -> list[str]:
+def st_recipe_users_with_account_info(
+    conn: "Connection", tenant: "TenantIdentifier", account: "AccountInfo"
+) -> list[str]:
     """Return the ids of this recipe's users in ``tenant`` that have ``account``.
 
     ``account`` carries exactly one item (an email, a phone number or a third-party
@@ -65,8 +64,9 @@ def st_recipe_users_with_account_info(conn: "Connection", tenant: "TenantIdentif
 
 
 @hookspec
-def st_search_recipe_users(conn: "Connection", tenant: "TenantIdentifier",
-                           search: "UserSearch", limit: int) -> list[str]:
+def st_search_recipe_users(
+    conn: "Connection", tenant: "TenantIdentifier", search: "UserSearch", limit: int
+) -> list[str]:
     """Return up to ``limit`` ids of this recipe's users in ``tenant`` matching ``search``.
 
     Every tag ``search`` carries must match one and the same login method (a tag matches
@@ -76,8 +76,9 @@ def st_search_recipe_users(conn: "Connection", tenant: "TenantIdentifier",
 
 
 @hookspec
-def st_verified_emails(conn: "Connection", app_id: str,
-                       pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def st_verified_emails(
+    conn: "Connection", app_id: str, pairs: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """Return those ``(user id, email)`` pairs that are marked verified.
 
     The user id is the one user data is kept under (the external id when mapped). Called
@@ -112,20 +113,22 @@ def st_user_deleted(conn: "Connection", app_id: str, users: list["DeletedUser"])
 
 
 @hookspec(firstresult=True)
-def st_user_tenant_added(conn: "Connection", tenant: "TenantIdentifier", user_id: str,
-                         recipe_id: str) -> str | None:
+def st_user_tenant_added(
+    conn: "Connection", tenant: "TenantIdentifier", user_id: str, recipe_id: str
+) -> str | None:
     """Add the recipe's per-tenant row for a user newly associated with ``tenant``.
 
     Called after the host's own per-tenant row is written; a recipe that does not own
-    ``recipe_id`` returns None. Return None when done, or the contract's status string when a uniqueness rule
-    refuses the association (``EMAIL_ALREADY_EXISTS_ERROR``, ...); the first status wins
-    and the whole association is rolled back.
+    ``recipe_id`` returns None. Return None when done, or the contract's status string when a
+    uniqueness rule refuses the association (``EMAIL_ALREADY_EXISTS_ERROR``, ...); the first
+    status wins and the whole association is rolled back.
     """
 
 
 @hookspec
-def st_user_tenant_removed(conn: "Connection", tenant: "TenantIdentifier", user_id: str,
-                           data_user_id: str) -> None:
+def st_user_tenant_removed(
+    conn: "Connection", tenant: "TenantIdentifier", user_id: str, data_user_id: str
+) -> None:
     """Remove what the recipe keeps for a user in ``tenant`` when the user leaves it.
 
     ``user_id`` is the SuperTokens id, ``data_user_id`` the external id when mapped.
@@ -145,8 +148,7 @@ def st_user_data_kept(conn: "Connection", app_id: str, user_id: str) -> str | No
 
 
 @hookspec
-def st_user_data_moved(conn: "Connection", app_id: str, from_user_id: str,
-                       to_user_id: str) -> None:
+def st_user_data_moved(conn: "Connection", app_id: str, from_user_id: str, to_user_id: str) -> None:
     """Re-key what the recipe keeps under ``from_user_id`` to ``to_user_id``.
 
     Called when a user-id mapping is created for a user whose only user data is email
@@ -165,8 +167,7 @@ def st_user_id_mapping(conn: "Connection", app_id: str, user_id: str) -> tuple[s
 
 
 @hookspec
-def st_external_user_ids(conn: "Connection", app_id: str,
-                         user_ids: list[str]) -> dict[str, str]:
+def st_external_user_ids(conn: "Connection", app_id: str, user_ids: list[str]) -> dict[str, str]:
     """The external ids of those SuperTokens ``user_ids`` that have one, by SuperTokens id.
 
     Callers see the external id wherever a mapped user's id is returned, and user data
@@ -175,8 +176,9 @@ def st_external_user_ids(conn: "Connection", app_id: str,
 
 
 @hookspec
-def st_recipe_user_regrouped(conn: "Connection", app_id: str, user_id: str,
-                             data_user_id: str) -> None:
+def st_recipe_user_regrouped(
+    conn: "Connection", app_id: str, user_id: str, data_user_id: str
+) -> None:
     """A recipe user was linked to a primary user or unlinked from one.
 
     Its sessions name the wrong user now: the session recipe revokes them. Called once for
@@ -189,8 +191,9 @@ def st_recipe_user_regrouped(conn: "Connection", app_id: str, user_id: str,
 
 
 @hookspec
-def st_housekeeping(conn: "Connection", now_ms: int, app_settings: Any,
-                    tenant_settings: Any) -> None:
+def st_housekeeping(
+    conn: "Connection", now_ms: int, app_settings: Any, tenant_settings: Any
+) -> None:
     """Delete data that has expired (sessions, tokens, codes, retired keys).
 
     Called once per database, inside one transaction, by one process at a time.

@@ -15,8 +15,17 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Connection, MetaData, String, Table, insert, select, \
-    update
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
@@ -30,7 +39,8 @@ log = logging.getLogger("core_app.housekeeping")
 metadata = MetaData()
 
 housekeeping_runs = Table(
-    "housekeeping_runs", metadata,
+    "housekeeping_runs",
+    metadata,
     Column("name", String(64), primary_key=True),
     Column("last_run_at", BigInteger, nullable=False),
 )
@@ -50,8 +60,11 @@ def _claim(conn: Connection, now: int, min_gap_ms: int) -> bool:
     last_run = conn.execute(query).scalar_one()
     if now - last_run < min_gap_ms:
         return False
-    conn.execute(update(housekeeping_runs).where(housekeeping_runs.c.name == RUN_NAME)
-                 .values(last_run_at=now))
+    conn.execute(
+        update(housekeeping_runs)
+        .where(housekeeping_runs.c.name == RUN_NAME)
+        .values(last_run_at=now)
+    )
     return True
 
 
@@ -65,10 +78,11 @@ def databases(core: Any) -> list[str]:
 
 def _tenants(core: Any) -> list[TenantIdentifier]:
     with core.storage.engine().connect() as conn:
-        return [record.tenant
-                for app_id in tenancy_store.load_app_ids(conn, DEFAULT_CONNECTION_URI_DOMAIN)
-                for record in tenancy_store.load_tenants(conn, DEFAULT_CONNECTION_URI_DOMAIN,
-                                                         app_id)]
+        return [
+            record.tenant
+            for app_id in tenancy_store.load_app_ids(conn, DEFAULT_CONNECTION_URI_DOMAIN)
+            for record in tenancy_store.load_tenants(conn, DEFAULT_CONNECTION_URI_DOMAIN, app_id)
+        ]
 
 
 def config_problems(core: Any) -> list[str]:
@@ -103,8 +117,10 @@ def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
         except ServiceUnavailable as error:
             if error.message not in skipped:
                 skipped.add(error.message)
-                log.warning("housekeeping keeps this app's expired data that depends on its "
-                            "settings: %s", error.message)
+                log.warning(
+                    "housekeeping keeps this app's expired data that depends on its settings: %s",
+                    error.message,
+                )
             return None
 
     def app_settings(app_id: str) -> Any:
@@ -121,9 +137,12 @@ def run_housekeeping(core: Any, min_gap_ms: int = 0) -> list[str]:
                 now = int(time.time() * 1000)
                 if not _claim(conn, now, min_gap_ms):
                     continue
-                core.plugins.hook.st_housekeeping(conn=conn, now_ms=now,
-                                                  app_settings=app_settings,
-                                                  tenant_settings=tenant_settings)
+                core.plugins.hook.st_housekeeping(
+                    conn=conn,
+                    now_ms=now,
+                    app_settings=app_settings,
+                    tenant_settings=tenant_settings,
+                )
         except Exception:  # noqa: BLE001 - one unreachable database must not stop the rest
             log.exception("housekeeping failed for database %s", database_name(uri))
             continue

@@ -29,14 +29,17 @@ _NOT_LONG = "\x00not-long"
 # metadata, a provider config) comes near it, and a walk over it stays cheap and flat.
 MAX_JSON_DEPTH_LEVELS = 64
 # The range of the BIGINT columns and of upstream's Java ``long`` / ``int`` parameters.
-LONG_MIN, LONG_MAX = -2 ** 63, 2 ** 63 - 1
-INT_MIN, INT_MAX = -2 ** 31, 2 ** 31 - 1
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 # PostgreSQL cannot store NUL in text; a lone surrogate cannot be encoded as UTF-8.
 _UNSTORABLE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 _NUL = "\x00"
 
 _TYPE_ERRORS = {
-    "required": _INVALID, "null": _INVALID, "invalid": _INVALID, "type": _INVALID,
+    "required": _INVALID,
+    "null": _INVALID,
+    "invalid": _INVALID,
+    "type": _INVALID,
     "not_a_list": _INVALID,
 }
 
@@ -46,8 +49,15 @@ class JsonString(fields.String):
 
     default_error_messages = _TYPE_ERRORS
 
-    def __init__(self, *, trim: bool = False, lower: bool = False,
-                 max_length: int | None = None, non_empty: bool = False, **kwargs: Any):
+    def __init__(
+        self,
+        *,
+        trim: bool = False,
+        lower: bool = False,
+        max_length: int | None = None,
+        non_empty: bool = False,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.trim = trim
         self.lower = lower
@@ -66,7 +76,8 @@ class JsonString(fields.String):
         if self.max_length is not None and len(value) > self.max_length:
             # Upstream lets the database refuse it (a 500); a column's limit is a 400 here.
             raise ValidationError(
-                f"Field name '{attr}' must be at most {self.max_length} characters")
+                f"Field name '{attr}' must be at most {self.max_length} characters"
+            )
         return value
 
 
@@ -121,9 +132,11 @@ class JsonLong(fields.Integer):
             raise self.make_error("invalid")
         # 1e400 reads as infinity; a long beyond 64 bits would not fit a BIGINT column.
         if (isinstance(value, float) and not math.isfinite(value)) or not (
-                LONG_MIN <= value <= LONG_MAX):
+            LONG_MIN <= value <= LONG_MAX
+        ):
             raise ValidationError(
-                f"Field name '{attr}' must be an integer between {LONG_MIN} and {LONG_MAX}")
+                f"Field name '{attr}' must be an integer between {LONG_MIN} and {LONG_MAX}"
+            )
         return int(value)
 
 
@@ -141,8 +154,9 @@ class JsonObject(fields.Dict):
             raise self.make_error("invalid")
         if self.max_json_length is not None and len(json.dumps(value)) > self.max_json_length:
             # json.dumps escapes non-ASCII, so its characters are the bytes a TEXT column holds.
-            raise ValidationError(f"Field name '{attr}' must be at most "
-                                  f"{self.max_json_length} characters as JSON")
+            raise ValidationError(
+                f"Field name '{attr}' must be at most {self.max_json_length} characters as JSON"
+            )
         return value
 
 
@@ -239,7 +253,8 @@ def _field_message(name: str, messages: Any) -> str:
 
 
 _MARSHMALLOW_DEFAULTS = frozenset(
-    message for cls in (fields.Field, fields.String, fields.List, fields.Dict)
+    message
+    for cls in (fields.Field, fields.String, fields.List, fields.Dict)
     for message in cls.default_error_messages.values()
 )
 
@@ -248,7 +263,9 @@ def _load(schema: Schema, data: Mapping[str, Any]) -> dict[str, Any]:
     try:
         return schema.load(data)
     except ValidationError as error:
-        messages = error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        messages = (
+            error.messages if isinstance(error.messages, dict) else {"_schema": error.messages}
+        )
         # Upstream stops at the first bad field in its check order: the schema's order.
         for name, field in schema.fields.items():
             key = field.data_key or name
@@ -277,15 +294,13 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     for name, item in value.items():
         if _UNSTORABLE_CHARACTER.search(name):
             # The name itself cannot be echoed back: it may not even encode as UTF-8.
-            raise BadRequest(
-                "JSON input must not contain NUL characters or unpaired surrogates")
+            raise BadRequest("JSON input must not contain NUL characters or unpaired surrogates")
         _check_nested_json(name, item)
     return value
 
 
 def _too_deep() -> BadRequest:
-    return BadRequest(
-        f"JSON input must not be nested deeper than {MAX_JSON_DEPTH_LEVELS} levels")
+    return BadRequest(f"JSON input must not be nested deeper than {MAX_JSON_DEPTH_LEVELS} levels")
 
 
 def _check_nested_json(name: str, value: Any) -> None:

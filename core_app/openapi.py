@@ -66,20 +66,36 @@ def _max_length(converter: Any, field: Any, **_: Any) -> dict[str, Any]:
 def build_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of ``app``'s routes (the enabled recipes and the host)."""
     marshmallow = MarshmallowPlugin(schema_name_resolver=_schema_name)
-    spec = APISpec(title=DOCUMENT_TITLE, version=SUPPORTED_CDI_VERSIONS[-1],
-                   openapi_version=OPENAPI_VERSION, plugins=[marshmallow],
-                   info={"description": DESCRIPTION})
+    spec = APISpec(
+        title=DOCUMENT_TITLE,
+        version=SUPPORTED_CDI_VERSIONS[-1],
+        openapi_version=OPENAPI_VERSION,
+        plugins=[marshmallow],
+        info={"description": DESCRIPTION},
+    )
     for field_class, openapi_type in _QUERY_PARAMETER_TYPES:
         marshmallow.map_to_openapi_type(field_class, *openapi_type)
     marshmallow.map_to_openapi_type(QueryString, "string", None)
     marshmallow.converter.add_attribute_function(_max_length)
-    spec.components.security_scheme(API_KEY_SCHEME, {
-        "type": "apiKey", "in": "header", "name": "api-key",
-        "description": "One of the app's api_keys (or the operator's); none when unset."})
-    spec.components.parameter("cdiVersion", "header", {
-        "name": "cdi-version", "required": False,
-        "description": "The CDI version the caller speaks; the newest when absent.",
-        "schema": {"type": "string", "enum": list(SUPPORTED_CDI_VERSIONS)}})
+    spec.components.security_scheme(
+        API_KEY_SCHEME,
+        {
+            "type": "apiKey",
+            "in": "header",
+            "name": "api-key",
+            "description": "One of the app's api_keys (or the operator's); none when unset.",
+        },
+    )
+    spec.components.parameter(
+        "cdiVersion",
+        "header",
+        {
+            "name": "cdi-version",
+            "required": False,
+            "description": "The CDI version the caller speaks; the newest when absent.",
+            "schema": {"type": "string", "enum": list(SUPPORTED_CDI_VERSIONS)},
+        },
+    )
     for path, operations in _operations(app).items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()
@@ -112,18 +128,26 @@ def _operation(method: str, shared: list[tuple[str, Callable, RouteSpec]]) -> di
         "parameters": [],
         "responses": {
             "200": {"description": "The answer (JSON; business outcomes carry a `status`)."},
-            "400": {"description": "Bad input, unknown app or tenant, unsupported cdi-version",
-                    "content": {"text/plain": {"schema": {"type": "string"}}}},
+            "400": {
+                "description": "Bad input, unknown app or tenant, unsupported cdi-version",
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+            },
         },
     }
     if len(shared) > 1:
         operation["description"] = "\n\n".join(
             f"`rid: {rid}`: {doc}" if rid != RID_DEFAULT else f"any other `rid`: {doc}"
-            for rid, doc in docs)
-        operation["parameters"].append({
-            "in": "header", "name": "rid", "required": False,
-            "description": "The recipe that answers (views share this path).",
-            "schema": {"type": "string"}})
+            for rid, doc in docs
+        )
+        operation["parameters"].append(
+            {
+                "in": "header",
+                "name": "rid",
+                "required": False,
+                "description": "The recipe that answers (views share this path).",
+                "schema": {"type": "string"},
+            }
+        )
     elif "\n" in docs[0][1]:
         operation["description"] = docs[0][1]
     if spec.scope is Scope.NO_AUTH:
@@ -135,11 +159,16 @@ def _operation(method: str, shared: list[tuple[str, Callable, RouteSpec]]) -> di
     queries = [entry[2].query for entry in shared if entry[2].query is not None]
     if method in ("GET", "DELETE") and queries:
         # Views sharing a path read overlapping queries; the default view's describes it.
-        default = [entry[2].query for entry in shared
-                   if entry[2].rid == RID_DEFAULT and entry[2].query is not None]
+        default = [
+            entry[2].query
+            for entry in shared
+            if entry[2].rid == RID_DEFAULT and entry[2].query is not None
+        ]
         operation["parameters"].append({"in": "query", "schema": (default or queries)[0]})
     elif bodies:
         schema: Any = bodies[0] if len(bodies) == 1 else {"oneOf": bodies}
-        operation["requestBody"] = {"required": True, "content": {
-            "application/json": {"schema": schema}}}
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": schema}},
+        }
     return operation

@@ -13,8 +13,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.metadata import EntryPoint, entry_points
 
-from core_app.config import (HOST_KEYS, ConfigKey, ConfigSchema, config_file_path,
-                             read_config_file, read_environment)
+from core_app.config import (
+    HOST_KEYS,
+    ConfigKey,
+    ConfigSchema,
+    config_file_path,
+    read_config_file,
+    read_environment,
+)
 from core_app.recipes import ENTRY_POINT_GROUP, RecipeDescriptor
 
 
@@ -44,8 +50,7 @@ def installed_recipes(enabled: tuple[str, ...] | None) -> list[InstalledRecipe]:
     """
     # A later entry point of the same name replaces an earlier one, as in the plugin manager.
     points = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
-    return [_describe(points[name], enabled is None or name in enabled)
-            for name in sorted(points)]
+    return [_describe(points[name], enabled is None or name in enabled) for name in sorted(points)]
 
 
 def _describe(point: EntryPoint, enabled: bool) -> InstalledRecipe:
@@ -54,8 +59,9 @@ def _describe(point: EntryPoint, enabled: bool) -> InstalledRecipe:
     try:
         descriptor = point.load().st_recipe()
     except Exception as error:  # noqa: BLE001 - a third-party recipe may fail in any way
-        return InstalledRecipe(point.name, distribution, version, enabled,
-                               failure=f"{type(error).__name__}: {error}")
+        return InstalledRecipe(
+            point.name, distribution, version, enabled, failure=f"{type(error).__name__}: {error}"
+        )
     return InstalledRecipe(point.name, distribution, version, enabled, descriptor)
 
 
@@ -66,9 +72,12 @@ def disabled_recipe_keys(recipes: list[InstalledRecipe]) -> dict[str, tuple[Conf
 
 def description_failures(recipes: list[InstalledRecipe]) -> list[str]:
     """A warning for each recipe that is not enabled and could not be described."""
-    return [f"recipe '{recipe.name}' is installed but not enabled and could not be loaded "
-            f"({recipe.failure}); its config keys are not known"
-            for recipe in recipes if not recipe.enabled and recipe.failure is not None]
+    return [
+        f"recipe '{recipe.name}' is installed but not enabled and could not be loaded "
+        f"({recipe.failure}); its config keys are not known"
+        for recipe in recipes
+        if not recipe.enabled and recipe.failure is not None
+    ]
 
 
 def configured_recipes(environ: Mapping[str, str]) -> tuple[str, ...] | None:

@@ -41,16 +41,20 @@ def check_name(name: str) -> None:
         raise RecipeTemplateError(
             f"'{name}' is not a valid recipe name: use lower-case letters, digits and "
             f"underscores, starting with a letter, at most {NAME_MAX_LENGTH} characters (it "
-            "names the Python package, the entry point, the routes and the tables)")
+            "names the Python package, the entry point, the routes and the tables)"
+        )
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):
         raise RecipeTemplateError(f"'{name}' is a Python keyword: choose another recipe name")
     if name in installed_recipes():
-        raise RecipeTemplateError(f"a recipe named '{name}' is already installed: choose "
-                                  "another name")
+        raise RecipeTemplateError(
+            f"a recipe named '{name}' is already installed: choose another name"
+        )
     if name in sys.stdlib_module_names or importlib.util.find_spec(name) is not None:
-        raise RecipeTemplateError(f"a module named '{name}' is already importable here, so "
-                                  "the recipe's package would clash with it: choose another "
-                                  "name")
+        raise RecipeTemplateError(
+            f"a module named '{name}' is already importable here, so "
+            "the recipe's package would clash with it: choose another "
+            "name"
+        )
 
 
 def write_recipe(name: str, directory: Path | str = ".") -> Path:
@@ -76,7 +80,7 @@ def write_recipe(name: str, directory: Path | str = ".") -> Path:
     return root
 
 
-_PYPROJECT = '''\
+_PYPROJECT = """\
 [build-system]
 requires = ["setuptools>=68"]
 build-backend = "setuptools.build_meta"
@@ -101,9 +105,9 @@ packages = ["${name}", "${name}.migrations"]
 
 [tool.pytest.ini_options]
 testpaths = ["tests"]
-'''
+"""
 
-_README = '''\
+_README = """\
 # ${distribution}
 
 A recipe for supertokens-core-py, made by `supertokens-core new-recipe ${name}`: labels an
@@ -125,7 +129,7 @@ pytest                            # SQLite, PostgreSQL and MySQL; --st-databases
 ```
 
 The guide to writing recipes is the core's `docs/recipes.md`.
-'''
+"""
 
 _PACKAGE = '''\
 """The ${name} recipe: labels an app gives its users, per tenant.

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-
 from flask import Blueprint
 from sqlalchemy import Table
 
@@ -93,7 +92,10 @@ def data_user_ids(users: list[DeletedUser]) -> list[str]:
 
 @dataclass(frozen=True)
 class AccountInfo:
-    """One identifying item of a login method, normalised (``st_recipe_users_with_account_info``)."""
+    """One identifying item of a login method, normalised.
+
+    As ``st_recipe_users_with_account_info`` receives it.
+    """
 
     email: str | None = None
     phone_number: str | None = None
@@ -120,8 +122,9 @@ def installed_recipes() -> dict[str, Any]:
     return {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
 
 
-def build_plugin_manager(enabled: tuple[str, ...] | None,
-                         host_plugins: list[Any]) -> pluggy.PluginManager:
+def build_plugin_manager(
+    enabled: tuple[str, ...] | None, host_plugins: list[Any]
+) -> pluggy.PluginManager:
     """Load the host's plugins and the enabled recipes into one plugin manager.
 
     ``enabled`` None means every installed recipe. A name that is not installed stops
@@ -163,13 +166,15 @@ def recipe_descriptors(manager: pluggy.PluginManager) -> list[RecipeDescriptor]:
     for implementation in manager.hook.st_recipe.get_hookimpls():
         descriptor = implementation.function()
         if not isinstance(descriptor, RecipeDescriptor):
-            raise ConfigError(f"recipe '{implementation.plugin_name}': st_recipe must return a "
-                              "RecipeDescriptor")
+            raise ConfigError(
+                f"recipe '{implementation.plugin_name}': st_recipe must return a RecipeDescriptor"
+            )
         if not api_satisfies(descriptor.requires_api):
             raise ConfigError(
                 f"recipe '{implementation.plugin_name}' needs plugin API "
                 f"{descriptor.requires_api}; this core offers {API_VERSION} (same major "
-                "version, minor at least the recipe's)")
+                "version, minor at least the recipe's)"
+            )
         descriptors.append(descriptor)
     return descriptors
 

@@ -20,13 +20,18 @@ from typing import Any, Callable
 from flask import Blueprint, Flask, Response, current_app, request
 from marshmallow import Schema
 from sqlalchemy import Connection
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as RoutingNotFound
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from core_app.config import SUPPORTED_CDI_VERSIONS, ConfigError, Settings
-from core_app.errors import (BadRequest, Forbidden, InvalidApiKey, MethodNotSupported,
-                             json_response, tenant_not_found)
+from core_app.errors import (
+    BadRequest,
+    Forbidden,
+    InvalidApiKey,
+    MethodNotSupported,
+    json_response,
+    tenant_not_found,
+)
 from core_app.inputs import parse_body, parse_query
 from core_app.recipes import RecipeDescriptor
 from core_app.storage import Transaction
@@ -110,8 +115,9 @@ class RequestContext:
         """
         app = self.tenant.app
         one_per_database: dict[str, TenantIdentifier] = {}
-        for record in tenancy_store.load_tenants(self.base_conn, app.connection_uri_domain,
-                                                 app.app_id):
+        for record in tenancy_store.load_tenants(
+            self.base_conn, app.connection_uri_domain, app.app_id
+        ):
             uri = self.core.directory.connection_uri(record.tenant)
             one_per_database.setdefault(uri, record.tenant)
         return [(tenant, self.connection_for(tenant)) for tenant in one_per_database.values()]
@@ -123,8 +129,9 @@ class RequestContext:
         spread over these when tenants have a ``connection_uri`` of their own.
         """
         app_connection = self.app_conn
-        others = [conn for _tenant, conn in self.app_tenant_connections()
-                  if conn is not app_connection]
+        others = [
+            conn for _tenant, conn in self.app_tenant_connections() if conn is not app_connection
+        ]
         return [app_connection, *others]
 
     def user_database(self, user_id: str) -> tuple[Connection, str]:
@@ -136,8 +143,9 @@ class RequestContext:
         """
         from core_app.users import service as users  # the users package declares routes
 
-        return users.user_database(self.app_databases(), self.core.plugins,
-                                   self.tenant.app_id, user_id)
+        return users.user_database(
+            self.app_databases(), self.core.plugins, self.tenant.app_id, user_id
+        )
 
     @property
     def base_conn(self) -> Connection:
@@ -218,11 +226,21 @@ class RequestContext:
         return bool(self.core.directory.test_mode)
 
 
-def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
-          body: type[Schema] | None = None, query: type[Schema] | None = None,
-          writes: bool = False, check_version: bool = True,
-          root_message: str | None = None, rid: str | None = None,
-          replica: bool = False, signs_in: bool = False) -> Callable:
+def route(
+    blueprint: Blueprint,
+    path: str,
+    methods: list[str],
+    *,
+    scope: Scope,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    writes: bool = False,
+    check_version: bool = True,
+    root_message: str | None = None,
+    rid: str | None = None,
+    replica: bool = False,
+    signs_in: bool = False,
+) -> Callable:
     """Declare a view of the CDI: path, methods, scope, input schema, whether it writes.
 
     The view is called as ``view(ctx)`` and returns a dict, answered as HTTP 200 JSON.
@@ -239,9 +257,17 @@ def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
     """
     if replica and writes:
         raise ValueError(f"{path}: a route that writes cannot read from a replica")
-    spec = RouteSpec(scope, body() if body else None, query() if query else None, writes,
-                     check_version, root_message or RouteSpec.root_message, rid, replica,
-                     signs_in)
+    spec = RouteSpec(
+        scope,
+        body() if body else None,
+        query() if query else None,
+        writes,
+        check_version,
+        root_message or RouteSpec.root_message,
+        rid,
+        replica,
+        signs_in,
+    )
 
     def decorate(view: Callable[[RequestContext], dict[str, Any] | Response]) -> Callable:
         @functools.wraps(view)
@@ -250,8 +276,13 @@ def route(blueprint: Blueprint, path: str, methods: list[str], *, scope: Scope,
 
         endpoint.route_spec = spec  # type: ignore[attr-defined]
         endpoint.route_view = view  # type: ignore[attr-defined]
-        blueprint.add_url_rule(path, view_func=endpoint, methods=methods,
-                               strict_slashes=False, provide_automatic_options=False)
+        blueprint.add_url_rule(
+            path,
+            view_func=endpoint,
+            methods=methods,
+            strict_slashes=False,
+            provide_automatic_options=False,
+        )
         return view
 
     return decorate
@@ -269,9 +300,14 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
     check_scope(core, tenant, spec)
     if spec.signs_in:
         check_login_method(core, tenant, core.login_method_rules[view])
-    ctx = RequestContext(tenant, request.environ["supertokens.cdi_version"], data,
-                         Transaction(core.storage, spec.writes, spec.replica), core,
-                         request.environ.get(OPERATOR_ENVIRON_KEY, False))
+    ctx = RequestContext(
+        tenant,
+        request.environ["supertokens.cdi_version"],
+        data,
+        Transaction(core.storage, spec.writes, spec.replica),
+        core,
+        request.environ.get(OPERATOR_ENVIRON_KEY, False),
+    )
     try:
         answer = view(ctx)
     except BaseException:
@@ -322,8 +358,9 @@ def _view_for_rid(table: SharedPaths) -> tuple[Callable, RouteSpec]:
     views = table[(rule, request.method)]
     endpoint = views.get(rid)
     if endpoint is None:
-        claimed_elsewhere = any(rid in by_rid for (other_rule, _), by_rid in table.items()
-                                if other_rule == rule)
+        claimed_elsewhere = any(
+            rid in by_rid for (other_rule, _), by_rid in table.items() if other_rule == rule
+        )
         if claimed_elsewhere or RID_DEFAULT not in views:
             raise MethodNotSupported()
         endpoint = views[RID_DEFAULT]
@@ -343,8 +380,9 @@ class LoginMethodRule:
         """The 403 body, upstream's before CDI 5.1."""
         return f"{self.name} login not enabled for tenant"
 
-    def allowed_by(self, first_factors: list[str] | None,
-                   required_secondary_factors: list[str] | None) -> bool:
+    def allowed_by(
+        self, first_factors: list[str] | None, required_secondary_factors: list[str] | None
+    ) -> bool:
         """Whether a tenant with these factors allows the method.
 
         A factor listed as required second step is allowed too: the route serves that step.
@@ -375,14 +413,17 @@ def login_method_rules(app: Flask, recipes: list[RecipeDescriptor]) -> LoginMeth
         registered = app.blueprints.get(rule.endpoint.split(".", 1)[0])
         recipe = owners.get(id(registered))
         if recipe is None:
-            raise ConfigError(f"route {rule.rule} declares signs_in but no recipe declares "
-                              "its blueprint")
+            raise ConfigError(
+                f"route {rule.rule} declares signs_in but no recipe declares its blueprint"
+            )
         if not recipe.first_factors or not recipe.login_method_name:
             raise ConfigError(
                 f"recipe '{recipe.id}' has routes that sign users in ({rule.rule}) but no "
-                "first_factors or login_method_name in its descriptor")
+                "first_factors or login_method_name in its descriptor"
+            )
         table[endpoint.route_view] = LoginMethodRule(
-            recipe.id, frozenset(recipe.first_factors), recipe.login_method_name)
+            recipe.id, frozenset(recipe.first_factors), recipe.login_method_name
+        )
     return table
 
 
@@ -405,8 +446,7 @@ def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:
     if spec.scope is Scope.ROOT:
         # An unknown app or tenant is a 400 before the permission's 403 (conventions §3).
         if not directory.exists(tenant):
-            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id,
-                                   tenant.tenant_id)
+            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id, tenant.tenant_id)
         if not tenant.app.is_base or not tenant.is_public_tenant:
             raise Forbidden(spec.root_message)
         return
@@ -414,8 +454,7 @@ def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:
         return
     if spec.scope is Scope.TENANT:
         if not directory.exists(tenant):
-            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id,
-                                   tenant.tenant_id)
+            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id, tenant.tenant_id)
         return
     if not directory.exists(tenant.app):
         raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id, "public")
@@ -466,7 +505,8 @@ def check_request() -> None:
         operator = not operator_keys or (given is not None and _matches(given, operator_keys))
     request.environ[OPERATOR_ENVIRON_KEY] = operator
     request.environ["supertokens.cdi_version"] = negotiate_cdi_version(
-        request.headers.get("cdi-version"), app_settings, spec.check_version)
+        request.headers.get("cdi-version"), app_settings, spec.check_version
+    )
     _reject_head()
 
 
@@ -480,12 +520,14 @@ def _check_ip(settings: Settings, address: str) -> None:
     deny = settings.ip_deny_regex
     allow = settings.ip_allow_regex
     if (deny is not None and deny.fullmatch(address)) or (
-            allow is not None and not allow.fullmatch(address)):
+        allow is not None and not allow.fullmatch(address)
+    ):
         raise Forbidden("Your IP address is not allowed to call this API")
 
 
-def check_api_key(keys: tuple[str, ...] | None, headers: Any,
-                  operator_keys: tuple[str, ...] | None = None) -> bool:
+def check_api_key(
+    keys: tuple[str, ...] | None, headers: Any, operator_keys: tuple[str, ...] | None = None
+) -> bool:
     """401 unless the request carries one of the app's ``keys`` or the operator's keys.
 
     Returns whether the request speaks for the operator: its key is one of
@@ -519,7 +561,7 @@ def _given_api_key(headers: Any) -> str | None:
             return None
         given = authorization.strip()
         if given.lower().startswith("bearer "):
-            given = given[len("bearer "):]
+            given = given[len("bearer ") :]
     return given.strip()
 
 
@@ -539,11 +581,11 @@ def _version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
-def negotiate_cdi_version(header: str | None, settings: Settings | None,
-                          check_supported: bool) -> str:
+def negotiate_cdi_version(
+    header: str | None, settings: Settings | None, check_supported: bool
+) -> str:
     """The CDI version a request speaks, or the contract's 400 (conventions §6)."""
-    max_version = (settings.supertokens_max_cdi_version if settings else None) \
-        or NEWEST_CDI_VERSION
+    max_version = (settings.supertokens_max_cdi_version if settings else None) or NEWEST_CDI_VERSION
     min_version = settings.supertokens_min_cdi_version if settings else None
     if header is None:
         return max_version
@@ -555,7 +597,8 @@ def negotiate_cdi_version(header: str | None, settings: Settings | None,
         raise BadRequest(f"cdi-version {version} not supported")
     if min_version and _version_tuple(version) < _version_tuple(min_version):
         raise BadRequest(
-            f"cdi-version {version} is lower than the minimum allowed version {min_version}")
+            f"cdi-version {version} is lower than the minimum allowed version {min_version}"
+        )
     if check_supported and version not in SUPPORTED_CDI_VERSIONS:
         raise BadRequest(f"cdi-version {version} not supported")
     return version

@@ -75,8 +75,9 @@ class ApiVersionQuery(RequestSchema):
     websiteDomain = QueryString()
 
 
-@route(blueprint, "/apiversion", ["GET"], scope=Scope.APP, query=ApiVersionQuery,
-       check_version=False)
+@route(
+    blueprint, "/apiversion", ["GET"], scope=Scope.APP, query=ApiVersionQuery, check_version=False
+)
 def api_version(ctx: RequestContext) -> dict[str, Any]:
     """GET /apiversion: the CDI versions this core speaks."""
     return {"versions": list(SUPPORTED_CDI_VERSIONS)}
@@ -95,5 +96,6 @@ def openapi_document(ctx: RequestContext) -> Response:
     document = current_app.extensions.get(OPENAPI_EXTENSION_KEY)
     if document is None:
         document = current_app.extensions[OPENAPI_EXTENSION_KEY] = openapi.build_document(
-            current_app)
+            current_app
+        )
     return json_response(document)

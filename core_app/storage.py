@@ -32,8 +32,11 @@ log = logging.getLogger("core_app.storage")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 # MySQL compares text case-insensitively by default; ids, hashes and tokens must not be.
-MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
-                       "mysql_engine": "InnoDB"}
+MYSQL_TABLE_OPTIONS = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+    "mysql_engine": "InnoDB",
+}
 SCHEMA_LOCK_NAME = "supertokens_core_schema"
 SCHEMA_LOCK_KEY = 0x5354434F  # PostgreSQL advisory lock id for schema changes
 # A pooled connection returned less than this long ago is taken as alive without a ping
@@ -74,9 +77,10 @@ def engine_options(uri: str, pool: PoolLimits = PoolLimits()) -> dict[str, Any]:
     # secrets) would otherwise be part of the exception text that reaches the log.
     common = {"hide_parameters": True, **pool.queue_pool_options()}
     if url.get_backend_name() == "sqlite":
-        sqlite = {"hide_parameters": True,
-                  "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
-                                   "check_same_thread": False}}
+        sqlite = {
+            "hide_parameters": True,
+            "connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        }
         # An in-memory database is one connection SQLAlchemy shares; it has no queue pool.
         return sqlite if url.database in (None, "", ":memory:") else {**common, **sqlite}
     options = {**common, "pool_recycle": 1800}
@@ -180,10 +184,12 @@ def insert_or_add(conn: Connection, table: Any, values: dict[str, Any], column: 
         if key[0] in _ON_CONFLICT_DIALECTS:
             statement = statement.on_conflict_do_update(
                 index_elements=list(table.primary_key.columns),
-                set_={column: table.c[column] + statement.excluded[column]})
+                set_={column: table.c[column] + statement.excluded[column]},
+            )
         else:
             statement = statement.on_duplicate_key_update(
-                {column: table.c[column] + statement.inserted[column]})
+                {column: table.c[column] + statement.inserted[column]}
+            )
         _UPSERTS[key] = statement
     conn.execute(statement, values)
 
@@ -219,9 +225,16 @@ class SqliteWriterQueue:
 class Storage:
     """The engines of one running core, keyed by connection URI."""
 
-    def __init__(self, db: SQLAlchemy, base_uri: str, metadata: MetaData,
-                 policy: DatabasePolicy | None = None, history: SchemaHistory | None = None,
-                 migrate_on_start: bool | None = None, prepare_schema: bool = True):
+    def __init__(
+        self,
+        db: SQLAlchemy,
+        base_uri: str,
+        metadata: MetaData,
+        policy: DatabasePolicy | None = None,
+        history: SchemaHistory | None = None,
+        migrate_on_start: bool | None = None,
+        prepare_schema: bool = True,
+    ):
         self.db = db
         self.base_uri = base_uri
         self.metadata = metadata
@@ -253,9 +266,13 @@ class Storage:
         first = known.setdefault(uri, value)
         if first != value and (uri, what, value) not in self._warnings:
             self._warnings.add((uri, what, value))
-            log.warning("database %s keeps its %s %s; a config asks for %s",
-                        make_url(uri).render_as_string(hide_password=True), what,
-                        redacted(first), redacted(value))
+            log.warning(
+                "database %s keeps its %s %s; a config asks for %s",
+                make_url(uri).render_as_string(hide_password=True),
+                what,
+                redacted(first),
+                redacted(value),
+            )
 
     def writer_queue(self, uri: str) -> SqliteWriterQueue | None:
         """The writer queue of an SQLite file database; None for other databases."""
@@ -264,8 +281,10 @@ class Storage:
             url = self.engine(uri).url
             path = url.database
             self._writer_queues[uri] = (
-                SqliteWriterQueue(path) if url.get_backend_name() == "sqlite" and path
-                and path != ":memory:" else None)
+                SqliteWriterQueue(path)
+                if url.get_backend_name() == "sqlite" and path and path != ":memory:"
+                else None
+            )
         return self._writer_queues[uri]
 
     def engine(self, uri: str | None = None) -> Engine:
@@ -286,18 +305,23 @@ class Storage:
             if engine is None:
                 if self.policy is not None:
                     # A URL stored before the operator narrowed the policy is refused too.
-                    self.policy.check(uri, "read_connection_uri" if pool_of else
-                                      "connection_uri")
-                engine = self.db.engine if uri == self.base_uri else create_engine(
-                    uri, **engine_options(uri, self._pools.get(pool_of or uri, PoolLimits())))
+                    self.policy.check(uri, "read_connection_uri" if pool_of else "connection_uri")
+                engine = (
+                    self.db.engine
+                    if uri == self.base_uri
+                    else create_engine(
+                        uri, **engine_options(uri, self._pools.get(pool_of or uri, PoolLimits()))
+                    )
+                )
                 if engine.dialect.name == "sqlite":
                     _prepare_sqlite(engine)
                 else:
                     _ping_idle_connections(engine)
                 self._engines[uri] = engine
             if uri not in self._ready and prepare:
-                prepare_schema(engine, self.metadata, self._history(),
-                               self._migrates_on_start(engine))
+                prepare_schema(
+                    engine, self.metadata, self._history(), self._migrates_on_start(engine)
+                )
                 self._ready.add(uri)
         return engine
 
@@ -322,8 +346,9 @@ class Storage:
     def migrate(self, uri: str | None = None) -> tuple[str, ...]:
         """Upgrade ``uri``'s database to the newest revisions; returns the revisions run."""
         uri = uri or self.base_uri
-        applied = prepare_schema(self._engine(uri, prepare=False), self.metadata, self._history(),
-                                 migrate=True)
+        applied = prepare_schema(
+            self._engine(uri, prepare=False), self.metadata, self._history(), migrate=True
+        )
         self._ready.add(uri)
         return applied
 
@@ -356,8 +381,9 @@ def redacted(value: Any) -> str:
     return str(value)
 
 
-def prepare_schema(engine: Engine, metadata: MetaData, history: SchemaHistory,
-                   migrate: bool) -> tuple[str, ...]:
+def prepare_schema(
+    engine: Engine, metadata: MetaData, history: SchemaHistory, migrate: bool
+) -> tuple[str, ...]:
     """Bring a database's schema up to the enabled histories' heads; returns the revisions run.
 
     A versioned, current database costs two small queries. The tables of a history the database
@@ -381,12 +407,16 @@ def prepare_schema(engine: Engine, metadata: MetaData, history: SchemaHistory,
             applied = history.upgrade(connection, status)
             unversioned = _missing_unversioned_tables(connection, history)
             if unversioned:
-                metadata.create_all(connection, tables=[metadata.tables[name]
-                                                        for name in sorted(unversioned)])
+                metadata.create_all(
+                    connection, tables=[metadata.tables[name] for name in sorted(unversioned)]
+                )
         connection.commit()
     if applied:
-        log.info("database %s: schema upgraded through %s",
-                 engine.url.render_as_string(hide_password=True), ", ".join(applied))
+        log.info(
+            "database %s: schema upgraded through %s",
+            engine.url.render_as_string(hide_password=True),
+            ", ".join(applied),
+        )
     return applied
 
 
@@ -435,8 +465,9 @@ class Transaction:
         uri = uri or self.storage.base_uri
         connection = self._connections.get(uri)
         if connection is None:
-            replica = (self.storage.replica_engine(uri)
-                       if self.replica_reads and not self.writes else None)
+            replica = (
+                self.storage.replica_engine(uri) if self.replica_reads and not self.writes else None
+            )
             engine = replica or self.storage.engine(uri)
             queue = self.storage.writer_queue(uri) if self.writes else None
             if queue is not None:

@@ -43,8 +43,11 @@ class TenantIdentifier:
     @property
     def is_base(self) -> bool:
         """The public tenant of the public app of the default CUD."""
-        return (self.connection_uri_domain == DEFAULT_CONNECTION_URI_DOMAIN
-                and self.app_id == PUBLIC and self.tenant_id == PUBLIC)
+        return (
+            self.connection_uri_domain == DEFAULT_CONNECTION_URI_DOMAIN
+            and self.app_id == PUBLIC
+            and self.tenant_id == PUBLIC
+        )
 
 
 BASE_TENANT = TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, PUBLIC, PUBLIC)
@@ -58,8 +61,7 @@ class TenantPrefix:
     API, ``/t1/apiversion`` is that API for tenant ``t1``).
     """
 
-    def __init__(self, wsgi_app: Callable, is_api_path: Callable[[str], bool],
-                 base_path: str = ""):
+    def __init__(self, wsgi_app: Callable, is_api_path: Callable[[str], bool], base_path: str = ""):
         self.wsgi_app = wsgi_app
         self.is_api_path = is_api_path
         self.base_path = base_path.lower()
@@ -76,7 +78,7 @@ class TenantPrefix:
         path = raw_path.lower()
         if self.base_path:
             if path == self.base_path or path.startswith(self.base_path + "/"):
-                path = path[len(self.base_path):] or "/"
+                path = path[len(self.base_path) :] or "/"
             else:
                 # Outside the base path nothing is an API: route to the not-found answer.
                 return "/\x00outside-base-path", BASE_TENANT
@@ -90,13 +92,12 @@ class TenantPrefix:
         app_match = _APP_SEGMENT.match(rest)
         if app_match:
             app_id = app_match.group(1) or PUBLIC
-            rest = rest[app_match.end():]
+            rest = rest[app_match.end() :]
             if not rest or self.is_api_path(rest):
-                return rest or "/", TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id,
-                                                     PUBLIC)
+                return rest or "/", TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, PUBLIC)
         tenant_id = PUBLIC
         tenant_match = _TENANT_SEGMENT.match(rest)
         if tenant_match and tenant_match.group(1) not in RESERVED_TENANT_IDS:
             tenant_id = tenant_match.group(1)
-            rest = rest[tenant_match.end():] or "/"
+            rest = rest[tenant_match.end() :] or "/"
         return rest, TenantIdentifier(DEFAULT_CONNECTION_URI_DOMAIN, app_id, tenant_id)

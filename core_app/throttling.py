@@ -53,8 +53,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import fields
-from sqlalchemy import (BigInteger, Column, Connection, Index, Integer, MetaData, String, Table,
-                        delete, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    select,
+    update,
+)
 
 from core_app.config import ConfigError, ConfigKey, ConfigScope, at_least
 from core_app.hookspecs import hookimpl
@@ -80,7 +91,8 @@ DEFAULT_TENANT_MAX_FAILED_SIGN_INS_PER_HOUR = 10_000
 metadata = MetaData()
 
 throttle_counters = Table(
-    "throttle_counters", metadata,
+    "throttle_counters",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("kind", String(KIND_LENGTH), primary_key=True),
@@ -102,8 +114,9 @@ def now_ms() -> int:
 
 
 def _count(name: str, default: int, minimum: int = 0) -> ConfigKey:
-    return ConfigKey(name, fields.Integer(validate=at_least(name, minimum)), default,
-                     ConfigScope.TENANT)
+    return ConfigKey(
+        name, fields.Integer(validate=at_least(name, minimum)), default, ConfigScope.TENANT
+    )
 
 
 KEYS: tuple[ConfigKey, ...] = (
@@ -111,10 +124,12 @@ KEYS: tuple[ConfigKey, ...] = (
     _count("password_lockout_base_s", DEFAULT_PASSWORD_LOCKOUT_BASE_S, 1),
     _count("password_lockout_growth", DEFAULT_PASSWORD_LOCKOUT_GROWTH, 1),
     _count("password_lockout_max_s", DEFAULT_PASSWORD_LOCKOUT_MAX_S, 1),
-    _count("passwordless_max_failed_codes_per_hour",
-           DEFAULT_PASSWORDLESS_MAX_FAILED_CODES_PER_HOUR),
-    _count("passwordless_max_codes_created_per_hour",
-           DEFAULT_PASSWORDLESS_MAX_CODES_CREATED_PER_HOUR),
+    _count(
+        "passwordless_max_failed_codes_per_hour", DEFAULT_PASSWORDLESS_MAX_FAILED_CODES_PER_HOUR
+    ),
+    _count(
+        "passwordless_max_codes_created_per_hour", DEFAULT_PASSWORDLESS_MAX_CODES_CREATED_PER_HOUR
+    ),
     _count("tenant_max_failed_sign_ins_per_hour", DEFAULT_TENANT_MAX_FAILED_SIGN_INS_PER_HOUR),
 )
 
@@ -171,9 +186,13 @@ class AccountLockout:
         locked_until = counter.locked_until if failures > 1 else 0
         if failures % self.maximum == 0:
             exponent = min(failures // self.maximum - 1, LARGEST_GROWTH_EXPONENT)
-            locked_until = now + min(self.base_ms * self.growth ** exponent, self.longest_ms)
-        return Counter(failures, counter.window_started_at, locked_until,
-                       max(locked_until, now) + self.longest_ms)
+            locked_until = now + min(self.base_ms * self.growth**exponent, self.longest_ms)
+        return Counter(
+            failures,
+            counter.window_started_at,
+            locked_until,
+            max(locked_until, now) + self.longest_ms,
+        )
 
 
 @dataclass(frozen=True)
@@ -203,10 +222,12 @@ Limit = AccountLockout | WindowLimit
 
 def password_lockout(settings: Mapping[str, Any]) -> AccountLockout:
     """The tenant's limit of consecutive wrong passwords per account."""
-    return AccountLockout(settings["password_max_consecutive_failures"],
-                          settings["password_lockout_base_s"] * 1000,
-                          settings["password_lockout_growth"],
-                          settings["password_lockout_max_s"] * 1000)
+    return AccountLockout(
+        settings["password_max_consecutive_failures"],
+        settings["password_lockout_base_s"] * 1000,
+        settings["password_lockout_growth"],
+        settings["password_lockout_max_s"] * 1000,
+    )
 
 
 def failed_codes_limit(settings: Mapping[str, Any]) -> WindowLimit:
@@ -242,9 +263,12 @@ class Subject:
 
     def key(self) -> dict[str, str]:
         """The row's primary key."""
-        return {"app_id": self.tenant.app_id, "tenant_id": self.tenant.tenant_id,
-                "kind": self.kind,
-                "subject_hash": hashlib.sha256(self.value.encode("utf-8")).hexdigest()}
+        return {
+            "app_id": self.tenant.app_id,
+            "tenant_id": self.tenant.tenant_id,
+            "kind": self.kind,
+            "subject_hash": hashlib.sha256(self.value.encode("utf-8")).hexdigest(),
+        }
 
 
 def _where(subject: Subject) -> list[Any]:
@@ -257,8 +281,7 @@ def _counter(row: Any) -> Counter:
 
 def is_locked(conn: Connection, subject: Subject) -> bool:
     """Is the subject refused now? A plain read, for checks that need no exact count."""
-    row = conn.execute(select(throttle_counters.c.locked_until)
-                       .where(*_where(subject))).first()
+    row = conn.execute(select(throttle_counters.c.locked_until).where(*_where(subject))).first()
     return row is not None and now_ms() < row.locked_until
 
 
@@ -278,17 +301,26 @@ def locked_counter(conn: Connection, subject: Subject) -> Counter:
         query = query.with_for_update()
     # Housekeeping may delete an empty row between the insert and the read; then again.
     for _ in range(2):
-        insert_ignoring_duplicates(conn, throttle_counters, {
-            **subject.key(), "failures": 0, "window_started_at": 0, "locked_until": 0,
-            "expires_at": 0})
+        insert_ignoring_duplicates(
+            conn,
+            throttle_counters,
+            {
+                **subject.key(),
+                "failures": 0,
+                "window_started_at": 0,
+                "locked_until": 0,
+                "expires_at": 0,
+            },
+        )
         row = conn.execute(query).first()
         if row is not None:
             return _counter(row)
     raise RuntimeError("a throttle counter was deleted twice while it was being read")
 
 
-def record(conn: Connection, subject: Subject, limit: Limit,
-           counter: Counter | None = None) -> Counter:
+def record(
+    conn: Connection, subject: Subject, limit: Limit, counter: Counter | None = None
+) -> Counter:
     """Count one failure (or event) for the subject; returns the new counter.
 
     ``counter`` is the one ``locked_counter`` returned in this transaction, if any.
@@ -298,9 +330,16 @@ def record(conn: Connection, subject: Subject, limit: Limit,
     if counter is None:
         counter = locked_counter(conn, subject)
     counter = limit.after_failure(counter, now_ms())
-    conn.execute(update(throttle_counters).where(*_where(subject)).values(
-        failures=counter.failures, window_started_at=counter.window_started_at,
-        locked_until=counter.locked_until, expires_at=counter.expires_at))
+    conn.execute(
+        update(throttle_counters)
+        .where(*_where(subject))
+        .values(
+            failures=counter.failures,
+            window_started_at=counter.window_started_at,
+            locked_until=counter.locked_until,
+            expires_at=counter.expires_at,
+        )
+    )
     return counter
 
 

@@ -57,8 +57,9 @@ class OidcProvider:
     clients: list[Client]
     # The user-info answer uses other claim names than the id token, so that a provider
     # config's ``userInfoMap.fromUserInfoAPI`` is what makes it readable.
-    user_info_claims: dict[str, str] = field(default_factory=lambda: {
-        "subject": "uid", "email": "mail", "email_verified": "mail_ok"})
+    user_info_claims: dict[str, str] = field(
+        default_factory=lambda: {"subject": "uid", "email": "mail", "email_verified": "mail_ok"}
+    )
     account: Account | None = None
     url: str = ""
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
@@ -96,12 +97,17 @@ class OidcProvider:
 
         @app.get("/.well-known/openid-configuration")
         def discovery():
-            return jsonify({"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
-                            "token_endpoint": f"{self.url}/token",
-                            "userinfo_endpoint": f"{self.url}/userinfo",
-                            "jwks_uri": f"{self.url}/jwks",
-                            "response_types_supported": ["code"],
-                            "code_challenge_methods_supported": ["S256"]})
+            return jsonify(
+                {
+                    "issuer": self.url,
+                    "authorization_endpoint": f"{self.url}/authorize",
+                    "token_endpoint": f"{self.url}/token",
+                    "userinfo_endpoint": f"{self.url}/userinfo",
+                    "jwks_uri": f"{self.url}/jwks",
+                    "response_types_supported": ["code"],
+                    "code_challenge_methods_supported": ["S256"],
+                }
+            )
 
         @app.get("/jwks")
         def jwks():
@@ -125,8 +131,9 @@ class OidcProvider:
                 return "public clients must use PKCE", 400
             code = secrets.token_urlsafe(24)
             with self._lock:
-                self._grants[code] = Grant(client.client_id, redirect_uri, self.account,
-                                           challenge, query.get("scope", ""))
+                self._grants[code] = Grant(
+                    client.client_id, redirect_uri, self.account, challenge, query.get("scope", "")
+                )
             answer = {"code": code}
             if "state" in query:
                 answer["state"] = query["state"]
@@ -141,27 +148,45 @@ class OidcProvider:
             client = self._client(form.get("client_id"))
             if grant is None or client is None or grant.client_id != client.client_id:
                 return jsonify({"error": "invalid_grant"}), 400
-            if form.get("grant_type") != "authorization_code" or \
-                    form.get("redirect_uri") != grant.redirect_uri:
+            if (
+                form.get("grant_type") != "authorization_code"
+                or form.get("redirect_uri") != grant.redirect_uri
+            ):
                 return jsonify({"error": "invalid_grant"}), 400
             if client.secret is not None and form.get("client_secret") != client.secret:
                 return jsonify({"error": "invalid_client"}), 401
             if grant.challenge is not None:
                 verifier = form.get("code_verifier")
                 if not verifier or pkce.get_code_challenge(verifier) != grant.challenge:
-                    return jsonify({"error": "invalid_grant",
-                                    "error_description": "PKCE verification failed"}), 400
+                    return jsonify(
+                        {"error": "invalid_grant", "error_description": "PKCE verification failed"}
+                    ), 400
             access_token = secrets.token_urlsafe(24)
             with self._lock:
                 self._tokens[access_token] = grant.account
             now = int(time.time())
-            id_token = jwt.encode({
-                "iss": self.url, "aud": client.client_id, "sub": grant.account.subject,
-                "email": grant.account.email, "email_verified": grant.account.email_verified,
-                "iat": now, "exp": now + 300}, self._key, algorithm="RS256",
-                headers={"kid": "k1"})
-            return jsonify({"access_token": access_token, "token_type": "Bearer",
-                            "expires_in": 300, "id_token": id_token})
+            id_token = jwt.encode(
+                {
+                    "iss": self.url,
+                    "aud": client.client_id,
+                    "sub": grant.account.subject,
+                    "email": grant.account.email,
+                    "email_verified": grant.account.email_verified,
+                    "iat": now,
+                    "exp": now + 300,
+                },
+                self._key,
+                algorithm="RS256",
+                headers={"kid": "k1"},
+            )
+            return jsonify(
+                {
+                    "access_token": access_token,
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "id_token": id_token,
+                }
+            )
 
         @app.get("/userinfo")
         def userinfo():
@@ -171,7 +196,12 @@ class OidcProvider:
             if account is None:
                 return jsonify({"error": "invalid_token"}), 401
             names = self.user_info_claims
-            return jsonify({names["subject"]: account.subject, names["email"]: account.email,
-                            names["email_verified"]: account.email_verified})
+            return jsonify(
+                {
+                    names["subject"]: account.subject,
+                    names["email"]: account.email,
+                    names["email_verified"]: account.email_verified,
+                }
+            )
 
         return app

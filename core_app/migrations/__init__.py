@@ -49,9 +49,11 @@ HOST_VERSIONS_DIR = Path(__file__).resolve().with_name("versions")
 VERSION_TABLE = "alembic_version"
 # For a database made by create_all before migrations existed: a host table that marks
 # the host revision it matches, newest first.
-HOST_REVISION_MARKERS = (("throttle_counters", "host_0003"),
-                         ("tenant_user_counts", "host_0002"),
-                         ("apps", "host_0001"))
+HOST_REVISION_MARKERS = (
+    ("throttle_counters", "host_0003"),
+    ("tenant_user_counts", "host_0002"),
+    ("apps", "host_0001"),
+)
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,13 @@ class SchemaHistory:
         self.script = _script_directory(tuple(source.versions_dir for source in sources))
         self._bases = {source.name: self._base_of(source) for source in sources}
         self._revision_ids = frozenset(
-            revision.revision for revision in self.script.walk_revisions())
+            revision.revision for revision in self.script.walk_revisions()
+        )
 
     @classmethod
-    def from_parts(cls, host_tables: Iterable[Table], recipes: Iterable[Any],
-                   metadata: MetaData) -> SchemaHistory:
+    def from_parts(
+        cls, host_tables: Iterable[Table], recipes: Iterable[Any], metadata: MetaData
+    ) -> SchemaHistory:
         """The host's history and the branch of every enabled recipe that names one.
 
         ``recipes`` are the enabled recipes' descriptors (``RecipeDescriptor``); a recipe
@@ -122,19 +126,21 @@ class SchemaHistory:
 
     def status(self, connection: Connection) -> SchemaStatus:
         """Read the database's revisions (two small queries) and work out what is pending."""
-        context = MigrationContext.configure(connection,
-                                             opts={"version_table": VERSION_TABLE})
+        context = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE})
         known = self._known(context.get_current_heads())
         adopted: tuple[str, ...] = ()
         if not known and not _has_table(connection, VERSION_TABLE):
             adopted = self._adoptable(connection)
         start = known or adopted
-        pending = tuple(step.revision.revision
-                        for step in self.script._upgrade_revs("heads", start))
-        present = {self._source_of(revision) for head in start
-                   for revision in (head, *self._ancestors(head))}
-        changes = tuple(revision for revision in pending
-                        if self._source_of(revision) in present)
+        pending = tuple(
+            step.revision.revision for step in self.script._upgrade_revs("heads", start)
+        )
+        present = {
+            self._source_of(revision)
+            for head in start
+            for revision in (head, *self._ancestors(head))
+        }
+        changes = tuple(revision for revision in pending if self._source_of(revision) in present)
         return SchemaStatus(known, pending, adopted, changes)
 
     def upgrade(self, connection: Connection, status: SchemaStatus) -> tuple[str, ...]:
@@ -145,8 +151,9 @@ class SchemaHistory:
         if status.adopted:
             self._run(connection, lambda heads: self.script._stamp_revs(status.adopted, heads))
         if status.pending:
-            self._run(connection,
-                      lambda heads: self.script._upgrade_revs("heads", self._known(heads)))
+            self._run(
+                connection, lambda heads: self.script._upgrade_revs("heads", self._known(heads))
+            )
         return status.pending
 
     def _run(self, connection: Connection, steps: Callable[[tuple[str, ...]], Any]) -> None:
@@ -154,8 +161,9 @@ class SchemaHistory:
             return steps(tuple(heads))
 
         context = MigrationContext.configure(
-            connection, opts={"version_table": VERSION_TABLE, "fn": migration_steps,
-                              "script": self.script})
+            connection,
+            opts={"version_table": VERSION_TABLE, "fn": migration_steps, "script": self.script},
+        )
         with Operations.context(context):  # what env.py's EnvironmentContext would set up
             context.run_migrations()
 
@@ -166,8 +174,9 @@ class SchemaHistory:
     def _adoptable(self, connection: Connection) -> tuple[str, ...]:
         """The revisions an unversioned database's tables match; () for a fresh one."""
         tables = set(inspect(connection).get_table_names())
-        host = next((revision for marker, revision in HOST_REVISION_MARKERS
-                     if marker in tables), None)
+        host = next(
+            (revision for marker, revision in HOST_REVISION_MARKERS if marker in tables), None
+        )
         if host is None:
             return ()
         revisions = [host]
@@ -193,14 +202,12 @@ class SchemaHistory:
     def _source_of(self, revision: str) -> str:
         """The name of the history a revision belongs to (by the directory of its script)."""
         directory = Path(self.script.get_revision(revision).path).resolve().parent
-        return next(source.name for source in self.sources
-                    if source.versions_dir == directory)
+        return next(source.name for source in self.sources if source.versions_dir == directory)
 
     def _base_of(self, source: MigrationSource) -> str:
         """The first revision of a recipe's branch (the one with no down revision)."""
         for base in self.script.get_bases():
-            if Path(self.script.get_revision(base).path).resolve().parent == \
-                    source.versions_dir:
+            if Path(self.script.get_revision(base).path).resolve().parent == source.versions_dir:
                 return base
         raise ValueError(f"recipe '{source.name}': no base revision in {source.versions_dir}")
 
@@ -208,8 +215,10 @@ class SchemaHistory:
 @functools.cache
 def _script_directory(versions_dirs: tuple[Path, ...]) -> ScriptDirectory:
     """One script directory per set of histories and process: its scripts are read once."""
-    return ScriptDirectory(str(Path(__file__).resolve().parent),
-                           version_locations=[str(directory) for directory in versions_dirs])
+    return ScriptDirectory(
+        str(Path(__file__).resolve().parent),
+        version_locations=[str(directory) for directory in versions_dirs],
+    )
 
 
 def _as_tuple(value: str | tuple[str, ...] | None) -> tuple[str, ...]:
@@ -231,4 +240,5 @@ class SchemaBehind(ConfigError):
         super().__init__(
             f"the schema of database {database} is behind (pending revisions: "
             f"{', '.join(status.pending)}): run 'supertokens-core migrate', or set "
-            f"'migrate_on_start: true' to upgrade it when the core starts")
+            f"'migrate_on_start: true' to upgrade it when the core starts"
+        )

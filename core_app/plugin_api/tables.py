@@ -28,9 +28,19 @@ TENANT_ID_LENGTH = ID_LENGTH
 SUPERTOKENS_USER_ID_LENGTH = USER_ID_LENGTH
 USER_DATA_ID_LENGTH = 128
 
-__all__ = ["APP_ID_LENGTH", "TENANT_ID_LENGTH", "SUPERTOKENS_USER_ID_LENGTH",
-           "USER_DATA_ID_LENGTH", "app_id_column", "tenant_id_column", "of_app",
-           "of_tenant", "of_recipe_user", "of_tenant_user", "lock_row"]
+__all__ = [
+    "APP_ID_LENGTH",
+    "TENANT_ID_LENGTH",
+    "SUPERTOKENS_USER_ID_LENGTH",
+    "USER_DATA_ID_LENGTH",
+    "app_id_column",
+    "tenant_id_column",
+    "of_app",
+    "of_tenant",
+    "of_recipe_user",
+    "of_tenant_user",
+    "lock_row",
+]
 
 
 def app_id_column(primary_key: bool = True) -> Column[str]:
@@ -50,23 +60,31 @@ def of_app() -> ForeignKeyConstraint:
 
 def of_tenant() -> ForeignKeyConstraint:
     """Rows of a tenant: removed with the tenant (or its app)."""
-    return ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                                ondelete="CASCADE")
+    return ForeignKeyConstraint(
+        ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+    )
 
 
 def of_recipe_user(user_id_column: str = "user_id") -> ForeignKeyConstraint:
     """Login rows of a recipe user (keyed by its SuperTokens id): removed with the user."""
-    return ForeignKeyConstraint(["app_id", user_id_column],
-                                ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
-                                ondelete="CASCADE")
+    return ForeignKeyConstraint(
+        ["app_id", user_id_column],
+        ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+        ondelete="CASCADE",
+    )
 
 
 def of_tenant_user(user_id_column: str = "user_id") -> ForeignKeyConstraint:
     """Per-tenant login rows of a recipe user: removed when the user leaves the tenant."""
     return ForeignKeyConstraint(
         ["app_id", "tenant_id", user_id_column],
-        ["all_auth_recipe_users.app_id", "all_auth_recipe_users.tenant_id",
-         "all_auth_recipe_users.user_id"], ondelete="CASCADE")
+        [
+            "all_auth_recipe_users.app_id",
+            "all_auth_recipe_users.tenant_id",
+            "all_auth_recipe_users.user_id",
+        ],
+        ondelete="CASCADE",
+    )
 
 
 def lock_row(conn: Connection, table: Table, **key: Any) -> Any:

@@ -34,9 +34,23 @@ from core_app.throttling import (
     tenant_failures_limit,
 )
 
-__all__ = ["Subject", "Counter", "AccountLockout", "WindowLimit", "admit", "record", "forget",
-           "is_locked", "read_counter", "locked_counter", "now_ms", "password_lockout",
-           "failed_codes_limit", "created_codes_limit", "tenant_failures_limit"]
+__all__ = [
+    "Subject",
+    "Counter",
+    "AccountLockout",
+    "WindowLimit",
+    "admit",
+    "record",
+    "forget",
+    "is_locked",
+    "read_counter",
+    "locked_counter",
+    "now_ms",
+    "password_lockout",
+    "failed_codes_limit",
+    "created_codes_limit",
+    "tenant_failures_limit",
+]
 
 
 def now_ms() -> int:

@@ -32,9 +32,11 @@ CACHE_TTL_S = 1.0
 
 def stale_config_message(tenant: TenantIdentifier, reason: str) -> str:
     """What the operator reads (503 body, log, CLI) about a coreConfig that stopped validating."""
-    return (f"App '{tenant.app_id}' cannot be served: its stored coreConfig is not valid for "
-            f"this core's config: {reason} Fix it with PUT /recipe/multitenancy/app/v2 and the "
-            "operator's api key, or serve it with the config it was made under (test_mode).")
+    return (
+        f"App '{tenant.app_id}' cannot be served: its stored coreConfig is not valid for "
+        f"this core's config: {reason} Fix it with PUT /recipe/multitenancy/app/v2 and the "
+        "operator's api key, or serve it with the config it was made under (test_mode)."
+    )
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ class KnownTenant:
 class TenantDirectory:
     """Tenant lookups for the request pipeline and for services."""
 
-    def __init__(self, storage: Storage, schema: ConfigSchema,
-                 base_layer: Mapping[str, Any], test_mode: bool):
+    def __init__(
+        self, storage: Storage, schema: ConfigSchema, base_layer: Mapping[str, Any], test_mode: bool
+    ):
         self.storage = storage
         self.schema = schema
         self.base_layer = dict(base_layer)
@@ -77,16 +80,18 @@ class TenantDirectory:
 
     # --- resolution ---------------------------------------------------------------------
 
-    def resolve(self, app_config: Mapping[str, Any],
-                tenant_config: Mapping[str, Any] | None = None) -> Settings:
+    def resolve(
+        self, app_config: Mapping[str, Any], tenant_config: Mapping[str, Any] | None = None
+    ) -> Settings:
         """Settings from the base layer, an app's and a tenant's ``coreConfig``."""
         layers = [self.base_layer, app_config]
         if tenant_config is not None:
             layers.append(tenant_config)
         return self.schema.resolve(layers, self.test_mode)
 
-    def stored_database(self, app_config: Mapping[str, Any],
-                        tenant_config: Mapping[str, Any] | None = None) -> str:
+    def stored_database(
+        self, app_config: Mapping[str, Any], tenant_config: Mapping[str, Any] | None = None
+    ) -> str:
         """The database of a config that passed its checks and is being stored; its engine,
         when this opens it, gets the config's pool limits."""
         settings = self.resolve(app_config, tenant_config)
@@ -103,16 +108,21 @@ class TenantDirectory:
     def _load(self, tenant: TenantIdentifier) -> KnownTenant | None:
         wanted = {tenant.tenant_id, "public"}
         with self.storage.engine().connect() as conn:
-            records = {record.tenant.tenant_id: record for record in store.load_tenants(
-                conn, tenant.connection_uri_domain, tenant.app_id, wanted)}
+            records = {
+                record.tenant.tenant_id: record
+                for record in store.load_tenants(
+                    conn, tenant.connection_uri_domain, tenant.app_id, wanted
+                )
+            }
             conn.rollback()
         app_record = records.get("public")
         record = records.get(tenant.tenant_id)
         if app_record is None or record is None:
             return None
         app_known = self._known_app(tenant.app, app_record)
-        known = app_known if tenant.is_public_tenant else self._known_tenant(
-            tenant, record, app_known)
+        known = (
+            app_known if tenant.is_public_tenant else self._known_tenant(tenant, record, app_known)
+        )
         for each in (app_known.database, known.database):
             self._use_database(each)
         expires = time.monotonic() + CACHE_TTL_S
@@ -122,8 +132,11 @@ class TenantDirectory:
         return known
 
     def _use_database(self, settings: Settings) -> None:
-        self.storage.use_database(settings.connection_uri, PoolLimits.from_settings(settings),
-                                  settings.read_connection_uri)
+        self.storage.use_database(
+            settings.connection_uri,
+            PoolLimits.from_settings(settings),
+            settings.read_connection_uri,
+        )
 
     def _known_app(self, app: TenantIdentifier, record: store.TenantRecord) -> KnownTenant:
         try:
@@ -131,32 +144,48 @@ class TenantDirectory:
         except ConfigError as error:
             problem = stale_config_message(app, str(error))
             self._report(app, problem)
-            return KnownTenant(record, self._database_settings(
-                self._database_keys(record.core_config)), None, problem)
+            return KnownTenant(
+                record,
+                self._database_settings(self._database_keys(record.core_config)),
+                None,
+                problem,
+            )
         return KnownTenant(record, settings, settings)
 
-    def _known_tenant(self, tenant: TenantIdentifier, record: store.TenantRecord,
-                      app: KnownTenant) -> KnownTenant:
+    def _known_tenant(
+        self, tenant: TenantIdentifier, record: store.TenantRecord, app: KnownTenant
+    ) -> KnownTenant:
         app_config = app.record.core_config
         if app.valid_settings is None:
-            return KnownTenant(record, self._database_settings(
-                self._database_keys(app_config), record.core_config), None, app.problem)
+            return KnownTenant(
+                record,
+                self._database_settings(self._database_keys(app_config), record.core_config),
+                None,
+                app.problem,
+            )
         try:
             settings = self.resolve(app_config, record.core_config)
         except ConfigError as error:
             # Stored configs were validated when written; a key whose rules changed since
             # falls back to the app's values rather than locking the tenant out, but the
             # tenant's data stays in its own database.
-            self._report(tenant, f"Tenant '{tenant.tenant_id}' of app '{tenant.app_id}' is "
-                                 f"served with its app's settings: its stored coreConfig is "
-                                 f"not valid for this core's config: {error}")
-            settings = self._database_settings(app_config, record.core_config,
-                                               fallback=app.valid_settings)
+            self._report(
+                tenant,
+                f"Tenant '{tenant.tenant_id}' of app '{tenant.app_id}' is "
+                f"served with its app's settings: its stored coreConfig is "
+                f"not valid for this core's config: {error}",
+            )
+            settings = self._database_settings(
+                app_config, record.core_config, fallback=app.valid_settings
+            )
         return KnownTenant(record, settings, settings)
 
-    def _database_settings(self, app_layer: Mapping[str, Any],
-                           tenant_config: Mapping[str, Any] | None = None,
-                           fallback: Settings | None = None) -> Settings:
+    def _database_settings(
+        self,
+        app_layer: Mapping[str, Any],
+        tenant_config: Mapping[str, Any] | None = None,
+        fallback: Settings | None = None,
+    ) -> Settings:
         """Settings from ``app_layer`` and the tenant's database keys alone.
 
         Database keys are checked when written and have no cross-key rules, so they resolve
@@ -186,8 +215,9 @@ class TenantDirectory:
             self._reported.add((tenant, problem))
         log.error("%s", problem)
 
-    def database_disagreement(self, conn: Any, target: TenantIdentifier,
-                              merged: Mapping[str, Any]) -> str | None:
+    def database_disagreement(
+        self, conn: Any, target: TenantIdentifier, merged: Mapping[str, Any]
+    ) -> str | None:
         """Why ``target``'s new ``coreConfig`` (``merged``) cannot be stored, or None.
 
         The apps and tenants of one database share its engines, hence one pool and one read
@@ -200,39 +230,47 @@ class TenantDirectory:
         users: list[tuple[str, Settings]] = [("the core's config", self.base_settings)]
         touched: set[str] = set()
         for app_id in set(store.load_app_ids(conn, domain)) | {target.app_id}:
-            configs = {record.tenant.tenant_id: record.core_config
-                       for record in store.load_tenants(conn, domain, app_id)}
+            configs = {
+                record.tenant.tenant_id: record.core_config
+                for record in store.load_tenants(conn, domain, app_id)
+            }
             if app_id == target.app_id:
                 configs[target.tenant_id] = dict(merged)
             app_layer = self._database_keys(configs.get(PUBLIC, {}))
             for tenant_id, config in configs.items():
                 settings = self._database_settings(
-                    app_layer, None if tenant_id == PUBLIC else config)
+                    app_layer, None if tenant_id == PUBLIC else config
+                )
                 users.append((f"tenant '{tenant_id}' of app '{app_id}'", settings))
                 # An app's config reaches all its tenants; a tenant's only itself.
-                if app_id == target.app_id and (target.is_public_tenant
-                                                or tenant_id == target.tenant_id):
+                if app_id == target.app_id and (
+                    target.is_public_tenant or tenant_id == target.tenant_id
+                ):
                     touched.add(settings.connection_uri)
         for uri in sorted(touched):
-            sharing = [(who, settings) for who, settings in users
-                       if settings.connection_uri == uri]
+            sharing = [(who, settings) for who, settings in users if settings.connection_uri == uri]
             for key in SHARED_DATABASE_KEYS:
                 first_with: dict[Any, str] = {}
                 for who, settings in sharing:
                     first_with.setdefault(settings[key], who)
                 if len(first_with) > 1:
-                    described = ", ".join(f"{who} has {redacted(value)}"
-                                          for value, who in first_with.items())
-                    return (f"You cannot set different values for {key} for the same "
-                            f"database: {described}")
+                    described = ", ".join(
+                        f"{who} has {redacted(value)}" for value, who in first_with.items()
+                    )
+                    return (
+                        f"You cannot set different values for {key} for the same "
+                        f"database: {described}"
+                    )
         return None
 
     def forget_app(self, connection_uri_domain: str, app_id: str) -> None:
         """Drop everything cached about an app (after this process changed it)."""
         with self._lock:
-            for tenant in [t for t in self._cache
-                           if t.connection_uri_domain == connection_uri_domain
-                           and t.app_id == app_id]:
+            for tenant in [
+                t
+                for t in self._cache
+                if t.connection_uri_domain == connection_uri_domain and t.app_id == app_id
+            ]:
                 del self._cache[tenant]
 
     # --- what the pipeline asks ---------------------------------------------------------
@@ -251,8 +289,7 @@ class TenantDirectory:
         """The tenant's resolved settings, or the contract's 400 for an unknown tenant."""
         known = self.find(tenant)
         if known is None:
-            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id,
-                                   tenant.tenant_id)
+            raise tenant_not_found(tenant.connection_uri_domain, tenant.app_id, tenant.tenant_id)
         return known.settings
 
     def connection_uri(self, tenant: TenantIdentifier) -> str:
@@ -266,4 +303,3 @@ class TenantDirectory:
         """Why an existing app cannot be served (its stored config), or None when it can."""
         known = self.find(tenant)
         return known.problem if known else None
-

@@ -8,8 +8,14 @@ from typing import Any
 from marshmallow import ValidationError, validates_schema
 
 from core_app.errors import BadRequest
-from core_app.inputs import (JsonArray, JsonBoolean, JsonObject, JsonString, RequestSchema,
-                             empty_string)
+from core_app.inputs import (
+    JsonArray,
+    JsonBoolean,
+    JsonObject,
+    JsonString,
+    RequestSchema,
+    empty_string,
+)
 from core_app.tenancy.store import ID_LENGTH
 from core_app.tenant_prefix import RESERVED_TENANT_IDS
 
@@ -54,14 +60,14 @@ class FactorIds(JsonArray):
             raise ValidationError(f"{self.list_name} input should not contain duplicate values")
         if not all(_FACTOR_ID.match(item) for item in value):
             raise ValidationError(
-                f"{self.list_name} should contain only 0-9,a-z,A-Z,_,.,- characters")
+                f"{self.list_name} should contain only 0-9,a-z,A-Z,_,.,- characters"
+            )
 
 
 class _WithoutRemovedInputs(RequestSchema):
     # Checked after the declared fields (the id first), as upstream does (multitenancy §2.1).
     @validates_schema(pass_original=True)
-    def _refuse_v1_fields(self, data: dict[str, Any], original: dict[str, Any],
-                          **_: Any) -> None:
+    def _refuse_v1_fields(self, data: dict[str, Any], original: dict[str, Any], **_: Any) -> None:
         for name, message in _REMOVED_INPUTS:
             if name in original:
                 raise BadRequest(message)
@@ -70,8 +76,9 @@ class _WithoutRemovedInputs(RequestSchema):
 class AppBody(_WithoutRemovedInputs):
     """PUT /recipe/multitenancy/app/v2."""
 
-    appId = JsonString(trim=True, lower=True, load_default="public",
-                       max_length=ID_LENGTH, validate=_check_app_id)
+    appId = JsonString(
+        trim=True, lower=True, load_default="public", max_length=ID_LENGTH, validate=_check_app_id
+    )
     firstFactors = FactorIds("firstFactors")
     requiredSecondaryFactors = FactorIds("requiredSecondaryFactors")
     coreConfig = JsonObject()
@@ -80,8 +87,13 @@ class AppBody(_WithoutRemovedInputs):
 class TenantBody(_WithoutRemovedInputs):
     """PUT /recipe/multitenancy/tenant/v2."""
 
-    tenantId = JsonString(trim=True, lower=True, load_default="public",
-                          max_length=ID_LENGTH, validate=_check_tenant_id)
+    tenantId = JsonString(
+        trim=True,
+        lower=True,
+        load_default="public",
+        max_length=ID_LENGTH,
+        validate=_check_tenant_id,
+    )
     firstFactors = FactorIds("firstFactors")
     requiredSecondaryFactors = FactorIds("requiredSecondaryFactors")
     coreConfig = JsonObject()
@@ -90,15 +102,17 @@ class TenantBody(_WithoutRemovedInputs):
 class AppIdBody(RequestSchema):
     """POST /recipe/multitenancy/app/remove."""
 
-    appId = JsonString(required=True, trim=True, lower=True, max_length=ID_LENGTH,
-                       validate=_check_app_id)
+    appId = JsonString(
+        required=True, trim=True, lower=True, max_length=ID_LENGTH, validate=_check_app_id
+    )
 
 
 class TenantIdBody(RequestSchema):
     """POST /recipe/multitenancy/tenant/remove."""
 
-    tenantId = JsonString(required=True, trim=True, lower=True, max_length=ID_LENGTH,
-                          validate=_check_tenant_id)
+    tenantId = JsonString(
+        required=True, trim=True, lower=True, max_length=ID_LENGTH, validate=_check_tenant_id
+    )
 
 
 def _has_third_party_id(config: dict[str, Any]) -> None:

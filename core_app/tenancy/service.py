@@ -18,8 +18,9 @@ from core_app.tenancy.directory import TenantDirectory
 from core_app.tenant_prefix import PUBLIC, TenantIdentifier
 
 
-def tenant_config_json(record: store.TenantRecord,
-                       providers: list[dict[str, Any]]) -> dict[str, Any]:
+def tenant_config_json(
+    record: store.TenantRecord, providers: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The "tenant config v2" object of the contract (multitenancy §3.2)."""
     body: dict[str, Any] = {
         "tenantId": record.tenant.tenant_id,
@@ -44,9 +45,14 @@ def merge_core_config(stored: Mapping[str, Any], change: Mapping[str, Any]) -> d
     return merged
 
 
-def check_core_config(directory: TenantDirectory, conn: Connection,
-                      target: TenantIdentifier, change: Mapping[str, Any],
-                      merged: Mapping[str, Any], by_operator: bool) -> None:
+def check_core_config(
+    directory: TenantDirectory,
+    conn: Connection,
+    target: TenantIdentifier,
+    change: Mapping[str, Any],
+    merged: Mapping[str, Any],
+    by_operator: bool,
+) -> None:
     """Refuse a ``coreConfig`` the contract refuses (multitenancy §1.3), 400 otherwise.
 
     Database settings are the operator's: only a request with the operator's api key may
@@ -61,24 +67,32 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
             raise _invalid_config(f"Invalid config key: {name}")
         if schema.keys[canonical].scope is ConfigScope.BASE:
             raise _invalid_config(f"{name} can only be set via the core's base config setting")
-    operator_only = [name for name in change
-                     if schema.keys[schema.canonical_name(name) or name].operator_only]
+    operator_only = [
+        name for name in change if schema.keys[schema.canonical_name(name) or name].operator_only
+    ]
     if operator_only and not by_operator:
         raise Forbidden(OPERATOR_ONLY_MESSAGE.format(", ".join(sorted(operator_only))))
 
-    records = {r.tenant.tenant_id: r for r in store.load_tenants(
-        conn, target.connection_uri_domain, target.app_id)}
-    app_config = merged if target.is_public_tenant else (
-        records[PUBLIC].core_config if PUBLIC in records else {})
+    records = {
+        r.tenant.tenant_id: r
+        for r in store.load_tenants(conn, target.connection_uri_domain, target.app_id)
+    }
+    app_config = (
+        merged
+        if target.is_public_tenant
+        else (records[PUBLIC].core_config if PUBLIC in records else {})
+    )
     try:
         app_settings = directory.resolve(app_config)
-        target_settings = app_settings if target.is_public_tenant else directory.resolve(
-            app_config, merged)
+        target_settings = (
+            app_settings if target.is_public_tenant else directory.resolve(app_config, merged)
+        )
         if operator_only:
             directory.storage.policy.check(target_settings.connection_uri)
             if target_settings.read_connection_uri is not None:
-                directory.storage.policy.check(target_settings.read_connection_uri,
-                                               "read_connection_uri")
+                directory.storage.policy.check(
+                    target_settings.read_connection_uri, "read_connection_uri"
+                )
     except ConfigError as error:
         raise _invalid_config(str(error)) from None
     if operator_only:
@@ -100,21 +114,28 @@ def check_core_config(directory: TenantDirectory, conn: Connection,
         for key in clashing:
             if settings[key.name] != app_settings[key.name]:
                 raise _invalid_config(
-                    f"You cannot set different values for {key.name} for the same appId")
+                    f"You cannot set different values for {key.name} for the same appId"
+                )
 
 
-OPERATOR_ONLY_MESSAGE = ("Only the operator's api key (from the core's config file or environment) "
-                         "can set database settings: {}")
+OPERATOR_ONLY_MESSAGE = (
+    "Only the operator's api key (from the core's config file or environment) "
+    "can set database settings: {}"
+)
 
 
 def _invalid_config(reason: str) -> BadRequest:
     return BadRequest(f"Invalid core config: {reason}")
 
 
-def upsert_tenant(directory: TenantDirectory, base_conn: Connection,
-                  target: TenantIdentifier, fields: Mapping[str, Any],
-                  new_first_factors: list[str] | None,
-                  by_operator: bool) -> tuple[bool, store.TenantRecord]:
+def upsert_tenant(
+    directory: TenantDirectory,
+    base_conn: Connection,
+    target: TenantIdentifier,
+    fields: Mapping[str, Any],
+    new_first_factors: list[str] | None,
+    by_operator: bool,
+) -> tuple[bool, store.TenantRecord]:
     """Create or update a tenant's config row; returns (created, record).
 
     ``by_operator``: the request carries the operator's api key (may set database settings).
@@ -129,8 +150,9 @@ def upsert_tenant(directory: TenantDirectory, base_conn: Connection,
         return fields[name] if name in fields else current
 
     first = pick("firstFactors", existing.first_factors if existing else new_first_factors)
-    secondary = pick("requiredSecondaryFactors",
-                     existing.required_secondary_factors if existing else None)
+    secondary = pick(
+        "requiredSecondaryFactors", existing.required_secondary_factors if existing else None
+    )
     record = store.TenantRecord(target, merged, first, secondary or None)
     created = False
     if existing is None:
@@ -141,8 +163,9 @@ def upsert_tenant(directory: TenantDirectory, base_conn: Connection,
     return created, record
 
 
-def data_connection_uri(directory: TenantDirectory, record: store.TenantRecord,
-                        app_config: Mapping[str, Any]) -> str:
+def data_connection_uri(
+    directory: TenantDirectory, record: store.TenantRecord, app_config: Mapping[str, Any]
+) -> str:
     """The database a tenant's data lives in, from its (new) config."""
     tenant_config = None if record.tenant.is_public_tenant else record.core_config
     return directory.stored_database(app_config, tenant_config)
@@ -154,10 +177,20 @@ THIRD_PARTY_ID_MAX_LENGTH = 28
 # A provider is stored as one JSON text; MySQL's TEXT holds 65,535 bytes (the JSON is ASCII).
 PROVIDER_MAX_SIZE = 65_535
 _CLIENT_STRING_FIELDS = ("clientType", "clientId", "clientSecret")
-_PROVIDER_STRING_FIELDS = ("name", "authorizationEndpoint", "tokenEndpoint", "userInfoEndpoint",
-                           "jwksURI", "oidcDiscoveryEndpoint")
-_PROVIDER_OBJECT_FIELDS = ("authorizationEndpointQueryParams", "tokenEndpointBodyParams",
-                           "userInfoEndpointQueryParams", "userInfoEndpointHeaders")
+_PROVIDER_STRING_FIELDS = (
+    "name",
+    "authorizationEndpoint",
+    "tokenEndpoint",
+    "userInfoEndpoint",
+    "jwksURI",
+    "oidcDiscoveryEndpoint",
+)
+_PROVIDER_OBJECT_FIELDS = (
+    "authorizationEndpointQueryParams",
+    "tokenEndpointBodyParams",
+    "userInfoEndpointQueryParams",
+    "userInfoEndpointHeaders",
+)
 
 
 def _field_type_error(name: str) -> BadRequest:
@@ -172,8 +205,9 @@ def normalise_provider(config: Mapping[str, Any]) -> dict[str, Any]:
     provider: dict[str, Any] = {"thirdPartyId": third_party_id.strip()}
     if len(provider["thirdPartyId"]) > THIRD_PARTY_ID_MAX_LENGTH:
         # Upstream's column limit, where its database would answer a 500.
-        raise BadRequest(f"Field name 'thirdPartyId' must be at most "
-                         f"{THIRD_PARTY_ID_MAX_LENGTH} characters")
+        raise BadRequest(
+            f"Field name 'thirdPartyId' must be at most {THIRD_PARTY_ID_MAX_LENGTH} characters"
+        )
     for name in _PROVIDER_STRING_FIELDS:
         if config.get(name) is not None:
             if not isinstance(config[name], str):
@@ -203,8 +237,10 @@ def normalise_provider(config: Mapping[str, Any]) -> dict[str, Any]:
         if not isinstance(mapping, dict):
             raise _field_type_error(source)
         provider["userInfoMap"][source] = {
-            key: mapping[key] for key in ("userId", "email", "emailVerified")
-            if isinstance(mapping.get(key), str)}
+            key: mapping[key]
+            for key in ("userId", "email", "emailVerified")
+            if isinstance(mapping.get(key), str)
+        }
     return provider
 
 
@@ -233,8 +269,9 @@ def _normalise_client(client: Mapping[str, Any]) -> dict[str, Any]:
 def check_provider(provider: Mapping[str, Any], skip_validation: bool) -> None:
     """The provider rules of multitenancy §4.2; duplicates are checked even when skipped."""
     if len(json.dumps(provider)) > PROVIDER_MAX_SIZE:
-        raise BadRequest(f"Field name 'config' must be at most {PROVIDER_MAX_SIZE} characters "
-                         "as JSON")
+        raise BadRequest(
+            f"Field name 'config' must be at most {PROVIDER_MAX_SIZE} characters as JSON"
+        )
     third_party_id = provider["thirdPartyId"]
     if not skip_validation and not third_party_id:
         raise _invalid_provider("thirdPartyId cannot be null or empty")
@@ -251,11 +288,14 @@ def check_provider(provider: Mapping[str, Any], skip_validation: bool) -> None:
     for client in provider["clients"]:
         extra = client.get("additionalConfig") or {}
         if third_party_id.startswith("apple"):
-            if not all(isinstance(extra.get(k), str) and extra.get(k)
-                       for k in ("keyId", "teamId", "privateKey")):
+            if not all(
+                isinstance(extra.get(k), str) and extra.get(k)
+                for k in ("keyId", "teamId", "privateKey")
+            ):
                 raise _invalid_provider(
                     "a non empty string value must be specified for keyId, teamId and "
-                    "privateKey in the additionalConfig for Apple provider")
+                    "privateKey in the additionalConfig for Apple provider"
+                )
         if third_party_id.startswith("google-workspaces") and "hd" in extra:
             if not isinstance(extra["hd"], str) or not extra["hd"]:
                 raise _invalid_provider("hd in additionalConfig must be a non empty string value")
@@ -263,7 +303,8 @@ def check_provider(provider: Mapping[str, Any], skip_validation: bool) -> None:
             if not isinstance(extra["boxyURL"], str) or not extra["boxyURL"]:
                 raise _invalid_provider(
                     "a non empty string value must be specified for boxyURL in the "
-                    "additionalConfig for Boxy SAML provider")
+                    "additionalConfig for Boxy SAML provider"
+                )
 
 
 def _invalid_provider(reason: str) -> BadRequest:

@@ -16,8 +16,21 @@ import time
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from sqlalchemy import (BigInteger, Column, Connection, ForeignKeyConstraint,
-                        MetaData, String, Table, Text, and_, delete, insert, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from core_app.tenant_prefix import PUBLIC, TenantIdentifier
@@ -27,13 +40,15 @@ ID_LENGTH = 64
 metadata = MetaData()
 
 apps = Table(
-    "apps", metadata,
+    "apps",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("created_at", BigInteger, nullable=False),
 )
 
 tenants = Table(
-    "tenants", metadata,
+    "tenants",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("created_at", BigInteger, nullable=False),
@@ -41,7 +56,8 @@ tenants = Table(
 )
 
 tenant_configs = Table(
-    "tenant_configs", metadata,
+    "tenant_configs",
+    metadata,
     Column("connection_uri_domain", String(256), primary_key=True),
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
@@ -52,7 +68,8 @@ tenant_configs = Table(
 )
 
 tenant_thirdparty_providers = Table(
-    "tenant_thirdparty_providers", metadata,
+    "tenant_thirdparty_providers",
+    metadata,
     Column("connection_uri_domain", String(256), primary_key=True),
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
@@ -61,19 +78,26 @@ tenant_thirdparty_providers = Table(
     Column("config", Text, nullable=False),
     ForeignKeyConstraint(
         ["connection_uri_domain", "app_id", "tenant_id"],
-        ["tenant_configs.connection_uri_domain", "tenant_configs.app_id",
-         "tenant_configs.tenant_id"], ondelete="CASCADE"),
+        [
+            "tenant_configs.connection_uri_domain",
+            "tenant_configs.app_id",
+            "tenant_configs.tenant_id",
+        ],
+        ondelete="CASCADE",
+    ),
 )
 
 key_value = Table(
-    "key_value", metadata,
+    "key_value",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("name", String(128), primary_key=True),
     Column("value", Text, nullable=True),
     Column("created_at", BigInteger, nullable=False),
-    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                         ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+    ),
 )
 
 TABLES = (apps, tenants, tenant_configs, tenant_thirdparty_providers, key_value)
@@ -95,8 +119,11 @@ class TenantRecord:
 
 
 def _where(tenant: TenantIdentifier, table: Table = tenant_configs) -> Any:
-    return and_(table.c.connection_uri_domain == tenant.connection_uri_domain,
-                table.c.app_id == tenant.app_id, table.c.tenant_id == tenant.tenant_id)
+    return and_(
+        table.c.connection_uri_domain == tenant.connection_uri_domain,
+        table.c.app_id == tenant.app_id,
+        table.c.tenant_id == tenant.tenant_id,
+    )
 
 
 def _record(row: Any) -> TenantRecord:
@@ -105,7 +132,8 @@ def _record(row: Any) -> TenantRecord:
         json.loads(row.core_config),
         json.loads(row.first_factors) if row.first_factors is not None else None,
         json.loads(row.required_secondary_factors)
-        if row.required_secondary_factors is not None else None,
+        if row.required_secondary_factors is not None
+        else None,
     )
 
 
@@ -113,12 +141,17 @@ def _dump(value: Any) -> str | None:
     return None if value is None else json.dumps(value)
 
 
-def load_tenants(conn: Connection, connection_uri_domain: str, app_id: str,
-                 tenant_ids: Iterable[str] | None = None) -> list[TenantRecord]:
+def load_tenants(
+    conn: Connection,
+    connection_uri_domain: str,
+    app_id: str,
+    tenant_ids: Iterable[str] | None = None,
+) -> list[TenantRecord]:
     """Stored configs of an app's tenants (all of them, or those named)."""
     query = select(tenant_configs).where(
         tenant_configs.c.connection_uri_domain == connection_uri_domain,
-        tenant_configs.c.app_id == app_id)
+        tenant_configs.c.app_id == app_id,
+    )
     if tenant_ids is not None:
         query = query.where(tenant_configs.c.tenant_id.in_(list(tenant_ids)))
     return [_record(row) for row in conn.execute(query.order_by(tenant_configs.c.tenant_id))]
@@ -126,9 +159,12 @@ def load_tenants(conn: Connection, connection_uri_domain: str, app_id: str,
 
 def load_app_ids(conn: Connection, connection_uri_domain: str) -> list[str]:
     """Ids of every app of a connection URI domain."""
-    query = (select(tenant_configs.c.app_id).distinct()
-             .where(tenant_configs.c.connection_uri_domain == connection_uri_domain)
-             .order_by(tenant_configs.c.app_id))
+    query = (
+        select(tenant_configs.c.app_id)
+        .distinct()
+        .where(tenant_configs.c.connection_uri_domain == connection_uri_domain)
+        .order_by(tenant_configs.c.app_id)
+    )
     return [row.app_id for row in conn.execute(query)]
 
 
@@ -136,13 +172,17 @@ def insert_tenant(conn: Connection, record: TenantRecord) -> bool:
     """Insert a tenant's config row; False when it already exists."""
     try:
         with conn.begin_nested():
-            conn.execute(insert(tenant_configs).values(
-                connection_uri_domain=record.tenant.connection_uri_domain,
-                app_id=record.tenant.app_id, tenant_id=record.tenant.tenant_id,
-                core_config=json.dumps(record.core_config),
-                first_factors=_dump(record.first_factors),
-                required_secondary_factors=_dump(record.required_secondary_factors),
-                created_at=now_ms()))
+            conn.execute(
+                insert(tenant_configs).values(
+                    connection_uri_domain=record.tenant.connection_uri_domain,
+                    app_id=record.tenant.app_id,
+                    tenant_id=record.tenant.tenant_id,
+                    core_config=json.dumps(record.core_config),
+                    first_factors=_dump(record.first_factors),
+                    required_secondary_factors=_dump(record.required_secondary_factors),
+                    created_at=now_ms(),
+                )
+            )
     except IntegrityError:
         return False
     return True
@@ -150,10 +190,15 @@ def insert_tenant(conn: Connection, record: TenantRecord) -> bool:
 
 def update_tenant(conn: Connection, record: TenantRecord) -> None:
     """Overwrite a tenant's config row."""
-    conn.execute(update(tenant_configs).where(_where(record.tenant)).values(
-        core_config=json.dumps(record.core_config),
-        first_factors=_dump(record.first_factors),
-        required_secondary_factors=_dump(record.required_secondary_factors)))
+    conn.execute(
+        update(tenant_configs)
+        .where(_where(record.tenant))
+        .values(
+            core_config=json.dumps(record.core_config),
+            first_factors=_dump(record.first_factors),
+            required_secondary_factors=_dump(record.required_secondary_factors),
+        )
+    )
 
 
 def lock_tenant(conn: Connection, tenant: TenantIdentifier) -> TenantRecord | None:
@@ -172,9 +217,15 @@ def delete_tenant_config(conn: Connection, tenant: TenantIdentifier) -> bool:
 
 def delete_app_config(conn: Connection, connection_uri_domain: str, app_id: str) -> bool:
     """Delete every tenant config of an app; True if any existed."""
-    return conn.execute(delete(tenant_configs).where(
-        tenant_configs.c.connection_uri_domain == connection_uri_domain,
-        tenant_configs.c.app_id == app_id)).rowcount > 0
+    return (
+        conn.execute(
+            delete(tenant_configs).where(
+                tenant_configs.c.connection_uri_domain == connection_uri_domain,
+                tenant_configs.c.app_id == app_id,
+            )
+        ).rowcount
+        > 0
+    )
 
 
 # --- anchors in a data database ---------------------------------------------------------
@@ -183,8 +234,9 @@ def delete_app_config(conn: Connection, connection_uri_domain: str, app_id: str)
 def ensure_anchor(conn: Connection, tenant: TenantIdentifier) -> None:
     """Make sure the app and tenant anchor rows exist in this database."""
     for table, values in (
-            (apps, {"app_id": tenant.app_id}),
-            (tenants, {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id})):
+        (apps, {"app_id": tenant.app_id}),
+        (tenants, {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id}),
+    ):
         exists = conn.execute(select(table).filter_by(**values)).first()
         if exists is None:
             try:
@@ -196,8 +248,11 @@ def ensure_anchor(conn: Connection, tenant: TenantIdentifier) -> None:
 
 def delete_tenant_anchor(conn: Connection, tenant: TenantIdentifier) -> None:
     """Delete a tenant's anchor row: every row keyed by the tenant goes by cascade."""
-    conn.execute(delete(tenants).where(tenants.c.app_id == tenant.app_id,
-                                       tenants.c.tenant_id == tenant.tenant_id))
+    conn.execute(
+        delete(tenants).where(
+            tenants.c.app_id == tenant.app_id, tenants.c.tenant_id == tenant.tenant_id
+        )
+    )
 
 
 def delete_app_anchor(conn: Connection, app_id: str) -> None:
@@ -210,19 +265,26 @@ def delete_app_anchor(conn: Connection, app_id: str) -> None:
 
 def load_providers(conn: Connection, tenant: TenantIdentifier) -> list[dict[str, Any]]:
     """A tenant's third-party providers, in the order they were first added."""
-    query = (select(tenant_thirdparty_providers.c.config)
-             .where(_where(tenant, tenant_thirdparty_providers))
-             .order_by(tenant_thirdparty_providers.c.position))
+    query = (
+        select(tenant_thirdparty_providers.c.config)
+        .where(_where(tenant, tenant_thirdparty_providers))
+        .order_by(tenant_thirdparty_providers.c.position)
+    )
     return [json.loads(row.config) for row in conn.execute(query)]
 
 
-def load_providers_of_app(conn: Connection, connection_uri_domain: str,
-                          app_id: str) -> dict[str, list[dict[str, Any]]]:
+def load_providers_of_app(
+    conn: Connection, connection_uri_domain: str, app_id: str
+) -> dict[str, list[dict[str, Any]]]:
     """Every tenant's providers of an app, by tenant id."""
-    query = (select(tenant_thirdparty_providers)
-             .where(tenant_thirdparty_providers.c.connection_uri_domain == connection_uri_domain,
-                    tenant_thirdparty_providers.c.app_id == app_id)
-             .order_by(tenant_thirdparty_providers.c.position))
+    query = (
+        select(tenant_thirdparty_providers)
+        .where(
+            tenant_thirdparty_providers.c.connection_uri_domain == connection_uri_domain,
+            tenant_thirdparty_providers.c.app_id == app_id,
+        )
+        .order_by(tenant_thirdparty_providers.c.position)
+    )
     found: dict[str, list[dict[str, Any]]] = {}
     for row in conn.execute(query):
         found.setdefault(row.tenant_id, []).append(json.loads(row.config))
@@ -231,31 +293,47 @@ def load_providers_of_app(conn: Connection, connection_uri_domain: str,
 
 def put_provider(conn: Connection, tenant: TenantIdentifier, provider: dict[str, Any]) -> bool:
     """Replace or add a provider; True when it was added."""
-    where = and_(_where(tenant, tenant_thirdparty_providers),
-                 tenant_thirdparty_providers.c.third_party_id == provider["thirdPartyId"])
-    updated = conn.execute(update(tenant_thirdparty_providers).where(where)
-                           .values(config=json.dumps(provider))).rowcount
+    where = and_(
+        _where(tenant, tenant_thirdparty_providers),
+        tenant_thirdparty_providers.c.third_party_id == provider["thirdPartyId"],
+    )
+    updated = conn.execute(
+        update(tenant_thirdparty_providers).where(where).values(config=json.dumps(provider))
+    ).rowcount
     if updated:
         return False
-    conn.execute(insert(tenant_thirdparty_providers).values(
-        connection_uri_domain=tenant.connection_uri_domain, app_id=tenant.app_id,
-        tenant_id=tenant.tenant_id, third_party_id=provider["thirdPartyId"],
-        position=now_ms(), config=json.dumps(provider)))
+    conn.execute(
+        insert(tenant_thirdparty_providers).values(
+            connection_uri_domain=tenant.connection_uri_domain,
+            app_id=tenant.app_id,
+            tenant_id=tenant.tenant_id,
+            third_party_id=provider["thirdPartyId"],
+            position=now_ms(),
+            config=json.dumps(provider),
+        )
+    )
     return True
 
 
 def delete_provider(conn: Connection, tenant: TenantIdentifier, third_party_id: str) -> bool:
     """Remove a provider; True if it existed."""
-    return conn.execute(delete(tenant_thirdparty_providers).where(
-        _where(tenant, tenant_thirdparty_providers),
-        tenant_thirdparty_providers.c.third_party_id == third_party_id)).rowcount > 0
+    return (
+        conn.execute(
+            delete(tenant_thirdparty_providers).where(
+                _where(tenant, tenant_thirdparty_providers),
+                tenant_thirdparty_providers.c.third_party_id == third_party_id,
+            )
+        ).rowcount
+        > 0
+    )
 
 
 # --- key-value --------------------------------------------------------------------------
 
 
-def read_value(conn: Connection, tenant: TenantIdentifier, name: str,
-               latest: bool = False) -> str | None:
+def read_value(
+    conn: Connection, tenant: TenantIdentifier, name: str, latest: bool = False
+) -> str | None:
     """A stored value of the tenant, or None.
 
     ``latest`` reads the newest committed value even inside a repeatable-read snapshot
@@ -263,25 +341,32 @@ def read_value(conn: Connection, tenant: TenantIdentifier, name: str,
     on the key do not deadlock one another).
     """
     query = select(key_value.c.value).where(
-        key_value.c.app_id == tenant.app_id, key_value.c.tenant_id == tenant.tenant_id,
-        key_value.c.name == name)
+        key_value.c.app_id == tenant.app_id,
+        key_value.c.tenant_id == tenant.tenant_id,
+        key_value.c.name == name,
+    )
     if latest and conn.dialect.name != "sqlite":
         query = query.with_for_update(read=True)
     row = conn.execute(query).first()
     return row.value if row else None
 
 
-def put_value_if_absent(conn: Connection, tenant: TenantIdentifier, name: str,
-                        value: str) -> str:
+def put_value_if_absent(conn: Connection, tenant: TenantIdentifier, name: str, value: str) -> str:
     """Store ``value`` unless the name has one; returns the value that is stored."""
     existing = read_value(conn, tenant, name)
     if existing is not None:
         return existing
     try:
         with conn.begin_nested():
-            conn.execute(insert(key_value).values(app_id=tenant.app_id,
-                                                  tenant_id=tenant.tenant_id, name=name,
-                                                  value=value, created_at=now_ms()))
+            conn.execute(
+                insert(key_value).values(
+                    app_id=tenant.app_id,
+                    tenant_id=tenant.tenant_id,
+                    name=name,
+                    value=value,
+                    created_at=now_ms(),
+                )
+            )
     except IntegrityError:
         pass  # a racing process stored its value first; use that one
     stored = read_value(conn, tenant, name, latest=True)

@@ -40,9 +40,14 @@ class AppClient:
         return self.client.get(self.path(route, tenant), query_string=query)
 
 
-def create_tenant(client: Any, tenant_id: str, first_factors: list[str] | None = None,
-                  core_config: dict[str, Any] | None = None, app_id: str = "public",
-                  **fields: Any) -> dict[str, Any]:
+def create_tenant(
+    client: Any,
+    tenant_id: str,
+    first_factors: list[str] | None = None,
+    core_config: dict[str, Any] | None = None,
+    app_id: str = "public",
+    **fields: Any,
+) -> dict[str, Any]:
     """Create (or update) tenant ``tenant_id`` of app ``app_id``; the answer's JSON.
 
     ``first_factors`` sets ``firstFactors`` (left out when None), ``core_config`` the
@@ -62,22 +67,28 @@ def create_tenant(client: Any, tenant_id: str, first_factors: list[str] | None =
 def new_app(client: Any, tenants: dict[str, dict] | None = None) -> str:
     """Create an app no other test uses, with extra tenants (id: body); its id."""
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json[
-        "status"] == "OK"
+    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json["status"] == "OK"
     for tenant_id, body in (tenants or {}).items():
-        assert client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
-                          json={"tenantId": tenant_id, **body}).json["status"] == "OK"
+        assert (
+            client.put(
+                f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
+                json={"tenantId": tenant_id, **body},
+            ).json["status"]
+            == "OK"
+        )
     return app_id
 
 
-def sign_up(client: Any, email: str, password: str, tenant: str = "public",
-            app_id: str = "public") -> dict[str, Any]:
+def sign_up(
+    client: Any, email: str, password: str, tenant: str = "public", app_id: str = "public"
+) -> dict[str, Any]:
     """Sign up with email and password in ``tenant`` of ``app_id`` (POST /recipe/signup);
     the answer's JSON (``status``, and ``user`` and ``recipeUserId`` when ``OK``).
 
     Needs the core's email-password recipe enabled.
     """
-    answer = client.post(f"/appid-{app_id}/{tenant}/recipe/signup",
-                         json={"email": email, "password": password})
+    answer = client.post(
+        f"/appid-{app_id}/{tenant}/recipe/signup", json={"email": email, "password": password}
+    )
     assert answer.status_code == 200, answer.text
     return answer.json

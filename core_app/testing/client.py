@@ -22,8 +22,14 @@ class CoreTestClient(FlaskClient):
     then speaks its newest), ``api_key=None`` sends no key.
     """
 
-    def __init__(self, app: Flask, *args: Any, cdi_version: str | None = NEWEST_CDI_VERSION,
-                 api_key: str | None = None, **kwargs: Any):
+    def __init__(
+        self,
+        app: Flask,
+        *args: Any,
+        cdi_version: str | None = NEWEST_CDI_VERSION,
+        api_key: str | None = None,
+        **kwargs: Any,
+    ):
         super().__init__(app, *args, **kwargs)
         self.default_headers: dict[str, str] = {}
         if cdi_version is not None:
@@ -37,8 +43,11 @@ class CoreTestClient(FlaskClient):
         given_names = {name.lower() for name, _ in given}
         if "authorization" in given_names:  # the test's own key, which api-key would shadow
             given_names.add("api-key")
-        defaults = [(name, value) for name, value in self.default_headers.items()
-                    if name.lower() not in given_names]
+        defaults = [
+            (name, value)
+            for name, value in self.default_headers.items()
+            if name.lower() not in given_names
+        ]
         kwargs["headers"] = [*defaults, *given]
         return super().open(*args, **kwargs)
 
@@ -52,10 +61,14 @@ def configured_api_key(app: Flask) -> str | None:
 CONFIGURED = object()  # the api key default of core_test_client: the core's own
 
 
-def core_test_client(app: Flask, cdi_version: str | None = NEWEST_CDI_VERSION,
-                     api_key: str | None | object = CONFIGURED) -> CoreTestClient:
+def core_test_client(
+    app: Flask,
+    cdi_version: str | None = NEWEST_CDI_VERSION,
+    api_key: str | None | object = CONFIGURED,
+) -> CoreTestClient:
     """A ``CoreTestClient`` of ``app``: by default it sends the newest CDI version and the
     first of the core's configured ``api_keys`` (none when it has none)."""
     key = configured_api_key(app) if api_key is CONFIGURED else api_key
-    return CoreTestClient(app, app.response_class, use_cookies=True, cdi_version=cdi_version,
-                          api_key=key)
+    return CoreTestClient(
+        app, app.response_class, use_cookies=True, cdi_version=cdi_version, api_key=key
+    )

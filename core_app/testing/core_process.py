@@ -33,8 +33,13 @@ class CoreProcess:
     of the test process leaks in; ``env`` sets them (e.g. ``SUPERTOKENS_CONNECTION_URI``).
     """
 
-    def __init__(self, workdir: Path, env: dict[str, str], workers: int = GUNICORN_WORKERS,
-                 config: Mapping[str, Any] | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        env: dict[str, str],
+        workers: int = GUNICORN_WORKERS,
+        config: Mapping[str, Any] | None = None,
+    ):
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
@@ -49,14 +54,23 @@ class CoreProcess:
             "SUPERTOKENS_CONFIG": str(config_file),
             **env,
         }
-        self.command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                        "--workers", str(workers), "core_app:create_app()"]
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"127.0.0.1:{self.port}",
+            "--workers",
+            str(workers),
+            "core_app:create_app()",
+        ]
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "CoreProcess":
         self.log = open(self.workdir / "gunicorn.log", "wb")
-        self.process = subprocess.Popen(self.command, cwd=self.workdir, env=self.env,
-                                        stdout=self.log, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            self.command, cwd=self.workdir, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         try:
             return self._wait_until_ready()
         except BaseException:

@@ -15,7 +15,8 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres")
+    "TEST_POSTGRES_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
+)
 MYSQL_ADMIN_URL = os.environ.get("TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 DATABASE_KINDS = ("sqlite", "postgresql", "mysql")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -42,8 +43,10 @@ def parse_kinds(names: str | Iterable[str]) -> tuple[str, ...]:
     wanted = {name.strip().lower() for name in names if name.strip()}
     unknown = sorted(wanted - set(DATABASE_KINDS))
     if unknown:
-        raise ValueError(f"unknown database kind(s) {', '.join(unknown)}: "
-                         f"choose from {', '.join(DATABASE_KINDS)}")
+        raise ValueError(
+            f"unknown database kind(s) {', '.join(unknown)}: "
+            f"choose from {', '.join(DATABASE_KINDS)}"
+        )
     if not wanted:
         raise ValueError(f"no database kind named: choose from {', '.join(DATABASE_KINDS)}")
     return tuple(kind for kind in DATABASE_KINDS if kind in wanted)
@@ -64,13 +67,15 @@ def server_database(admin: str, kind: str) -> Iterator[str]:
     MySQL databases compare text as bytes (``utf8mb4_bin``), as the core expects.
     """
     name = f"st_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-    engine = sqlalchemy.create_engine(admin, isolation_level="AUTOCOMMIT",
-                                      poolclass=sqlalchemy.pool.NullPool)
+    engine = sqlalchemy.create_engine(
+        admin, isolation_level="AUTOCOMMIT", poolclass=sqlalchemy.pool.NullPool
+    )
     try:
         with engine.connect() as conn:
             if kind == "mysql":
                 conn.exec_driver_sql(
-                    f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+                    f"CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+                )
             else:
                 conn.exec_driver_sql(f"CREATE DATABASE {name}")
     except sqlalchemy.exc.OperationalError as error:

@@ -24,8 +24,13 @@ from flask import Flask
 
 from core_app import create_app
 from core_app.testing.client import CoreTestClient, core_test_client
-from core_app.testing.databases import (DATABASE_KINDS, DATABASES_ENV, admin_url, parse_kinds,
-                                        server_database)
+from core_app.testing.databases import (
+    DATABASE_KINDS,
+    DATABASES_ENV,
+    admin_url,
+    parse_kinds,
+    server_database,
+)
 
 DATABASE_FIXTURE = "database_url"
 _SELECTED_KINDS = pytest.StashKey[tuple[str, ...]]()
@@ -34,9 +39,13 @@ _SELECTED_KINDS = pytest.StashKey[tuple[str, ...]]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--st-databases=sqlite,postgresql``: the kinds ``database_url`` runs on."""
     parser.getgroup("supertokens_core").addoption(
-        "--st-databases", dest="st_databases", default=None, metavar="KINDS",
+        "--st-databases",
+        dest="st_databases",
+        default=None,
+        metavar="KINDS",
         help=f"comma-separated database kinds the tests of database_url run on, of "
-             f"{','.join(DATABASE_KINDS)} (default: ${DATABASES_ENV}, else all)")
+        f"{','.join(DATABASE_KINDS)} (default: ${DATABASES_ENV}, else all)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -68,13 +77,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
             names = [name.strip() for name in names.split(",")]
         if DATABASE_FIXTURE in names:
             return  # the test names its own databases
-    metafunc.parametrize(DATABASE_FIXTURE, selected_database_kinds(metafunc.config),
-                         indirect=True, scope="session")
+    metafunc.parametrize(
+        DATABASE_FIXTURE, selected_database_kinds(metafunc.config), indirect=True, scope="session"
+    )
 
 
 @pytest.fixture(scope="session")
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-                 ) -> Iterator[str]:
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
     """A database made for this test run, removed after it: one per kind.
 
     SQLite is a file in a temporary directory; PostgreSQL and MySQL get a database created
@@ -86,7 +97,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     if kind is None:
         raise pytest.UsageError(
             "database_url has no kind: request it as a fixture argument, so the "
-            "supertokens_core plugin can run the test once per database kind")
+            "supertokens_core plugin can run the test once per database kind"
+        )
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'core.db'}"
     else:
@@ -158,13 +170,20 @@ def start_core(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Any]
     started: list[CoreProcess] = []
     numbers = itertools.count(1)
 
-    def start(env: Mapping[str, str] | None = None, config: Mapping[str, Any] | None = None,
-              recipes: list[str] | None = None, workers: int = GUNICORN_WORKERS) -> CoreProcess:
+    def start(
+        env: Mapping[str, str] | None = None,
+        config: Mapping[str, Any] | None = None,
+        recipes: list[str] | None = None,
+        workers: int = GUNICORN_WORKERS,
+    ) -> CoreProcess:
         if recipes is not None:
             config = {**(config or {}), "recipes": list(recipes)}
-        core = CoreProcess(tmp_path / f"core-{next(numbers)}",
-                           {"SUPERTOKENS_CONNECTION_URI": database_url, **(env or {})},
-                           workers=workers, config=config)
+        core = CoreProcess(
+            tmp_path / f"core-{next(numbers)}",
+            {"SUPERTOKENS_CONNECTION_URI": database_url, **(env or {})},
+            workers=workers,
+            config=config,
+        )
         started.append(core.__enter__())
         return core
 

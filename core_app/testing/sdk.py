@@ -10,10 +10,25 @@ import importlib
 import inspect
 from typing import Any
 
-_RECIPES_WITH_STATE = ("accountlinking", "dashboard", "emailpassword", "emailverification",
-                       "jwt", "multifactorauth", "multitenancy", "oauth2provider", "openid",
-                       "passwordless", "saml", "session", "thirdparty", "totp",
-                       "usermetadata", "userroles", "webauthn")
+_RECIPES_WITH_STATE = (
+    "accountlinking",
+    "dashboard",
+    "emailpassword",
+    "emailverification",
+    "jwt",
+    "multifactorauth",
+    "multitenancy",
+    "oauth2provider",
+    "openid",
+    "passwordless",
+    "saml",
+    "session",
+    "thirdparty",
+    "totp",
+    "usermetadata",
+    "userroles",
+    "webauthn",
+)
 
 
 def reset_sdk() -> None:
@@ -39,19 +54,30 @@ def init_sdk(connection_uri: str, recipe_list: list, api_key: str | None = None)
     from supertokens_python import InputAppInfo, SupertokensConfig, init
 
     reset_sdk()
-    init(app_info=InputAppInfo(app_name="test", api_domain="http://api.example.com",
-                               website_domain="http://example.com"),
-         supertokens_config=SupertokensConfig(connection_uri=connection_uri, api_key=api_key),
-         framework="flask", recipe_list=recipe_list, mode="wsgi")
+    init(
+        app_info=InputAppInfo(
+            app_name="test",
+            api_domain="http://api.example.com",
+            website_domain="http://example.com",
+        ),
+        supertokens_config=SupertokensConfig(connection_uri=connection_uri, api_key=api_key),
+        framework="flask",
+        recipe_list=recipe_list,
+        mode="wsgi",
+    )
 
 
-def create_app_on_core(core_url: str, app_id: str,
-                       core_config: dict[str, Any] | None = None) -> str:
+def create_app_on_core(
+    core_url: str, app_id: str, core_config: dict[str, Any] | None = None
+) -> str:
     """Create an app the way the SDK's own test suite does; returns its connection URI."""
     import requests
 
-    created = requests.put(f"{core_url}/recipe/multitenancy/app/v2",
-                           json={"appId": app_id, "coreConfig": core_config or {}}, timeout=10)
+    created = requests.put(
+        f"{core_url}/recipe/multitenancy/app/v2",
+        json={"appId": app_id, "coreConfig": core_config or {}},
+        timeout=10,
+    )
     assert created.status_code == 200, created.text
     assert created.json() == {"status": "OK", "createdNew": True}
     return f"{core_url}/appid-{app_id}"

@@ -9,7 +9,7 @@ from marshmallow import ValidationError
 
 from core_app.account_info import normalise_email, normalise_phone_number
 from core_app.errors import BadRequest
-from core_app.inputs import (JsonBoolean, JsonString, QueryInt, QueryString, RequestSchema)
+from core_app.inputs import JsonBoolean, JsonString, QueryInt, QueryString, RequestSchema
 from core_app.recipes import AccountInfo, UserSearch
 from core_app.routes import RequestContext, Scope, route
 from core_app.users import service
@@ -19,10 +19,27 @@ blueprint = Blueprint("users", __name__)
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 100
 # Upstream's recipe ids (plugin interface RECIPE_ID); enabled recipes add their own.
-KNOWN_RECIPE_IDS = frozenset((
-    "emailpassword", "thirdparty", "session", "emailverification", "jwt", "passwordless",
-    "usermetadata", "userroles", "useridmapping", "dashboard", "totp", "multitenancy",
-    "accountlinking", "multifactorauth", "oauth", "webauthn", "saml"))
+KNOWN_RECIPE_IDS = frozenset(
+    (
+        "emailpassword",
+        "thirdparty",
+        "session",
+        "emailverification",
+        "jwt",
+        "passwordless",
+        "usermetadata",
+        "userroles",
+        "useridmapping",
+        "dashboard",
+        "totp",
+        "multitenancy",
+        "accountlinking",
+        "multifactorauth",
+        "oauth",
+        "webauthn",
+        "saml",
+    )
+)
 
 
 class UserIdQuery(RequestSchema):
@@ -35,8 +52,9 @@ class UserIdQuery(RequestSchema):
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /user/id: the user containing this recipe user (§2)."""
     app_id = ctx.tenant.app_id
-    conn, user_id = service.user_database(ctx.app_databases(), ctx.core.plugins, app_id,
-                                          ctx.input["userId"])
+    conn, user_id = service.user_database(
+        ctx.app_databases(), ctx.core.plugins, app_id, ctx.input["userId"]
+    )
     user = service.get_user(conn, ctx.core.plugins, app_id, user_id, ctx.cdi_version)
     if user is None:
         return {"status": "UNKNOWN_USER_ID_ERROR"}
@@ -54,8 +72,13 @@ class RemoveUserBody(RequestSchema):
 def remove_user(ctx: RequestContext) -> dict[str, Any]:
     """POST /user/remove: delete a user and everything kept for it, in every database of the
     app; OK even if unknown (§3)."""
-    service.delete_user(ctx.app_databases(), ctx.core.plugins, ctx.tenant.app_id,
-                        ctx.input["userId"], ctx.input["removeAllLinkedAccounts"])
+    service.delete_user(
+        ctx.app_databases(),
+        ctx.core.plugins,
+        ctx.tenant.app_id,
+        ctx.input["userId"],
+        ctx.input["removeAllLinkedAccounts"],
+    )
     return {"status": "OK"}
 
 
@@ -102,8 +125,11 @@ def list_users(ctx: RequestContext) -> dict[str, Any]:
     """GET /users: a page of the tenant's users, or the dashboard's search (§4)."""
     query = ctx.input
     recipe_ids = _recipe_ids(query.get("includeRecipeIds"), _known_recipe_ids(ctx))
-    search = UserSearch(_search_tags(query.get("email")), _search_tags(query.get("phone")),
-                        _search_tags(query.get("provider")))
+    search = UserSearch(
+        _search_tags(query.get("email")),
+        _search_tags(query.get("phone")),
+        _search_tags(query.get("provider")),
+    )
     searching = bool(search.emails or search.phone_numbers or search.third_party_ids)
     limit = query.get("limit")
     if limit is None:
@@ -114,8 +140,9 @@ def list_users(ctx: RequestContext) -> dict[str, Any]:
         raise BadRequest("limit must a positive integer with min value 1")
     ascending = query["timeJoinedOrder"] == "ASC"
     if searching:
-        users = service.search_users(ctx.conn, ctx.core.plugins, ctx.tenant, search,
-                                     recipe_ids, ascending, ctx.cdi_version)
+        users = service.search_users(
+            ctx.conn, ctx.core.plugins, ctx.tenant, search, recipe_ids, ascending, ctx.cdi_version
+        )
         return {"status": "OK", "users": users}
     after = None
     if query.get("paginationToken") is not None:
@@ -123,8 +150,9 @@ def list_users(ctx: RequestContext) -> dict[str, Any]:
             after = service.decode_page_key(query["paginationToken"])
         except service.InvalidPaginationToken:
             raise BadRequest("invalid pagination token") from None
-    page = service.list_users(ctx.conn, ctx.core.plugins, ctx.tenant, recipe_ids, ascending,
-                              after, limit, ctx.cdi_version)
+    page = service.list_users(
+        ctx.conn, ctx.core.plugins, ctx.tenant, recipe_ids, ascending, after, limit, ctx.cdi_version
+    )
     answer: dict[str, Any] = {"status": "OK", "users": page.users}
     if page.next_token is not None:
         answer["nextPaginationToken"] = page.next_token
@@ -145,12 +173,16 @@ def count_users(ctx: RequestContext) -> dict[str, Any]:
     all_tenants = (ctx.input.get("includeAllTenants") or "").lower() == "true"
     if not all_tenants:
         ctx.require_scope(Scope.TENANT)
-        return {"status": "OK",
-                "count": service.count_users(ctx.conn, ctx.tenant, recipe_ids, False)}
+        return {
+            "status": "OK",
+            "count": service.count_users(ctx.conn, ctx.tenant, recipe_ids, False),
+        }
     ctx.require_scope(Scope.APP)
     # Tenants may keep their users in databases of their own: count in each one.
-    total = sum(service.count_users(conn, tenant, recipe_ids, True)
-                for tenant, conn in ctx.app_tenant_connections())
+    total = sum(
+        service.count_users(conn, tenant, recipe_ids, True)
+        for tenant, conn in ctx.app_tenant_connections()
+    )
     return {"status": "OK", "count": total}
 
 
@@ -176,8 +208,10 @@ def users_by_account_info(ctx: RequestContext) -> dict[str, Any]:
     query = ctx.input
     third_party_id, third_party_user_id = query.get("thirdPartyId"), query.get("thirdPartyUserId")
     if (third_party_id is None) != (third_party_user_id is None):
-        raise BadRequest("If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be "
-                         "provided, and vice versa")
+        raise BadRequest(
+            "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be "
+            "provided, and vice versa"
+        )
     items = []
     if query.get("email") is not None:
         items.append(AccountInfo(email=normalise_email(query["email"])))
@@ -187,7 +221,12 @@ def users_by_account_info(ctx: RequestContext) -> dict[str, Any]:
         items.append(AccountInfo(third_party=(third_party_id, third_party_user_id)))
     if query.get("webauthnCredentialId") is not None:
         items.append(AccountInfo(webauthn_credential_id=query["webauthnCredentialId"]))
-    users = service.users_with_account_info(ctx.conn, ctx.core.plugins, ctx.tenant, items,
-                                            query["doUnionOfAccountInfo"] == "true",
-                                            ctx.cdi_version)
+    users = service.users_with_account_info(
+        ctx.conn,
+        ctx.core.plugins,
+        ctx.tenant,
+        items,
+        query["doUnionOfAccountInfo"] == "true",
+        ctx.cdi_version,
+    )
     return {"status": "OK", "users": users}

@@ -57,8 +57,7 @@ def group_database(ctx: Any, user_id: str) -> Connection:
     """The database of the app holding the recipe user ``user_id`` (either side of a
     mapping), where its group and every change of the group live; the app's own database
     when it is no user. ``ctx`` is the request's ``RequestContext``."""
-    return users.user_database(ctx.app_databases(), ctx.core.plugins, ctx.tenant.app_id,
-                               user_id)[0]
+    return users.user_database(ctx.app_databases(), ctx.core.plugins, ctx.tenant.app_id, user_id)[0]
 
 
 def load_group(ctx: Any, conn: Connection, user_id: str) -> Group:
@@ -68,20 +67,34 @@ def load_group(ctx: Any, conn: Connection, user_id: str) -> Group:
     ``ctx`` is the request's ``RequestContext``.
     """
     app_id, plugins = ctx.tenant.app_id, ctx.core.plugins
-    row = index.find_recipe_user(conn, app_id, users.supertokens_user_id(
-        conn, plugins, app_id, user_id))
+    row = index.find_recipe_user(
+        conn, app_id, users.supertokens_user_id(conn, plugins, app_id, user_id)
+    )
     if row is None:
         raise BadRequest("Unknown user ID provided")
     group_id = row.primary_or_recipe_user_id
     group_row = index.find_recipe_user(conn, app_id, group_id)
     member_ids = index.group_members(conn, app_id, group_id)
-    methods = sorted((method for answer in plugins.hook.st_login_methods(
-        conn=conn, app_id=app_id, user_ids=member_ids) for method in answer),
-        key=lambda method: (method.time_joined, method.user_id))
+    methods = sorted(
+        (
+            method
+            for answer in plugins.hook.st_login_methods(
+                conn=conn, app_id=app_id, user_ids=member_ids
+            )
+            for method in answer
+        ),
+        key=lambda method: (method.time_joined, method.user_id),
+    )
     tenants = index.tenants_of_users(conn, app_id, member_ids)
     tenant_ids = sorted({t for member in member_ids for t in tenants.get(member, [])})
-    return Group(group_id, bool(group_row and group_row.is_linked_or_is_a_primary_user),
-                 tuple(member_ids), tuple(methods), tuple(tenant_ids), conn)
+    return Group(
+        group_id,
+        bool(group_row and group_row.is_linked_or_is_a_primary_user),
+        tuple(member_ids),
+        tuple(methods),
+        tuple(tenant_ids),
+        conn,
+    )
 
 
 def _account_items(method: LoginMethod) -> list[tuple[str, AccountInfo]]:
@@ -96,9 +109,12 @@ def _account_items(method: LoginMethod) -> list[tuple[str, AccountInfo]]:
     return items
 
 
-def find_conflict(ctx: Any, tenant_ids: tuple[str, ...] | list[str],
-                  methods: list[LoginMethod], own_group: str | None
-                  ) -> tuple[str, str] | None:
+def find_conflict(
+    ctx: Any,
+    tenant_ids: tuple[str, ...] | list[str],
+    methods: list[LoginMethod],
+    own_group: str | None,
+) -> tuple[str, str] | None:
     """The first primary user other than ``own_group`` owning an item of ``methods`` in
     one of ``tenant_ids``: its SuperTokens id and the kind of item, or None."""
     for tenant_id in tenant_ids:

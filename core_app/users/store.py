@@ -14,9 +14,26 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
-from sqlalchemy import (BigInteger, Boolean, Column, Connection, ForeignKeyConstraint, Index,
-                        MetaData, SmallInteger, String, Table, bindparam, delete, func, insert,
-                        literal, or_, select, update)
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    ForeignKeyConstraint,
+    Index,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from core_app.storage import insert_or_add
@@ -28,7 +45,8 @@ USER_ID_LENGTH = 36
 metadata = MetaData()
 
 app_id_to_user_id = Table(
-    "app_id_to_user_id", metadata,
+    "app_id_to_user_id",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("user_id", String(USER_ID_LENGTH), primary_key=True),
     Column("recipe_id", String(128), nullable=False),
@@ -38,15 +56,18 @@ app_id_to_user_id = Table(
     # tenant still has its sign-up time.
     Column("time_joined", BigInteger, nullable=False),
     ForeignKeyConstraint(["app_id"], ["apps.app_id"], ondelete="CASCADE"),
-    ForeignKeyConstraint(["app_id", "primary_or_recipe_user_id"],
-                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
-                         ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["app_id", "primary_or_recipe_user_id"],
+        ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+        ondelete="CASCADE",
+    ),
     # Group members are found by it, and deleting a group's row cascades through it.
     Index("app_id_to_user_id_primary_index", "app_id", "primary_or_recipe_user_id"),
 )
 
 all_auth_recipe_users = Table(
-    "all_auth_recipe_users", metadata,
+    "all_auth_recipe_users",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("user_id", String(USER_ID_LENGTH), primary_key=True),
@@ -55,21 +76,38 @@ all_auth_recipe_users = Table(
     Column("recipe_id", String(128), nullable=False),
     Column("time_joined", BigInteger, nullable=False),
     Column("primary_or_recipe_user_time_joined", BigInteger, nullable=False),
-    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                         ondelete="CASCADE"),
-    ForeignKeyConstraint(["app_id", "user_id"],
-                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
-                         ondelete="CASCADE"),
-    ForeignKeyConstraint(["app_id", "primary_or_recipe_user_id"],
-                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
-                         ondelete="CASCADE"),
-    Index("all_auth_recipe_users_pagination_index", "app_id", "tenant_id",
-          "primary_or_recipe_user_time_joined", "primary_or_recipe_user_id"),
-    Index("all_auth_recipe_users_recipe_pagination_index", "app_id", "recipe_id", "tenant_id",
-          "primary_or_recipe_user_time_joined", "primary_or_recipe_user_id"),
+    ForeignKeyConstraint(
+        ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+    ),
+    ForeignKeyConstraint(
+        ["app_id", "user_id"],
+        ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+        ondelete="CASCADE",
+    ),
+    ForeignKeyConstraint(
+        ["app_id", "primary_or_recipe_user_id"],
+        ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+        ondelete="CASCADE",
+    ),
+    Index(
+        "all_auth_recipe_users_pagination_index",
+        "app_id",
+        "tenant_id",
+        "primary_or_recipe_user_time_joined",
+        "primary_or_recipe_user_id",
+    ),
+    Index(
+        "all_auth_recipe_users_recipe_pagination_index",
+        "app_id",
+        "recipe_id",
+        "tenant_id",
+        "primary_or_recipe_user_time_joined",
+        "primary_or_recipe_user_id",
+    ),
     # Covering (tenant_id last): the tenants of a group, read to keep the counts below.
-    Index("all_auth_recipe_users_primary_index", "app_id", "primary_or_recipe_user_id",
-          "tenant_id"),
+    Index(
+        "all_auth_recipe_users_primary_index", "app_id", "primary_or_recipe_user_id", "tenant_id"
+    ),
     # Covering (tenant_id last) so that the tenants of a page of users are one index
     # search per user: without it SQLite, lacking statistics, prefers scanning the
     # app's whole primary key, which is covering, and grows with the user count.
@@ -85,17 +123,20 @@ all_auth_recipe_users = Table(
 COUNT_SHARDS = 8
 
 tenant_user_counts = Table(
-    "tenant_user_counts", metadata,
+    "tenant_user_counts",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("users", BigInteger, nullable=False),
-    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                         ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+    ),
 )
 
 app_user_counts = Table(
-    "app_user_counts", metadata,
+    "app_user_counts",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("shard", SmallInteger, primary_key=True, autoincrement=False),
     Column("users", BigInteger, nullable=False),
@@ -121,7 +162,8 @@ class RecipeUser:
 # Built once: this lookup runs on every session create and refresh.
 _FIND_RECIPE_USER = select(app_id_to_user_id).where(
     app_id_to_user_id.c.app_id == bindparam("app_id"),
-    app_id_to_user_id.c.user_id == bindparam("user_id"))
+    app_id_to_user_id.c.user_id == bindparam("user_id"),
+)
 
 
 def find_recipe_user(conn: Connection, app_id: str, user_id: str) -> RecipeUser | None:
@@ -130,41 +172,64 @@ def find_recipe_user(conn: Connection, app_id: str, user_id: str) -> RecipeUser 
     return RecipeUser(**row._mapping) if row else None
 
 
-def add_recipe_user(conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str,
-                    time_joined: int) -> None:
+def add_recipe_user(
+    conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str, time_joined: int
+) -> None:
     """Index a new recipe user in the app and in its first tenant."""
-    conn.execute(insert(app_id_to_user_id).values(
-        app_id=tenant.app_id, user_id=user_id, recipe_id=recipe_id,
-        primary_or_recipe_user_id=user_id, is_linked_or_is_a_primary_user=False,
-        time_joined=time_joined))
-    conn.execute(insert(all_auth_recipe_users).values(
-        app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user_id,
-        primary_or_recipe_user_id=user_id, is_linked_or_is_a_primary_user=False,
-        recipe_id=recipe_id, time_joined=time_joined,
-        primary_or_recipe_user_time_joined=time_joined))
+    conn.execute(
+        insert(app_id_to_user_id).values(
+            app_id=tenant.app_id,
+            user_id=user_id,
+            recipe_id=recipe_id,
+            primary_or_recipe_user_id=user_id,
+            is_linked_or_is_a_primary_user=False,
+            time_joined=time_joined,
+        )
+    )
+    conn.execute(
+        insert(all_auth_recipe_users).values(
+            app_id=tenant.app_id,
+            tenant_id=tenant.tenant_id,
+            user_id=user_id,
+            primary_or_recipe_user_id=user_id,
+            is_linked_or_is_a_primary_user=False,
+            recipe_id=recipe_id,
+            time_joined=time_joined,
+            primary_or_recipe_user_time_joined=time_joined,
+        )
+    )
     # A new group, in one tenant: no need to read what changed.
     _add_to_counts(conn, tenant.app_id, {tenant.tenant_id: 1}, 1)
 
 
 def group_time_joined(conn: Connection, app_id: str, primary_user_id: str) -> int | None:
     """The earliest sign-up time of a user group (its ``timeJoined``)."""
-    return conn.execute(select(func.min(app_id_to_user_id.c.time_joined)).where(
-        app_id_to_user_id.c.app_id == app_id,
-        app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id)).scalar_one()
+    return conn.execute(
+        select(func.min(app_id_to_user_id.c.time_joined)).where(
+            app_id_to_user_id.c.app_id == app_id,
+            app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id,
+        )
+    ).scalar_one()
 
 
 def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user: RecipeUser) -> bool:
     """Link a recipe user to a tenant; False when it already was."""
     try:
-        with _counting(conn, user.app_id, [user.primary_or_recipe_user_id]), \
-                conn.begin_nested():
-            conn.execute(insert(all_auth_recipe_users).values(
-                app_id=tenant.app_id, tenant_id=tenant.tenant_id, user_id=user.user_id,
-                primary_or_recipe_user_id=user.primary_or_recipe_user_id,
-                is_linked_or_is_a_primary_user=user.is_linked_or_is_a_primary_user,
-                recipe_id=user.recipe_id, time_joined=user.time_joined,
-                primary_or_recipe_user_time_joined=group_time_joined(
-                    conn, user.app_id, user.primary_or_recipe_user_id)))
+        with _counting(conn, user.app_id, [user.primary_or_recipe_user_id]), conn.begin_nested():
+            conn.execute(
+                insert(all_auth_recipe_users).values(
+                    app_id=tenant.app_id,
+                    tenant_id=tenant.tenant_id,
+                    user_id=user.user_id,
+                    primary_or_recipe_user_id=user.primary_or_recipe_user_id,
+                    is_linked_or_is_a_primary_user=user.is_linked_or_is_a_primary_user,
+                    recipe_id=user.recipe_id,
+                    time_joined=user.time_joined,
+                    primary_or_recipe_user_time_joined=group_time_joined(
+                        conn, user.app_id, user.primary_or_recipe_user_id
+                    ),
+                )
+            )
     except IntegrityError:
         return False
     return True
@@ -173,23 +238,37 @@ def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user: RecipeUser) 
 def remove_from_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> bool:
     """Unlink a recipe user from a tenant (its recipe's per-tenant row goes by cascade)."""
     with _counting(conn, tenant.app_id, _groups_of_users(conn, tenant.app_id, [user_id])):
-        return conn.execute(delete(all_auth_recipe_users).where(
-            all_auth_recipe_users.c.app_id == tenant.app_id,
-            all_auth_recipe_users.c.tenant_id == tenant.tenant_id,
-            all_auth_recipe_users.c.user_id == user_id)).rowcount > 0
+        return (
+            conn.execute(
+                delete(all_auth_recipe_users).where(
+                    all_auth_recipe_users.c.app_id == tenant.app_id,
+                    all_auth_recipe_users.c.tenant_id == tenant.tenant_id,
+                    all_auth_recipe_users.c.user_id == user_id,
+                )
+            ).rowcount
+            > 0
+        )
 
 
 def group_members(conn: Connection, app_id: str, primary_user_id: str) -> list[str]:
     """Recipe user ids whose group is ``primary_user_id``."""
-    return [row.user_id for row in conn.execute(select(app_id_to_user_id.c.user_id).where(
-        app_id_to_user_id.c.app_id == app_id,
-        app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id))]
+    return [
+        row.user_id
+        for row in conn.execute(
+            select(app_id_to_user_id.c.user_id).where(
+                app_id_to_user_id.c.app_id == app_id,
+                app_id_to_user_id.c.primary_or_recipe_user_id == primary_user_id,
+            )
+        )
+    ]
 
 
-_TENANTS_OF_USERS = (
-    select(all_auth_recipe_users.c.user_id, all_auth_recipe_users.c.tenant_id)
-    .where(all_auth_recipe_users.c.app_id == bindparam("app_id"),
-           all_auth_recipe_users.c.user_id.in_(bindparam("user_ids", expanding=True))))
+_TENANTS_OF_USERS = select(
+    all_auth_recipe_users.c.user_id, all_auth_recipe_users.c.tenant_id
+).where(
+    all_auth_recipe_users.c.app_id == bindparam("app_id"),
+    all_auth_recipe_users.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
 
 
 def tenants_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str, list[str]]:
@@ -218,25 +297,31 @@ def recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> dict[str
 # turn the subquery into a nested loop over the whole app, until autovacuum analyses it.
 _GROUP_IDS = select(app_id_to_user_id.c.primary_or_recipe_user_id).where(
     app_id_to_user_id.c.app_id == bindparam("app_id"),
-    app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
 _GROUP_MEMBERS = select(app_id_to_user_id).where(
     app_id_to_user_id.c.app_id == bindparam("app_id"),
-    app_id_to_user_id.c.primary_or_recipe_user_id.in_(bindparam("group_ids", expanding=True)))
+    app_id_to_user_id.c.primary_or_recipe_user_id.in_(bindparam("group_ids", expanding=True)),
+)
 _RECIPE_USERS = select(app_id_to_user_id).where(
     app_id_to_user_id.c.app_id == bindparam("app_id"),
-    app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    app_id_to_user_id.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
 
 
 def groups_of(conn: Connection, app_id: str, user_ids: list[str]) -> list[RecipeUser]:
     """The index rows of every member of every group containing one of ``user_ids``."""
     if not user_ids:
         return []
-    group_ids = sorted(set(conn.execute(_GROUP_IDS, {"app_id": app_id,
-                                                      "user_ids": user_ids}).scalars()))
+    group_ids = sorted(
+        set(conn.execute(_GROUP_IDS, {"app_id": app_id, "user_ids": user_ids}).scalars())
+    )
     if not group_ids:
         return []
-    return [RecipeUser(**row._mapping) for row in conn.execute(
-        _GROUP_MEMBERS, {"app_id": app_id, "group_ids": group_ids})]
+    return [
+        RecipeUser(**row._mapping)
+        for row in conn.execute(_GROUP_MEMBERS, {"app_id": app_id, "group_ids": group_ids})
+    ]
 
 
 @dataclass(frozen=True)
@@ -257,8 +342,15 @@ def _listing_filter(app_id: str, tenant_id: str | None, recipe_ids: tuple[str, .
     return conditions
 
 
-def page_of_groups(conn: Connection, app_id: str, tenant_id: str, recipe_ids: tuple[str, ...],
-                   ascending: bool, after: PageKey | None, limit: int) -> list[PageKey]:
+def page_of_groups(
+    conn: Connection,
+    app_id: str,
+    tenant_id: str,
+    recipe_ids: tuple[str, ...],
+    ascending: bool,
+    after: PageKey | None,
+    limit: int,
+) -> list[PageKey]:
     """Up to ``limit`` groups with a login method in the tenant, in listing order.
 
     Order: time joined (ascending or descending), then id descending; ``after`` is the
@@ -270,11 +362,17 @@ def page_of_groups(conn: Connection, app_id: str, tenant_id: str, recipe_ids: tu
     conditions = _listing_filter(app_id, tenant_id, recipe_ids)
 
     def groups(*more: Any) -> list[PageKey]:
-        query = (select(group, joined).distinct().where(*conditions, *more)
-                 .order_by(joined.asc() if ascending else joined.desc(), group.desc())
-                 .limit(limit))
-        return [PageKey(row.primary_or_recipe_user_time_joined, row.primary_or_recipe_user_id)
-                for row in conn.execute(query)]
+        query = (
+            select(group, joined)
+            .distinct()
+            .where(*conditions, *more)
+            .order_by(joined.asc() if ascending else joined.desc(), group.desc())
+            .limit(limit)
+        )
+        return [
+            PageKey(row.primary_or_recipe_user_time_joined, row.primary_or_recipe_user_id)
+            for row in conn.execute(query)
+        ]
 
     if after is None:
         return groups()
@@ -286,8 +384,9 @@ def page_of_groups(conn: Connection, app_id: str, tenant_id: str, recipe_ids: tu
     return page[:limit]
 
 
-def count_groups(conn: Connection, app_id: str, tenant_id: str | None,
-                 recipe_ids: tuple[str, ...]) -> int:
+def count_groups(
+    conn: Connection, app_id: str, tenant_id: str | None, recipe_ids: tuple[str, ...]
+) -> int:
     """How many groups have a login method (of the given recipes) in the tenant or app.
 
     Without a recipe filter, from the kept counts; with one, by counting the index.
@@ -295,11 +394,15 @@ def count_groups(conn: Connection, app_id: str, tenant_id: str | None,
     if not recipe_ids:
         if tenant_id is None:
             return int(conn.execute(_APP_COUNT, {"app_id": app_id}).scalar_one())
-        return int(conn.execute(_TENANT_COUNT, {"app_id": app_id,
-                                                "tenant_id": tenant_id}).scalar_one())
+        return int(
+            conn.execute(_TENANT_COUNT, {"app_id": app_id, "tenant_id": tenant_id}).scalar_one()
+        )
     table = all_auth_recipe_users
-    return conn.execute(select(func.count(table.c.primary_or_recipe_user_id.distinct())).where(
-        *_listing_filter(app_id, tenant_id, recipe_ids))).scalar_one()
+    return conn.execute(
+        select(func.count(table.c.primary_or_recipe_user_id.distinct())).where(
+            *_listing_filter(app_id, tenant_id, recipe_ids)
+        )
+    ).scalar_one()
 
 
 def delete_recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> None:
@@ -307,53 +410,82 @@ def delete_recipe_users(conn: Connection, app_id: str, user_ids: list[str]) -> N
     if not user_ids:
         return
     with _counting(conn, app_id, _groups_of_users(conn, app_id, user_ids)):
-        conn.execute(delete(all_auth_recipe_users).where(
-            all_auth_recipe_users.c.app_id == app_id,
-            all_auth_recipe_users.c.user_id.in_(user_ids)))
-        conn.execute(delete(app_id_to_user_id).where(
-            app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)))
+        conn.execute(
+            delete(all_auth_recipe_users).where(
+                all_auth_recipe_users.c.app_id == app_id,
+                all_auth_recipe_users.c.user_id.in_(user_ids),
+            )
+        )
+        conn.execute(
+            delete(app_id_to_user_id).where(
+                app_id_to_user_id.c.app_id == app_id, app_id_to_user_id.c.user_id.in_(user_ids)
+            )
+        )
 
 
 def leave_all_tenants(conn: Connection, app_id: str, user_id: str) -> None:
     """Drop a recipe user's per-tenant rows but keep its app row (a group's id row)."""
     with _counting(conn, app_id, _groups_of_users(conn, app_id, [user_id])):
-        conn.execute(delete(all_auth_recipe_users).where(
-            all_auth_recipe_users.c.app_id == app_id,
-            all_auth_recipe_users.c.user_id == user_id))
+        conn.execute(
+            delete(all_auth_recipe_users).where(
+                all_auth_recipe_users.c.app_id == app_id, all_auth_recipe_users.c.user_id == user_id
+            )
+        )
 
 
 # --- the kept user counts -------------------------------------------------------------------
 
 _TENANT_COUNT = select(func.coalesce(func.sum(tenant_user_counts.c.users), 0)).where(
     tenant_user_counts.c.app_id == bindparam("app_id"),
-    tenant_user_counts.c.tenant_id == bindparam("tenant_id"))
+    tenant_user_counts.c.tenant_id == bindparam("tenant_id"),
+)
 _APP_COUNT = select(func.coalesce(func.sum(app_user_counts.c.users), 0)).where(
-    app_user_counts.c.app_id == bindparam("app_id"))
-_LOCK_GROUPS = (select(app_id_to_user_id.c.user_id)
-                .where(app_id_to_user_id.c.app_id == bindparam("app_id"),
-                       app_id_to_user_id.c.user_id.in_(bindparam("group_ids", expanding=True)))
-                .order_by(app_id_to_user_id.c.user_id).with_for_update())
+    app_user_counts.c.app_id == bindparam("app_id")
+)
+_LOCK_GROUPS = (
+    select(app_id_to_user_id.c.user_id)
+    .where(
+        app_id_to_user_id.c.app_id == bindparam("app_id"),
+        app_id_to_user_id.c.user_id.in_(bindparam("group_ids", expanding=True)),
+    )
+    .order_by(app_id_to_user_id.c.user_id)
+    .with_for_update()
+)
 # A locking read: under MySQL's repeatable read a plain one could see the transaction's
 # first snapshot rather than what the writer it waited for committed.
 _TENANTS_OF_GROUPS = (
     select(all_auth_recipe_users.c.primary_or_recipe_user_id, all_auth_recipe_users.c.tenant_id)
-    .where(all_auth_recipe_users.c.app_id == bindparam("app_id"),
-           all_auth_recipe_users.c.primary_or_recipe_user_id.in_(
-               bindparam("group_ids", expanding=True)))
-    .with_for_update())
+    .where(
+        all_auth_recipe_users.c.app_id == bindparam("app_id"),
+        all_auth_recipe_users.c.primary_or_recipe_user_id.in_(
+            bindparam("group_ids", expanding=True)
+        ),
+    )
+    .with_for_update()
+)
 
 
-def _add_to_counts(conn: Connection, app_id: str, tenant_changes: dict[str, int],
-                   app_change: int) -> None:
+def _add_to_counts(
+    conn: Connection, app_id: str, tenant_changes: dict[str, int], app_change: int
+) -> None:
     shard = random.randrange(COUNT_SHARDS)
     for tenant_id in sorted(tenant_changes):
         if tenant_changes[tenant_id]:
-            insert_or_add(conn, tenant_user_counts, {
-                "app_id": app_id, "tenant_id": tenant_id, "shard": shard,
-                "users": tenant_changes[tenant_id]}, "users")
+            insert_or_add(
+                conn,
+                tenant_user_counts,
+                {
+                    "app_id": app_id,
+                    "tenant_id": tenant_id,
+                    "shard": shard,
+                    "users": tenant_changes[tenant_id],
+                },
+                "users",
+            )
     if app_change:
-        insert_or_add(conn, app_user_counts, {
-            "app_id": app_id, "shard": shard, "users": app_change}, "users")
+        insert_or_add(
+            conn, app_user_counts, {"app_id": app_id, "shard": shard, "users": app_change}, "users"
+        )
 
 
 def _groups_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> set[str]:
@@ -362,8 +494,9 @@ def _groups_of_users(conn: Connection, app_id: str, user_ids: list[str]) -> set[
 
 def _tenants_of_groups(conn: Connection, app_id: str, group_ids: list[str]) -> dict[str, set]:
     found: dict[str, set] = {group_id: set() for group_id in group_ids}
-    for group_id, tenant_id in conn.execute(_TENANTS_OF_GROUPS, {"app_id": app_id,
-                                                                 "group_ids": group_ids}):
+    for group_id, tenant_id in conn.execute(
+        _TENANTS_OF_GROUPS, {"app_id": app_id, "group_ids": group_ids}
+    ):
         found[group_id].add(tenant_id)
     return found
 
@@ -400,15 +533,19 @@ def forget_tenant_users(conn: Connection, tenant: TenantIdentifier) -> None:
     does its own count, but the app's count is kept here.
     """
     table, other = all_auth_recipe_users, all_auth_recipe_users.alias("other")
-    only_here = conn.execute(select(func.count(table.c.primary_or_recipe_user_id.distinct()))
-                             .where(table.c.app_id == tenant.app_id,
-                                    table.c.tenant_id == tenant.tenant_id,
-                                    ~select(literal(1)).where(
-                                        other.c.app_id == table.c.app_id,
-                                        other.c.primary_or_recipe_user_id
-                                        == table.c.primary_or_recipe_user_id,
-                                        other.c.tenant_id != table.c.tenant_id).exists())
-                             ).scalar_one()
+    only_here = conn.execute(
+        select(func.count(table.c.primary_or_recipe_user_id.distinct())).where(
+            table.c.app_id == tenant.app_id,
+            table.c.tenant_id == tenant.tenant_id,
+            ~select(literal(1))
+            .where(
+                other.c.app_id == table.c.app_id,
+                other.c.primary_or_recipe_user_id == table.c.primary_or_recipe_user_id,
+                other.c.tenant_id != table.c.tenant_id,
+            )
+            .exists(),
+        )
+    ).scalar_one()
     _add_to_counts(conn, tenant.app_id, {}, -only_here)
 
 
@@ -422,16 +559,24 @@ def recount_users(conn: Connection, tables: Iterable[Table] = COUNT_TABLES) -> N
     names = {table.name for table in tables}
     if tenant_user_counts.name in names:
         conn.execute(delete(tenant_user_counts))
-        conn.execute(insert(tenant_user_counts).from_select(
-            ["app_id", "tenant_id", "shard", "users"],
-            select(index.c.app_id, index.c.tenant_id, literal(0), func.count(group.distinct()))
-            .group_by(index.c.app_id, index.c.tenant_id)))
+        conn.execute(
+            insert(tenant_user_counts).from_select(
+                ["app_id", "tenant_id", "shard", "users"],
+                select(
+                    index.c.app_id, index.c.tenant_id, literal(0), func.count(group.distinct())
+                ).group_by(index.c.app_id, index.c.tenant_id),
+            )
+        )
     if app_user_counts.name in names:
         conn.execute(delete(app_user_counts))
-        conn.execute(insert(app_user_counts).from_select(
-            ["app_id", "shard", "users"],
-            select(index.c.app_id, literal(0), func.count(group.distinct()))
-            .group_by(index.c.app_id)))
+        conn.execute(
+            insert(app_user_counts).from_select(
+                ["app_id", "shard", "users"],
+                select(index.c.app_id, literal(0), func.count(group.distinct())).group_by(
+                    index.c.app_id
+                ),
+            )
+        )
 
 
 # --- account linking (accountlinking §5, §7, §8) ------------------------------------------
@@ -449,21 +594,26 @@ def lock_account_linking(conn: Connection, app_id: str) -> None:
     conn.execute(select(apps.c.app_id).where(apps.c.app_id == app_id).with_for_update())
 
 
-def _set_group(conn: Connection, app_id: str, user_id: str, group_id: str,
-               linked: bool) -> None:
+def _set_group(conn: Connection, app_id: str, user_id: str, group_id: str, linked: bool) -> None:
     for table in (app_id_to_user_id, all_auth_recipe_users):
-        conn.execute(update(table).where(table.c.app_id == app_id, table.c.user_id == user_id)
-                     .values(primary_or_recipe_user_id=group_id,
-                             is_linked_or_is_a_primary_user=linked))
+        conn.execute(
+            update(table)
+            .where(table.c.app_id == app_id, table.c.user_id == user_id)
+            .values(primary_or_recipe_user_id=group_id, is_linked_or_is_a_primary_user=linked)
+        )
 
 
 def _refresh_group_time_joined(conn: Connection, app_id: str, group_id: str) -> None:
     time_joined = group_time_joined(conn, app_id, group_id)
     if time_joined is not None:
-        conn.execute(update(all_auth_recipe_users).where(
-            all_auth_recipe_users.c.app_id == app_id,
-            all_auth_recipe_users.c.primary_or_recipe_user_id == group_id
-        ).values(primary_or_recipe_user_time_joined=time_joined))
+        conn.execute(
+            update(all_auth_recipe_users)
+            .where(
+                all_auth_recipe_users.c.app_id == app_id,
+                all_auth_recipe_users.c.primary_or_recipe_user_id == group_id,
+            )
+            .values(primary_or_recipe_user_time_joined=time_joined)
+        )
 
 
 def make_primary(conn: Connection, app_id: str, user_id: str, primary: bool = True) -> None:
@@ -496,9 +646,16 @@ def _escaped(value: str) -> str:
 
 def email_matches(column: Any, prefixes: tuple[str, ...]) -> Any:
     """The search rule for emails (``UserSearch``): a prefix of the address or its domain."""
-    return or_(*[clause for prefix in prefixes for clause in (
-        column.like(f"{_escaped(prefix)}%", escape="\\"),
-        column.like(f"%@{_escaped(prefix)}%", escape="\\"))])
+    return or_(
+        *[
+            clause
+            for prefix in prefixes
+            for clause in (
+                column.like(f"{_escaped(prefix)}%", escape="\\"),
+                column.like(f"%@{_escaped(prefix)}%", escape="\\"),
+            )
+        ]
+    )
 
 
 def prefix_matches(column: Any, prefixes: tuple[str, ...]) -> Any:

@@ -15,5 +15,4 @@ def st_recipe() -> RecipeDescriptor:
     """Account linking: no login method, no config, no tables of its own."""
     from plugins.accountlinking import api
 
-    return RecipeDescriptor(id="accountlinking",
-                            blueprints=(api.blueprint,))
+    return RecipeDescriptor(id="accountlinking", blueprints=(api.blueprint,))

@@ -40,24 +40,28 @@ def _visible(ctx: RequestContext, conn: Connection, user_id: str) -> str:
 
 
 def _user_json(ctx: RequestContext, group: Group, group_id: str) -> dict[str, Any]:
-    user = users.get_user(group.database, ctx.plugins, ctx.tenant.app_id, group_id,
-                          ctx.cdi_version)
+    user = users.get_user(group.database, ctx.plugins, ctx.tenant.app_id, group_id, ctx.cdi_version)
     assert user is not None, "a group read inside its own transaction exists"
     return user
 
 
-def _conflict_outcome(ctx: RequestContext, conn: Connection,
-                      conflict: tuple[str, str]) -> dict[str, Any]:
+def _conflict_outcome(
+    ctx: RequestContext, conn: Connection, conflict: tuple[str, str]
+) -> dict[str, Any]:
     holder, kind = conflict
-    return {"status": "ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR",
-            "primaryUserId": _visible(ctx, conn, holder), "description": HELD_ELSEWHERE[kind]}
+    return {
+        "status": "ACCOUNT_INFO_ALREADY_ASSOCIATED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR",
+        "primaryUserId": _visible(ctx, conn, holder),
+        "description": HELD_ELSEWHERE[kind],
+    }
 
 
 def _regrouped(ctx: RequestContext, user_id: str, data_user_id: str) -> None:
     # The recipe user's sessions may be in any database of the app.
     for conn in ctx.app_databases():
         ctx.hooks.st_recipe_user_regrouped(
-            conn=conn, app_id=ctx.tenant.app_id, user_id=user_id, data_user_id=data_user_id)
+            conn=conn, app_id=ctx.tenant.app_id, user_id=user_id, data_user_id=data_user_id
+        )
 
 
 def pool_id(conn: Connection) -> str:
@@ -72,8 +76,10 @@ def pool_id(conn: Connection) -> str:
 
 def _same_database(primary: Group, recipe: Group) -> None:
     if primary.database is not recipe.database:
-        raise BadRequest("Cannot link users that are parts of different databases. Different "
-                         f"pool IDs: {pool_id(primary.database)} AND {pool_id(recipe.database)}")
+        raise BadRequest(
+            "Cannot link users that are parts of different databases. Different "
+            f"pool IDs: {pool_id(primary.database)} AND {pool_id(recipe.database)}"
+        )
 
 
 # --- primary users (§4, §5) ----------------------------------------------------------------
@@ -84,17 +90,21 @@ def check_primary(ctx: RequestContext, recipe_user_id: str) -> tuple[Group, dict
     return _check_primary(ctx, group_database(ctx, recipe_user_id), recipe_user_id)
 
 
-def _check_primary(ctx: RequestContext, conn: Connection,
-                   recipe_user_id: str) -> tuple[Group, dict[str, Any]]:
+def _check_primary(
+    ctx: RequestContext, conn: Connection, recipe_user_id: str
+) -> tuple[Group, dict[str, Any]]:
     group = load_group(ctx, conn, recipe_user_id)
     if group.is_primary:
-        supertokens_id = users.supertokens_user_id(conn, ctx.plugins,
-                                                   ctx.tenant.app_id, recipe_user_id)
+        supertokens_id = users.supertokens_user_id(
+            conn, ctx.plugins, ctx.tenant.app_id, recipe_user_id
+        )
         if group.id == supertokens_id:
             return group, {"status": "OK", "wasAlreadyAPrimaryUser": True}
-        return group, {"status": "RECIPE_USER_ID_ALREADY_LINKED_WITH_PRIMARY_USER_ID_ERROR",
-                       "primaryUserId": _visible(ctx, conn, group.id),
-                       "description": ALREADY_LINKED}
+        return group, {
+            "status": "RECIPE_USER_ID_ALREADY_LINKED_WITH_PRIMARY_USER_ID_ERROR",
+            "primaryUserId": _visible(ctx, conn, group.id),
+            "description": ALREADY_LINKED,
+        }
     conflict = find_conflict(ctx, group.tenant_ids, list(group.methods), None)
     if conflict is not None:
         return group, _conflict_outcome(ctx, conn, conflict)
@@ -116,8 +126,9 @@ def create_primary(ctx: RequestContext, recipe_user_id: str) -> dict[str, Any]:
 # --- linking (§6, §7) ----------------------------------------------------------------------
 
 
-def check_link(ctx: RequestContext, recipe_user_id: str, primary_user_id: str
-               ) -> tuple[Group, Group, dict[str, Any]]:
+def check_link(
+    ctx: RequestContext, recipe_user_id: str, primary_user_id: str
+) -> tuple[Group, Group, dict[str, Any]]:
     """Whether a recipe user can join a primary user's group: both groups and §6's answer.
 
     400 when the two users live in different databases of the app.
@@ -126,25 +137,33 @@ def check_link(ctx: RequestContext, recipe_user_id: str, primary_user_id: str
     recipe = load_group(ctx, group_database(ctx, recipe_user_id), recipe_user_id)
     _same_database(primary, recipe)
     if not primary.is_primary:
-        return primary, primary, {"status": "INPUT_USER_IS_NOT_A_PRIMARY_USER",
-                                  "description": NOT_A_PRIMARY_USER}
+        return (
+            primary,
+            primary,
+            {"status": "INPUT_USER_IS_NOT_A_PRIMARY_USER", "description": NOT_A_PRIMARY_USER},
+        )
     if recipe.is_primary:
         if recipe.id == primary.id:
             return primary, recipe, {"status": "OK", "accountsAlreadyLinked": True}
-        return primary, recipe, {
-            "status": "RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR",
-            "primaryUserId": _visible(ctx, recipe.database, recipe.id),
-            "description": LINKED_ELSEWHERE}
+        return (
+            primary,
+            recipe,
+            {
+                "status": "RECIPE_USER_ID_ALREADY_LINKED_WITH_ANOTHER_PRIMARY_USER_ID_ERROR",
+                "primaryUserId": _visible(ctx, recipe.database, recipe.id),
+                "description": LINKED_ELSEWHERE,
+            },
+        )
     tenant_ids = sorted(set(primary.tenant_ids) | set(recipe.tenant_ids))
-    conflict = find_conflict(ctx, tenant_ids, list(recipe.methods) + list(primary.methods),
-                             primary.id)
+    conflict = find_conflict(
+        ctx, tenant_ids, list(recipe.methods) + list(primary.methods), primary.id
+    )
     if conflict is not None:
         return primary, recipe, _conflict_outcome(ctx, primary.database, conflict)
     return primary, recipe, {"status": "OK", "accountsAlreadyLinked": False}
 
 
-def link_accounts(ctx: RequestContext, recipe_user_id: str,
-                  primary_user_id: str) -> dict[str, Any]:
+def link_accounts(ctx: RequestContext, recipe_user_id: str, primary_user_id: str) -> dict[str, Any]:
     """§7: put a recipe user into a primary user's group; its sessions end."""
     app_id = ctx.tenant.app_id
     lock_account_linking_everywhere(ctx)
@@ -180,8 +199,9 @@ def unlink_account(ctx: RequestContext, recipe_user_id: str) -> dict[str, Any]:
     elif len(group.member_ids) == 1:
         index.make_primary(conn, app_id, member, primary=False)
     else:
-        users.remove_login_method(ctx.app_databases(), conn, plugins, app_id, member, group.id,
-                                  data_user_id)
+        users.remove_login_method(
+            ctx.app_databases(), conn, plugins, app_id, member, group.id, data_user_id
+        )
         deleted = True
     _regrouped(ctx, member, data_user_id)
     return {"status": "OK", "wasRecipeUserDeleted": deleted, "wasLinked": True}

@@ -26,12 +26,16 @@ def st_recipe() -> RecipeDescriptor:
     """Email-password: the ``emailpassword`` first factor; hash and reset-token keys."""
     from plugins.emailpassword import api
 
-    return RecipeDescriptor(id=RECIPE_ID, first_factors=("emailpassword",),
-                            config_keys=config.KEYS,
-                            config_checks=(config.check_hashing_config,),
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__),
-                            login_method_name="Email password")
+    return RecipeDescriptor(
+        id=RECIPE_ID,
+        first_factors=("emailpassword",),
+        config_keys=config.KEYS,
+        config_checks=(config.check_hashing_config,),
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+        login_method_name="Email password",
+    )
 
 
 @hookimpl
@@ -41,8 +45,9 @@ def st_login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list
 
 
 @hookimpl
-def st_recipe_users_with_account_info(conn: Connection, tenant: TenantIdentifier,
-                                      account: AccountInfo) -> list[str]:
+def st_recipe_users_with_account_info(
+    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+) -> list[str]:
     """Accounts of the tenant with this email."""
     if account.email is None:
         return []
@@ -50,8 +55,9 @@ def st_recipe_users_with_account_info(conn: Connection, tenant: TenantIdentifier
 
 
 @hookimpl
-def st_search_recipe_users(conn: Connection, tenant: TenantIdentifier, search: UserSearch,
-                           limit: int) -> list[str]:
+def st_search_recipe_users(
+    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+) -> list[str]:
     """Accounts whose email matches; an account has no phone number or provider to match."""
     if not search.emails or search.phone_numbers or search.third_party_ids:
         return []
@@ -59,8 +65,9 @@ def st_search_recipe_users(conn: Connection, tenant: TenantIdentifier, search: U
 
 
 @hookimpl
-def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: str,
-                         recipe_id: str) -> str | None:
+def st_user_tenant_added(
+    conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str
+) -> str | None:
     """An account joining a tenant keeps the tenant's one-account-per-email rule."""
     if recipe_id != RECIPE_ID:
         return None

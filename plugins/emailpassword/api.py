@@ -21,29 +21,55 @@ from plugins.emailpassword import hashing, schemas, service
 blueprint = Blueprint("emailpassword", __name__)
 
 
-@route(blueprint, "/recipe/signup", ["POST"], scope=Scope.TENANT, body=schemas.SignUpBody,
-       writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/signup",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.SignUpBody,
+    writes=True,
+    signs_in=True,
+)
 def sign_up(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signup (§4)."""
     return service.sign_up(ctx, ctx.input["email"], ctx.input["password"])
 
 
-@route(blueprint, "/recipe/signin", ["POST"], scope=Scope.TENANT, body=schemas.SignInBody,
-       signs_in=True)
+@route(
+    blueprint,
+    "/recipe/signin",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.SignInBody,
+    signs_in=True,
+)
 def sign_in(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signin (§5)."""
     return service.sign_in(ctx, ctx.input["email"], ctx.input["password"])
 
 
-@route(blueprint, "/recipe/user/password/reset/token", ["POST"], scope=Scope.TENANT,
-       body=schemas.ResetTokenBody, writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/user/password/reset/token",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.ResetTokenBody,
+    writes=True,
+    signs_in=True,
+)
 def create_reset_token(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/password/reset/token (§6.1)."""
     return service.create_reset_token(ctx, ctx.input["userId"], ctx.input["email"])
 
 
-@route(blueprint, "/recipe/user/password/reset/token/consume", ["POST"], scope=Scope.TENANT,
-       body=schemas.ConsumeResetTokenBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/password/reset/token/consume",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.ConsumeResetTokenBody,
+    writes=True,
+)
 def consume_reset_token(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/password/reset/token/consume (§6.2)."""
     consumed = service.consume_reset_token(ctx, ctx.input["token"])
@@ -53,15 +79,28 @@ def consume_reset_token(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "userId": user_id, "email": consumed[1]}
 
 
-@route(blueprint, "/recipe/user/password/reset", ["POST"], scope=Scope.TENANT,
-       body=schemas.LegacyResetBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/password/reset",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.LegacyResetBody,
+    writes=True,
+)
 def legacy_reset(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/password/reset, deprecated (§6.3)."""
     return service.reset_password_with_token(ctx, ctx.input["token"], ctx.input["newPassword"])
 
 
-@route(blueprint, "/recipe/user", ["PUT"], scope=Scope.APP, body=schemas.UpdateUserBody,
-       writes=True, rid=RID_DEFAULT)
+@route(
+    blueprint,
+    "/recipe/user",
+    ["PUT"],
+    scope=Scope.APP,
+    body=schemas.UpdateUserBody,
+    writes=True,
+    rid=RID_DEFAULT,
+)
 def update_user(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/user for every rid but the other recipes' (§7)."""
     email, password = ctx.input.get("email"), ctx.input.get("password")
@@ -70,8 +109,15 @@ def update_user(ctx: RequestContext) -> dict[str, Any]:
     return service.update_account(ctx, ctx.input["recipeUserId"], email, password)
 
 
-@route(blueprint, "/recipe/user", ["GET"], scope=Scope.HANDLER, query=schemas.UserQuery,
-       rid=RID_DEFAULT, replica=True)
+@route(
+    blueprint,
+    "/recipe/user",
+    ["GET"],
+    scope=Scope.HANDLER,
+    query=schemas.UserQuery,
+    rid=RID_DEFAULT,
+    replica=True,
+)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user, deprecated: by id (app scope) or by email (tenant scope) (§8)."""
     user_id, email = ctx.input.get("userId"), ctx.input.get("email")
@@ -116,8 +162,15 @@ def _check_hash_format(ctx: RequestContext, password_hash: str, algorithm: str |
         raise BadRequest("Password hash is in invalid format")
 
 
-@route(blueprint, "/recipe/user/passwordhash/import", ["POST"], scope=Scope.TENANT,
-       body=schemas.ImportBody, writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/user/passwordhash/import",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.ImportBody,
+    writes=True,
+    signs_in=True,
+)
 def import_user(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/passwordhash/import (§9).
 
@@ -125,8 +178,9 @@ def import_user(ctx: RequestContext) -> dict[str, Any]:
     naming the parameter and the cap), since every wrong-password sign-in would pay them.
     """
     _check_hash_format(ctx, ctx.input["passwordHash"], ctx.input.get("hashingAlgorithm"))
-    excess = hashing.cost_excess(hashing.policy_from_settings(ctx.settings).imported,
-                                 ctx.input["passwordHash"])
+    excess = hashing.cost_excess(
+        hashing.policy_from_settings(ctx.settings).imported, ctx.input["passwordHash"]
+    )
     if excess is not None:
         raise BadRequest(excess.import_message())
     return service.import_user(ctx, ctx.input["email"], ctx.input["passwordHash"])

@@ -25,38 +25,88 @@ BCRYPT_ROUNDS = (4, 31)  # what bcrypt implementations accept
 
 def _import_cap(name: str, default: int) -> ConfigKey:
     """A cap on one cost parameter of imported hashes; operator-only (yaml scope)."""
-    return ConfigKey(name, fields.Integer(validate=at_least(name, 1, f"'{name}' must be >= 1")),
-                     default)
+    return ConfigKey(
+        name, fields.Integer(validate=at_least(name, 1, f"'{name}' must be >= 1")), default
+    )
 
 
 KEYS = (
-    ConfigKey("password_hashing_alg", fields.String(validate=one_of(
-        "password_hashing_alg", ("ARGON2", "BCRYPT"),
-        "'password_hashing_alg' must be one of 'ARGON2' or 'BCRYPT'")), "ARGON2",
-        ConfigScope.APP, normalise=str.upper),
-    ConfigKey("argon2_iterations", fields.Integer(validate=at_least(
-        "argon2_iterations", 1, "'argon2_iterations' must be >= 1")), 2),
-    ConfigKey("argon2_memory_kb", fields.Integer(validate=at_least(
-        "argon2_memory_kb", 1, "'argon2_memory_kb' must be >= 1")), 19456),
-    ConfigKey("argon2_parallelism", fields.Integer(validate=at_least(
-        "argon2_parallelism", 1, "'argon2_parallelism' must be >= 1")), 1),
-    ConfigKey("argon2_hashing_pool_size", fields.Integer(validate=at_least(
-        "argon2_hashing_pool_size", 1, "'argon2_hashing_pool_size' must be >= 1")), 1),
-    ConfigKey("bcrypt_log_rounds", fields.Integer(validate=at_least(
-        "bcrypt_log_rounds", 1, "'bcrypt_log_rounds' must be >= 1")), 11),
+    ConfigKey(
+        "password_hashing_alg",
+        fields.String(
+            validate=one_of(
+                "password_hashing_alg",
+                ("ARGON2", "BCRYPT"),
+                "'password_hashing_alg' must be one of 'ARGON2' or 'BCRYPT'",
+            )
+        ),
+        "ARGON2",
+        ConfigScope.APP,
+        normalise=str.upper,
+    ),
+    ConfigKey(
+        "argon2_iterations",
+        fields.Integer(
+            validate=at_least("argon2_iterations", 1, "'argon2_iterations' must be >= 1")
+        ),
+        2,
+    ),
+    ConfigKey(
+        "argon2_memory_kb",
+        fields.Integer(validate=at_least("argon2_memory_kb", 1, "'argon2_memory_kb' must be >= 1")),
+        19456,
+    ),
+    ConfigKey(
+        "argon2_parallelism",
+        fields.Integer(
+            validate=at_least("argon2_parallelism", 1, "'argon2_parallelism' must be >= 1")
+        ),
+        1,
+    ),
+    ConfigKey(
+        "argon2_hashing_pool_size",
+        fields.Integer(
+            validate=at_least(
+                "argon2_hashing_pool_size", 1, "'argon2_hashing_pool_size' must be >= 1"
+            )
+        ),
+        1,
+    ),
+    ConfigKey(
+        "bcrypt_log_rounds",
+        fields.Integer(
+            validate=at_least("bcrypt_log_rounds", 1, "'bcrypt_log_rounds' must be >= 1")
+        ),
+        11,
+    ),
     ConfigKey("firebase_password_hashing_signer_key", fields.String(), None, ConfigScope.APP),
-    ConfigKey("firebase_password_hashing_pool_size", fields.Integer(validate=at_least(
-        "firebase_password_hashing_pool_size", 1,
-        "'firebase_password_hashing_pool_size' must be >= 1")), 1),
+    ConfigKey(
+        "firebase_password_hashing_pool_size",
+        fields.Integer(
+            validate=at_least(
+                "firebase_password_hashing_pool_size",
+                1,
+                "'firebase_password_hashing_pool_size' must be >= 1",
+            )
+        ),
+        1,
+    ),
     _import_cap("imported_bcrypt_max_log_rounds", HashLimits.bcrypt_log_rounds),
     _import_cap("imported_argon2_max_memory_kb", HashLimits.argon2_memory_kb),
     _import_cap("imported_argon2_max_iterations", HashLimits.argon2_iterations),
     _import_cap("imported_argon2_max_parallelism", HashLimits.argon2_parallelism),
     _import_cap("imported_firebase_scrypt_max_memory_cost", HashLimits.firebase_memory_cost),
     _import_cap("imported_firebase_scrypt_max_rounds", HashLimits.firebase_rounds),
-    ConfigKey("password_reset_token_lifetime", fields.Integer(validate=at_least(
-        "password_reset_token_lifetime", 1, "'password_reset_token_lifetime' must be >= 0")),
-        3_600_000, ConfigScope.TENANT),
+    ConfigKey(
+        "password_reset_token_lifetime",
+        fields.Integer(
+            validate=at_least(
+                "password_reset_token_lifetime", 1, "'password_reset_token_lifetime' must be >= 0"
+            )
+        ),
+        3_600_000,
+        ConfigScope.TENANT,
+    ),
 )
 
 
@@ -67,8 +117,10 @@ def check_hashing_config(settings: Mapping[str, Any], test_mode: bool) -> None:
     if settings["password_hashing_alg"] == "ARGON2":
         lanes = settings["argon2_parallelism"]
         if settings["argon2_memory_kb"] < ARGON2_MIN_MEMORY_KB_PER_LANE * lanes:
-            raise ConfigError(f"'argon2_memory_kb' must be >= 8 x 'argon2_parallelism' "
-                              f"({ARGON2_MIN_MEMORY_KB_PER_LANE * lanes})")
+            raise ConfigError(
+                f"'argon2_memory_kb' must be >= 8 x 'argon2_parallelism' "
+                f"({ARGON2_MIN_MEMORY_KB_PER_LANE * lanes})"
+            )
     else:
         low, high = BCRYPT_ROUNDS
         if not low <= settings["bcrypt_log_rounds"] <= high:

@@ -73,27 +73,36 @@ class HashPolicy:
         configured algorithm where they are higher (the hashes it makes must verify)."""
         limits = self.imported
         if self.algorithm == "BCRYPT":
-            return replace(limits, bcrypt_log_rounds=max(limits.bcrypt_log_rounds,
-                                                         self.bcrypt_log_rounds))
-        return replace(limits,
-                       argon2_memory_kb=max(limits.argon2_memory_kb, self.argon2_memory_kb),
-                       argon2_iterations=max(limits.argon2_iterations, self.argon2_iterations),
-                       argon2_parallelism=max(limits.argon2_parallelism,
-                                              self.argon2_parallelism))
+            return replace(
+                limits, bcrypt_log_rounds=max(limits.bcrypt_log_rounds, self.bcrypt_log_rounds)
+            )
+        return replace(
+            limits,
+            argon2_memory_kb=max(limits.argon2_memory_kb, self.argon2_memory_kb),
+            argon2_iterations=max(limits.argon2_iterations, self.argon2_iterations),
+            argon2_parallelism=max(limits.argon2_parallelism, self.argon2_parallelism),
+        )
 
 
 def policy_from_settings(settings: Any) -> HashPolicy:
     """The hash policy of an app's resolved settings."""
-    return HashPolicy(settings.password_hashing_alg, settings.argon2_memory_kb,
-                      settings.argon2_iterations, settings.argon2_parallelism,
-                      settings.bcrypt_log_rounds, settings.argon2_hashing_pool_size,
-                      settings.firebase_password_hashing_pool_size, HashLimits(
-                          settings.imported_bcrypt_max_log_rounds,
-                          settings.imported_argon2_max_memory_kb,
-                          settings.imported_argon2_max_iterations,
-                          settings.imported_argon2_max_parallelism,
-                          settings.imported_firebase_scrypt_max_memory_cost,
-                          settings.imported_firebase_scrypt_max_rounds))
+    return HashPolicy(
+        settings.password_hashing_alg,
+        settings.argon2_memory_kb,
+        settings.argon2_iterations,
+        settings.argon2_parallelism,
+        settings.bcrypt_log_rounds,
+        settings.argon2_hashing_pool_size,
+        settings.firebase_password_hashing_pool_size,
+        HashLimits(
+            settings.imported_bcrypt_max_log_rounds,
+            settings.imported_argon2_max_memory_kb,
+            settings.imported_argon2_max_iterations,
+            settings.imported_argon2_max_parallelism,
+            settings.imported_firebase_scrypt_max_memory_cost,
+            settings.imported_firebase_scrypt_max_rounds,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -107,8 +116,10 @@ class CostExcess:
 
     def import_message(self) -> str:
         """The 400 answer to an import of such a hash."""
-        return (f"Password hash's {self.parameter} is {self.value}, above the maximum of "
-                f"{self.limit} for imported hashes (config '{self.config_key}')")
+        return (
+            f"Password hash's {self.parameter} is {self.value}, above the maximum of "
+            f"{self.limit} for imported hashes (config '{self.config_key}')"
+        )
 
 
 def cost_excess(limits: HashLimits, stored: str) -> CostExcess | None:
@@ -120,23 +131,53 @@ def cost_excess(limits: HashLimits, stored: str) -> CostExcess | None:
     try:
         if stored.startswith(ARGON2_PREFIXES):
             parsed = argon2.from_string(stored)
-            found = [("argon2 memory (m, KiB)", parsed.memory_cost, limits.argon2_memory_kb,
-                      "imported_argon2_max_memory_kb"),
-                     ("argon2 iterations (t)", parsed.rounds, limits.argon2_iterations,
-                      "imported_argon2_max_iterations"),
-                     ("argon2 parallelism (p)", parsed.parallelism, limits.argon2_parallelism,
-                      "imported_argon2_max_parallelism")]
+            found = [
+                (
+                    "argon2 memory (m, KiB)",
+                    parsed.memory_cost,
+                    limits.argon2_memory_kb,
+                    "imported_argon2_max_memory_kb",
+                ),
+                (
+                    "argon2 iterations (t)",
+                    parsed.rounds,
+                    limits.argon2_iterations,
+                    "imported_argon2_max_iterations",
+                ),
+                (
+                    "argon2 parallelism (p)",
+                    parsed.parallelism,
+                    limits.argon2_parallelism,
+                    "imported_argon2_max_parallelism",
+                ),
+            ]
         elif stored.startswith(BCRYPT_PREFIXES):
-            found = [("bcrypt cost (log rounds)", bcrypt.from_string("$2a" + stored[3:]).rounds,
-                      limits.bcrypt_log_rounds, "imported_bcrypt_max_log_rounds")]
+            found = [
+                (
+                    "bcrypt cost (log rounds)",
+                    bcrypt.from_string("$2a" + stored[3:]).rounds,
+                    limits.bcrypt_log_rounds,
+                    "imported_bcrypt_max_log_rounds",
+                )
+            ]
         else:
             firebase = parse_firebase_hash(stored)
             if firebase is None:
                 return None
-            found = [("Firebase scrypt memory cost (m)", firebase.memory_cost,
-                      limits.firebase_memory_cost, "imported_firebase_scrypt_max_memory_cost"),
-                     ("Firebase scrypt rounds (r)", firebase.rounds, limits.firebase_rounds,
-                      "imported_firebase_scrypt_max_rounds")]
+            found = [
+                (
+                    "Firebase scrypt memory cost (m)",
+                    firebase.memory_cost,
+                    limits.firebase_memory_cost,
+                    "imported_firebase_scrypt_max_memory_cost",
+                ),
+                (
+                    "Firebase scrypt rounds (r)",
+                    firebase.rounds,
+                    limits.firebase_rounds,
+                    "imported_firebase_scrypt_max_rounds",
+                ),
+            ]
     except (ValueError, TypeError):
         return None
     for parameter, value, limit, config_key in found:
@@ -169,8 +210,14 @@ def _slot(kind: str, size: int) -> threading.BoundedSemaphore:
 
 @lru_cache(maxsize=16)
 def _argon2_handler(memory_kb: int, iterations: int, parallelism: int) -> Any:
-    return argon2.using(type="ID", memory_cost=memory_kb, rounds=iterations,
-                        parallelism=parallelism, salt_size=16, digest_size=32)
+    return argon2.using(
+        type="ID",
+        memory_cost=memory_kb,
+        rounds=iterations,
+        parallelism=parallelism,
+        salt_size=16,
+        digest_size=32,
+    )
 
 
 @lru_cache(maxsize=16)
@@ -186,15 +233,17 @@ def _bcrypt_secret(password: str) -> bytes:
 def hash_password(policy: HashPolicy, password: str) -> str:
     """A new hash of ``password`` with the configured algorithm and parameters."""
     if policy.algorithm == "ARGON2":
-        handler = _argon2_handler(policy.argon2_memory_kb, policy.argon2_iterations,
-                                  policy.argon2_parallelism)
+        handler = _argon2_handler(
+            policy.argon2_memory_kb, policy.argon2_iterations, policy.argon2_parallelism
+        )
         with _slot("argon2", policy.argon2_pool_size):
             return handler.hash(password.encode("utf-8"))
     return _bcrypt_handler(policy.bcrypt_log_rounds).hash(_bcrypt_secret(password))
 
 
-def verify_password(policy: HashPolicy, password: str, stored: str,
-                    firebase_signer_key: str | None) -> bool:
+def verify_password(
+    policy: HashPolicy, password: str, stored: str, firebase_signer_key: str | None
+) -> bool:
     """Whether ``password`` matches ``stored``; the stored string's prefix picks the check.
 
     A malformed hash never matches. A Firebase hash without a signer key configured is
@@ -205,9 +254,14 @@ def verify_password(policy: HashPolicy, password: str, stored: str,
     if excess is not None:
         # The hash predates the limits (imports are refused above them); the user's next
         # sign-in fails until the limit is raised or the password is reset.
-        log.warning("A stored password hash was not checked: its %s is %d, above the limit "
-                    "%d ('%s'); the sign-in answers as a wrong password",
-                    excess.parameter, excess.value, excess.limit, excess.config_key)
+        log.warning(
+            "A stored password hash was not checked: its %s is %d, above the limit "
+            "%d ('%s'); the sign-in answers as a wrong password",
+            excess.parameter,
+            excess.value,
+            excess.limit,
+            excess.config_key,
+        )
         return False
     try:
         if stored.startswith(ARGON2_PREFIXES):
@@ -232,10 +286,11 @@ def needs_rehash(policy: HashPolicy, stored: str) -> bool:
     try:
         if policy.algorithm == "ARGON2":
             return not stored.startswith("$argon2id$") or _argon2_handler(
-                policy.argon2_memory_kb, policy.argon2_iterations,
-                policy.argon2_parallelism).needs_update(stored)
-        return not stored.startswith(BCRYPT_PREFIXES) or int(stored[4:6]) != \
-            policy.bcrypt_log_rounds
+                policy.argon2_memory_kb, policy.argon2_iterations, policy.argon2_parallelism
+            ).needs_update(stored)
+        return (
+            not stored.startswith(BCRYPT_PREFIXES) or int(stored[4:6]) != policy.bcrypt_log_rounds
+        )
     except ValueError:
         return True
 
@@ -286,7 +341,12 @@ class FirebaseHash:
         derived = hashlib.scrypt(
             password.encode("utf-8"),
             salt=_b64decode(self.salt) + _b64decode(self.salt_separator),
-            n=1 << self.memory_cost, r=self.rounds, p=1, dklen=64, maxmem=SCRYPT_MAX_MEMORY)
+            n=1 << self.memory_cost,
+            r=self.rounds,
+            p=1,
+            dklen=64,
+            maxmem=SCRYPT_MAX_MEMORY,
+        )
         encryptor = Cipher(algorithms.AES(derived[:32]), modes.CTR(bytes(16))).encryptor()
         cipher_text = encryptor.update(_b64decode(signer_key)) + encryptor.finalize()
         expected = base64.b64encode(cipher_text).decode("ascii")

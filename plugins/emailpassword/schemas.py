@@ -27,8 +27,9 @@ class SignUpBody(RequestSchema):
     """POST /recipe/signup."""
 
     email = NormalisedEmail(required=True)
-    password = JsonString(required=True, validate=_password_not_empty,
-                          max_length=PASSWORD_MAX_LENGTH)
+    password = JsonString(
+        required=True, validate=_password_not_empty, max_length=PASSWORD_MAX_LENGTH
+    )
 
 
 class SignInBody(RequestSchema):
@@ -62,8 +63,9 @@ class LegacyResetBody(RequestSchema):
 
     method = JsonString(required=True, validate=_token_method)
     token = JsonString(required=True)
-    newPassword = JsonString(required=True, validate=_password_not_empty,
-                             max_length=PASSWORD_MAX_LENGTH)
+    newPassword = JsonString(
+        required=True, validate=_password_not_empty, max_length=PASSWORD_MAX_LENGTH
+    )
 
 
 class UpdateUserBody(RequestSchema):
@@ -104,6 +106,7 @@ class ImportBody(RequestSchema):
     """POST /recipe/user/passwordhash/import."""
 
     email = NormalisedEmail(required=True)
-    passwordHash = JsonString(required=True, trim=True, validate=_hash_not_empty,
-                              max_length=HASH_MAX_LENGTH)
+    passwordHash = JsonString(
+        required=True, trim=True, validate=_hash_not_empty, max_length=HASH_MAX_LENGTH
+    )
     hashingAlgorithm = UpperCased(trim=True, validate=_algorithm)

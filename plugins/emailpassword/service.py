@@ -56,13 +56,16 @@ def _policy(ctx: RequestContext) -> hashing.HashPolicy:
 
 def login_method(account: store.Account) -> LoginMethod:
     """The login method an account is in user objects."""
-    return LoginMethod(recipe_id=RECIPE_ID, user_id=account.user_id,
-                       time_joined=account.time_joined, email=account.email)
+    return LoginMethod(
+        recipe_id=RECIPE_ID,
+        user_id=account.user_id,
+        time_joined=account.time_joined,
+        email=account.email,
+    )
 
 
 def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
-    user = users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id,
-                          ctx.cdi_version)
+    user = users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id, ctx.cdi_version)
     assert user is not None, "a user read inside its own transaction exists"
     return user
 
@@ -76,8 +79,9 @@ def _create_account(ctx: RequestContext, email: str, password_hash: str) -> stor
         account = store.Account(str(uuid.uuid4()), email, password_hash, now_ms())
         try:
             with conn.begin_nested():
-                user_index.add_recipe_user(conn, ctx.tenant, account.user_id, RECIPE_ID,
-                                           account.time_joined)
+                user_index.add_recipe_user(
+                    conn, ctx.tenant, account.user_id, RECIPE_ID, account.time_joined
+                )
                 store.add_account(conn, ctx.tenant, account)
             return account
         except IntegrityError:
@@ -96,10 +100,10 @@ def sign_up(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
         return {"status": "EMAIL_ALREADY_EXISTS_ERROR"}
     if email.endswith(FAKE_EMAIL_SUFFIXES):
         # Placeholder addresses of accounts without a real email count as verified (§2.3).
-        ctx.hooks.st_mark_email_verified(conn=ctx.conn, app_id=ctx.tenant.app_id,
-                                                     user_id=account.user_id, email=email)
-    return {"status": "OK", "user": _user(ctx, account.user_id),
-            "recipeUserId": account.user_id}
+        ctx.hooks.st_mark_email_verified(
+            conn=ctx.conn, app_id=ctx.tenant.app_id, user_id=account.user_id, email=email
+        )
+    return {"status": "OK", "user": _user(ctx, account.user_id), "recipeUserId": account.user_id}
 
 
 def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
@@ -121,8 +125,9 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
     now = throttling.now_ms()
     counter = throttling.read_counter(ctx.conn, attempt) if lockout.enabled else None
     admitted = not (counter is not None and counter.locked(now)) and not (
-        tenant_budget.enabled and throttling.is_locked(
-            ctx.conn, throttling.Subject.tenant_failures(ctx.tenant)))
+        tenant_budget.enabled
+        and throttling.is_locked(ctx.conn, throttling.Subject.tenant_failures(ctx.tenant))
+    )
     counted_first = counter is not None and not counter.quiet(now)
     if admitted and counted_first:
         ctx.begin_writes()
@@ -135,8 +140,9 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
     if account is None:
         _dummy_hashes.burn(policy, password)
         return _wrong_password(ctx, uncounted, lockout, tenant_budget)
-    if not hashing.verify_password(policy, password, account.password_hash,
-                                   ctx.settings.firebase_password_hashing_signer_key):
+    if not hashing.verify_password(
+        policy, password, account.password_hash, ctx.settings.firebase_password_hashing_signer_key
+    ):
         return _wrong_password(ctx, uncounted, lockout, tenant_budget)
     if counter is not None:
         ctx.begin_writes()
@@ -144,16 +150,24 @@ def sign_in(ctx: RequestContext, email: str, password: str) -> dict[str, Any]:
     if hashing.needs_rehash(policy, account.password_hash):
         new_hash = hashing.hash_password(policy, password)
         ctx.begin_writes()
-        store.replace_password_hash(ctx.conn, ctx.tenant.app_id, account.user_id,
-                                    account.password_hash, new_hash)
-    return {"status": "OK", "user": _user(ctx, account.user_id),
-            "recipeUserId": users.external_user_id(ctx.conn, ctx.plugins,
-                                                   ctx.tenant.app_id, account.user_id)}
+        store.replace_password_hash(
+            ctx.conn, ctx.tenant.app_id, account.user_id, account.password_hash, new_hash
+        )
+    return {
+        "status": "OK",
+        "user": _user(ctx, account.user_id),
+        "recipeUserId": users.external_user_id(
+            ctx.conn, ctx.plugins, ctx.tenant.app_id, account.user_id
+        ),
+    }
 
 
-def _wrong_password(ctx: RequestContext, uncounted: throttling.Subject | None,
-                    lockout: throttling.AccountLockout,
-                    tenant_budget: throttling.WindowLimit) -> dict[str, Any]:
+def _wrong_password(
+    ctx: RequestContext,
+    uncounted: throttling.Subject | None,
+    lockout: throttling.AccountLockout,
+    tenant_budget: throttling.WindowLimit,
+) -> dict[str, Any]:
     """Count a failed sign-in: against the email unless it was counted before the check,
     and against the tenant's budget."""
     if uncounted is not None and lockout.enabled:
@@ -161,8 +175,7 @@ def _wrong_password(ctx: RequestContext, uncounted: throttling.Subject | None,
         throttling.record(ctx.conn, uncounted, lockout)
     if tenant_budget.enabled:
         ctx.begin_writes()
-        throttling.record(ctx.conn, throttling.Subject.tenant_failures(ctx.tenant),
-                          tenant_budget)
+        throttling.record(ctx.conn, throttling.Subject.tenant_failures(ctx.tenant), tenant_budget)
     return {"status": "WRONG_CREDENTIALS_ERROR"}
 
 
@@ -183,8 +196,11 @@ def create_reset_token(ctx: RequestContext, user_id: str, email: str | None) -> 
         raise BadRequest("Field name 'email' is invalid in JSON input")
     token = new_reset_token()
     lifetime = ctx.settings.password_reset_token_lifetime
-    store.add_reset_token(ctx.conn, ctx.tenant.app_id, store.ResetToken(
-        user_id, token_hash(token), email, now_ms() + lifetime))
+    store.add_reset_token(
+        ctx.conn,
+        ctx.tenant.app_id,
+        store.ResetToken(user_id, token_hash(token), email, now_ms() + lifetime),
+    )
     return {"status": "OK", "token": token}
 
 
@@ -214,26 +230,27 @@ def consume_reset_token(ctx: RequestContext, token: str) -> tuple[str, str] | No
     return found.user_id, email
 
 
-def reset_password_with_token(ctx: RequestContext, token: str,
-                              new_password: str) -> dict[str, Any]:
+def reset_password_with_token(ctx: RequestContext, token: str, new_password: str) -> dict[str, Any]:
     """§6.3 (legacy): consume a token and set the password in one transaction."""
     new_hash = hashing.hash_password(_policy(ctx), new_password)
     consumed = consume_reset_token(ctx, token)
     if consumed is None:
         return {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
     store.set_password_hash(ctx.conn, ctx.tenant.app_id, consumed[0], new_hash)
-    return {"status": "OK", "userId": users.external_user_id(
-        ctx.conn, ctx.plugins, ctx.tenant.app_id, consumed[0])}
+    return {
+        "status": "OK",
+        "userId": users.external_user_id(ctx.conn, ctx.plugins, ctx.tenant.app_id, consumed[0]),
+    }
 
 
 # --- update and lookups (§7–§9) ------------------------------------------------------------
 
 
-def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
-                   password: str | None) -> dict[str, Any]:
+def update_account(
+    ctx: RequestContext, recipe_user_id: str, email: str | None, password: str | None
+) -> dict[str, Any]:
     """§7: change the email and/or password of an email-password login method."""
-    new_hash = (hashing.hash_password(_policy(ctx), password)
-                if password is not None else None)
+    new_hash = hashing.hash_password(_policy(ctx), password) if password is not None else None
     app_id = ctx.tenant.app_id
     conn, recipe_user_id = ctx.user_database(recipe_user_id)
     index_row = user_index.find_recipe_user(conn, app_id, recipe_user_id)
@@ -242,9 +259,12 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
         return {"status": "UNKNOWN_USER_ID_ERROR"}
     if email is not None and email != account.email:
         if index_row.is_linked_or_is_a_primary_user and users.held_by_another_primary_user(
-                ctx, conn, index_row.primary_or_recipe_user_id, AccountInfo(email=email)):
-            return {"status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
-                    "reason": "New email is associated with another primary user ID"}
+            ctx, conn, index_row.primary_or_recipe_user_id, AccountInfo(email=email)
+        ):
+            return {
+                "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+                "reason": "New email is associated with another primary user ID",
+            }
         try:
             with conn.begin_nested():
                 store.set_email(conn, app_id, recipe_user_id, email)
@@ -258,8 +278,9 @@ def update_account(ctx: RequestContext, recipe_user_id: str, email: str | None,
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§8 by id: a reduced user of this one email-password login method."""
     conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(conn, ctx.plugins, ctx.tenant.app_id, user_id,
-                                   RECIPE_ID, ctx.cdi_version)
+    return users.login_method_user(
+        conn, ctx.plugins, ctx.tenant.app_id, user_id, RECIPE_ID, ctx.cdi_version
+    )
 
 
 def user_by_email(ctx: RequestContext, email: str) -> dict[str, Any] | None:
@@ -275,8 +296,11 @@ def import_user(ctx: RequestContext, email: str, password_hash: str) -> dict[str
     if existing is None:
         created = _create_account(ctx, email, password_hash)
         if created is not None:
-            return {"status": "OK", "user": _user(ctx, created.user_id),
-                    "didUserAlreadyExist": False}
+            return {
+                "status": "OK",
+                "user": _user(ctx, created.user_id),
+                "didUserAlreadyExist": False,
+            }
         existing = store.account_in_tenant(conn, ctx.tenant, email, latest=True)
     store.set_password_hash(conn, ctx.tenant.app_id, existing.user_id, password_hash)
     return {"status": "OK", "user": _user(ctx, existing.user_id), "didUserAlreadyExist": True}

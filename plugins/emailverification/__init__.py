@@ -25,14 +25,19 @@ def st_recipe() -> RecipeDescriptor:
     """Email verification: no login method; the token lifetime key."""
     from plugins.emailverification import api
 
-    return RecipeDescriptor(id="emailverification", config_keys=config.KEYS,
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+    return RecipeDescriptor(
+        id="emailverification",
+        config_keys=config.KEYS,
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+    )
 
 
 @hookimpl
-def st_verified_emails(conn: Connection, app_id: str,
-                       pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def st_verified_emails(
+    conn: Connection, app_id: str, pairs: list[tuple[str, str]]
+) -> list[tuple[str, str]]:
     """The verified ones among the pairs."""
     return store.verified_among(conn, app_id, pairs)
 
@@ -57,8 +62,7 @@ def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None
 
 
 @hookimpl
-def st_user_data_moved(conn: Connection, app_id: str, from_user_id: str,
-                       to_user_id: str) -> None:
+def st_user_data_moved(conn: Connection, app_id: str, from_user_id: str, to_user_id: str) -> None:
     """Verified emails and tokens follow a user id that gets mapped to an external one."""
     store.move_user_data(conn, app_id, from_user_id, to_user_id)
 

@@ -12,8 +12,14 @@ from plugins.emailverification import schemas, service, store
 blueprint = Blueprint("emailverification", __name__)
 
 
-@route(blueprint, "/recipe/user/email/verify/token", ["POST"], scope=Scope.TENANT,
-       body=schemas.PairBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/email/verify/token",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.PairBody,
+    writes=True,
+)
 def create_token(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/email/verify/token (§3)."""
     token = service.create_token(ctx, ctx.input["userId"], ctx.input["email"])
@@ -22,8 +28,14 @@ def create_token(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "token": token}
 
 
-@route(blueprint, "/recipe/user/email/verify", ["POST"], scope=Scope.TENANT,
-       body=schemas.VerifyBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/email/verify",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.VerifyBody,
+    writes=True,
+)
 def verify(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/email/verify: use a token (§4)."""
     verified = service.verify_with_token(ctx, ctx.input["token"])
@@ -32,17 +44,28 @@ def verify(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "userId": verified[0], "email": verified[1]}
 
 
-@route(blueprint, "/recipe/user/email/verify", ["GET"], scope=Scope.APP,
-       query=schemas.IsVerifiedQuery)
+@route(
+    blueprint, "/recipe/user/email/verify", ["GET"], scope=Scope.APP, query=schemas.IsVerifiedQuery
+)
 def is_verified(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user/email/verify (§5): on the hot path of the SDK's claim refresh."""
     conn, _ = ctx.user_database(ctx.input["userId"])
-    return {"status": "OK", "isVerified": store.is_verified(
-        conn, ctx.tenant.app_id, ctx.input["userId"], ctx.input["email"])}
+    return {
+        "status": "OK",
+        "isVerified": store.is_verified(
+            conn, ctx.tenant.app_id, ctx.input["userId"], ctx.input["email"]
+        ),
+    }
 
 
-@route(blueprint, "/recipe/user/email/verify/remove", ["POST"], scope=Scope.APP,
-       body=schemas.PairBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/email/verify/remove",
+    ["POST"],
+    scope=Scope.APP,
+    body=schemas.PairBody,
+    writes=True,
+)
 def unverify(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/email/verify/remove (§6)."""
     conn, _ = ctx.user_database(ctx.input["userId"])
@@ -50,8 +73,14 @@ def unverify(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK"}
 
 
-@route(blueprint, "/recipe/user/email/verify/token/remove", ["POST"], scope=Scope.TENANT,
-       body=schemas.PairBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/email/verify/token/remove",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.PairBody,
+    writes=True,
+)
 def revoke_tokens(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/email/verify/token/remove (§7)."""
     store.delete_tokens(ctx.conn, ctx.tenant, ctx.input["userId"], ctx.input["email"])

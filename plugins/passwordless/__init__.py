@@ -35,11 +35,15 @@ def st_recipe() -> RecipeDescriptor:
     """Passwordless: codes and links by email or phone; code lifetime and attempt limit."""
     from plugins.passwordless import api
 
-    return RecipeDescriptor(id=RECIPE_ID, first_factors=FIRST_FACTORS,
-                            config_keys=config.KEYS,
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__),
-                            login_method_name="Passwordless")
+    return RecipeDescriptor(
+        id=RECIPE_ID,
+        first_factors=FIRST_FACTORS,
+        config_keys=config.KEYS,
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+        login_method_name="Passwordless",
+    )
 
 
 @hookimpl
@@ -49,8 +53,9 @@ def st_login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list
 
 
 @hookimpl
-def st_recipe_users_with_account_info(conn: Connection, tenant: TenantIdentifier,
-                                      account: AccountInfo) -> list[str]:
+def st_recipe_users_with_account_info(
+    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+) -> list[str]:
     """Users of the tenant with this email or phone number."""
     if account.email is not None:
         return store.users_with_contact(conn, tenant, Contact(email=account.email))
@@ -60,8 +65,9 @@ def st_recipe_users_with_account_info(conn: Connection, tenant: TenantIdentifier
 
 
 @hookimpl
-def st_search_recipe_users(conn: Connection, tenant: TenantIdentifier, search: UserSearch,
-                           limit: int) -> list[str]:
+def st_search_recipe_users(
+    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+) -> list[str]:
     """Users whose email and/or phone number match; none has a provider to match."""
     if search.third_party_ids or not (search.emails or search.phone_numbers):
         return []
@@ -69,8 +75,9 @@ def st_search_recipe_users(conn: Connection, tenant: TenantIdentifier, search: U
 
 
 @hookimpl
-def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: str,
-                         recipe_id: str) -> str | None:
+def st_user_tenant_added(
+    conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str
+) -> str | None:
     """A user joining a tenant keeps the tenant's one-user-per-contact rules."""
     if recipe_id != RECIPE_ID:
         return None
@@ -80,8 +87,9 @@ def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: st
     except IntegrityError:
         user = store.users_by_id(conn, tenant.app_id, [user_id])[0]
         if user.email is not None and any(
-                other != user_id for other in store.users_with_contact(
-                    conn, tenant, Contact(email=user.email))):
+            other != user_id
+            for other in store.users_with_contact(conn, tenant, Contact(email=user.email))
+        ):
             return "EMAIL_ALREADY_EXISTS_ERROR"
         return "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
     return None
@@ -107,5 +115,6 @@ def st_housekeeping(conn: Connection, now_ms: int, tenant_settings: Any) -> None
         settings = tenant_settings(app_id, tenant_id)
         if settings is None:
             continue  # the tenant is being deleted; its devices go by cascade
-        store.delete_expired_devices(conn, _tenant(app_id, tenant_id),
-                                     now_ms - settings.passwordless_code_lifetime)
+        store.delete_expired_devices(
+            conn, _tenant(app_id, tenant_id), now_ms - settings.passwordless_code_lifetime
+        )

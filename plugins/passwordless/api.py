@@ -28,14 +28,22 @@ def _exactly_one(values: list[Any], message: str) -> None:
         raise BadRequest(message)
 
 
-@route(blueprint, "/recipe/signinup/code", ["POST"], scope=Scope.TENANT,
-       body=schemas.CreateCodeBody, writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/signinup/code",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.CreateCodeBody,
+    writes=True,
+    signs_in=True,
+)
 def create_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code: a new device, or a new code for one (§3)."""
     email, phone = ctx.input.get("email"), ctx.input.get("phoneNumber")
     device_id = ctx.input.get("deviceId")
-    _exactly_one([email, phone, device_id],
-                 "Please provide exactly one of email, phoneNumber or deviceId")
+    _exactly_one(
+        [email, phone, device_id], "Please provide exactly one of email, phoneNumber or deviceId"
+    )
     user_input_code = ctx.input.get("userInputCode")
     if device_id is not None:
         return service.create_code_for_device(ctx, device_id, user_input_code)
@@ -67,22 +75,42 @@ def _checked(ctx: RequestContext, consume: bool) -> dict[str, Any]:
     return {"status": "OK", "consumedDevice": service.consumed_device_json(device)}
 
 
-@route(blueprint, "/recipe/signinup/code/consume", ["POST"], scope=Scope.TENANT,
-       body=schemas.CheckCodeBody, writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/signinup/code/consume",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.CheckCodeBody,
+    writes=True,
+    signs_in=True,
+)
 def consume_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code/consume: sign in or up with a code (§5)."""
     return _checked(ctx, consume=True)
 
 
-@route(blueprint, "/recipe/signinup/code/check", ["POST"], scope=Scope.TENANT,
-       body=schemas.CheckCodeBody, writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/signinup/code/check",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.CheckCodeBody,
+    writes=True,
+    signs_in=True,
+)
 def check_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code/check: test a code without using it up (§6)."""
     return _checked(ctx, consume=False)
 
 
-@route(blueprint, "/recipe/signinup/code/remove", ["POST"], scope=Scope.TENANT,
-       body=schemas.RemoveCodeBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/signinup/code/remove",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.RemoveCodeBody,
+    writes=True,
+)
 def remove_code(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/code/remove: one code, or one device (§7)."""
     code_id, pre_auth_session_id = ctx.input.get("codeId"), ctx.input.get("preAuthSessionId")
@@ -97,8 +125,14 @@ def remove_code(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK"}
 
 
-@route(blueprint, "/recipe/signinup/codes/remove", ["POST"], scope=Scope.TENANT,
-       body=schemas.RemoveCodesBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/signinup/codes/remove",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.RemoveCodesBody,
+    writes=True,
+)
 def remove_codes(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup/codes/remove: every device of an email or phone number (§8)."""
     email, phone = ctx.input.get("email"), ctx.input.get("phoneNumber")
@@ -107,46 +141,67 @@ def remove_codes(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK"}
 
 
-@route(blueprint, "/recipe/signinup/codes", ["GET"], scope=Scope.TENANT,
-       query=schemas.CodesQuery)
+@route(blueprint, "/recipe/signinup/codes", ["GET"], scope=Scope.TENANT, query=schemas.CodesQuery)
 def list_codes(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/signinup/codes: devices and their codes (§9)."""
     email, phone = ctx.input.get("email"), ctx.input.get("phoneNumber")
     device_id, pre_auth_session_id = ctx.input.get("deviceId"), ctx.input.get("preAuthSessionId")
-    _exactly_one([email, phone, device_id, pre_auth_session_id],
-                 "Please provide exactly one of email, phoneNumber, deviceId or "
-                 "preAuthSessionId")
+    _exactly_one(
+        [email, phone, device_id, pre_auth_session_id],
+        "Please provide exactly one of email, phoneNumber, deviceId or preAuthSessionId",
+    )
     conn, tenant = ctx.conn, ctx.tenant
     if email is not None or phone is not None:
-        contact = (Contact(email=normalise_email(email)) if email is not None
-                   else Contact(phone_number=normalise_phone_number(phone)))
+        contact = (
+            Contact(email=normalise_email(email))
+            if email is not None
+            else Contact(phone_number=normalise_phone_number(phone))
+        )
         found = store.devices_of_contact(conn, tenant, contact)
     else:
-        device_id_hash = (DeviceSecret.decode(device_id).hash() if device_id is not None
-                          else pre_auth_session_id)
+        device_id_hash = (
+            DeviceSecret.decode(device_id).hash() if device_id is not None else pre_auth_session_id
+        )
         device = store.device(conn, tenant, device_id_hash)
         found = [device] if device else []
     return {"status": "OK", "devices": service.devices_json(ctx, found)}
 
 
-@route(blueprint, "/recipe/user", ["PUT"], scope=Scope.APP, body=schemas.UpdateUserBody,
-       writes=True, rid=RECIPE_ID)
+@route(
+    blueprint,
+    "/recipe/user",
+    ["PUT"],
+    scope=Scope.APP,
+    body=schemas.UpdateUserBody,
+    writes=True,
+    rid=RECIPE_ID,
+)
 def update_user(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/user with ``rid: passwordless`` (§10)."""
-    changes = {key: ctx.input[field] for key, field in (("email", "email"),
-                                                        ("phone_number", "phoneNumber"))
-               if field in ctx.input}
+    changes = {
+        key: ctx.input[field]
+        for key, field in (("email", "email"), ("phone_number", "phoneNumber"))
+        if field in ctx.input
+    }
     return service.update_user(ctx, ctx.input["recipeUserId"], **changes)
 
 
-@route(blueprint, "/recipe/user", ["GET"], scope=Scope.HANDLER, query=schemas.UserQuery,
-       rid=RECIPE_ID, replica=True)
+@route(
+    blueprint,
+    "/recipe/user",
+    ["GET"],
+    scope=Scope.HANDLER,
+    query=schemas.UserQuery,
+    rid=RECIPE_ID,
+    replica=True,
+)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user with ``rid: passwordless``, deprecated (§11)."""
     user_id, email = ctx.input.get("userId"), ctx.input.get("email")
     phone = ctx.input.get("phoneNumber")
-    _exactly_one([user_id, email, phone],
-                 "Please provide exactly one of userId, email or phoneNumber")
+    _exactly_one(
+        [user_id, email, phone], "Please provide exactly one of userId, email or phoneNumber"
+    )
     if user_id is not None:
         ctx.require_scope(Scope.APP)
         user = service.user_by_id(ctx, user_id)

@@ -44,8 +44,9 @@ GENERATION_ATTEMPTS = 5  # fresh random values after a (vanishingly rare) key co
 # Throttle counters per contact (core_app.throttling).
 CODES_CREATED = "passwordless-codes-created"
 FAILED_CODES = "passwordless-failed-codes"
-TOO_MANY_CODES = ("Too many codes were created for this email or phone number in the last "
-                  "hour; try again later")
+TOO_MANY_CODES = (
+    "Too many codes were created for this email or phone number in the last hour; try again later"
+)
 
 
 def now_ms() -> int:
@@ -56,9 +57,14 @@ def now_ms() -> int:
 def login_method(user: PasswordlessUser) -> LoginMethod:
     """The login method a passwordless user is in user objects; a phone number alone
     counts as verified (users §1)."""
-    return LoginMethod(recipe_id=RECIPE_ID, user_id=user.user_id, time_joined=user.time_joined,
-                       email=user.email, phone_number=user.phone_number,
-                       verified=user.email is None)
+    return LoginMethod(
+        recipe_id=RECIPE_ID,
+        user_id=user.user_id,
+        time_joined=user.time_joined,
+        email=user.email,
+        phone_number=user.phone_number,
+        verified=user.email is None,
+    )
 
 
 def _throttled(tenant: TenantIdentifier, kind: str, contact: Contact) -> throttling.Subject:
@@ -68,8 +74,7 @@ def _throttled(tenant: TenantIdentifier, kind: str, contact: Contact) -> throttl
 
 
 def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
-    user = users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id,
-                          ctx.cdi_version)
+    user = users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, user_id, ctx.cdi_version)
     assert user is not None, "a user read inside its own transaction exists"
     return user
 
@@ -77,19 +82,30 @@ def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
 # --- creating codes (§3) ------------------------------------------------------------------
 
 
-def _created(ctx: RequestContext, secret: DeviceSecret, code: Code, user_input_code: str,
-             link_code: LinkCode) -> dict[str, Any]:
-    return {"status": "OK", "preAuthSessionId": secret.hash(), "codeId": code.code_id,
-            "deviceId": secret.encode(), "userInputCode": user_input_code,
-            "linkCode": link_code.encode(), "timeCreated": code.created_at,
-            "codeLifetime": ctx.settings.passwordless_code_lifetime}
+def _created(
+    ctx: RequestContext, secret: DeviceSecret, code: Code, user_input_code: str, link_code: LinkCode
+) -> dict[str, Any]:
+    return {
+        "status": "OK",
+        "preAuthSessionId": secret.hash(),
+        "codeId": code.code_id,
+        "deviceId": secret.encode(),
+        "userInputCode": user_input_code,
+        "linkCode": link_code.encode(),
+        "timeCreated": code.created_at,
+        "codeLifetime": ctx.settings.passwordless_code_lifetime,
+    }
 
 
-def create_device(ctx: RequestContext, contact: Contact,
-                  user_input_code: str | None) -> dict[str, Any]:
+def create_device(
+    ctx: RequestContext, contact: Contact, user_input_code: str | None
+) -> dict[str, Any]:
     """A new device for an email or phone number, with its first code."""
-    if not throttling.admit(ctx.conn, _throttled(ctx.tenant, CODES_CREATED, contact),
-                            throttling.created_codes_limit(ctx.settings)):
+    if not throttling.admit(
+        ctx.conn,
+        _throttled(ctx.tenant, CODES_CREATED, contact),
+        throttling.created_codes_limit(ctx.settings),
+    ):
         raise TooManyRequests(TOO_MANY_CODES)
     for _ in range(GENERATION_ATTEMPTS):
         secret, salt = DeviceSecret.generate(), new_salt()
@@ -98,8 +114,11 @@ def create_device(ctx: RequestContext, contact: Contact,
         code = Code(str(uuid.uuid4()), secret.hash(), link_code.hash(), now_ms())
         try:
             with ctx.conn.begin_nested():
-                store.add_device(ctx.conn, ctx.tenant, Device(
-                    secret.hash(), contact.email, contact.phone_number, salt, 0))
+                store.add_device(
+                    ctx.conn,
+                    ctx.tenant,
+                    Device(secret.hash(), contact.email, contact.phone_number, salt, 0),
+                )
                 store.add_code(ctx.conn, ctx.tenant, code)
         except IntegrityError:
             continue
@@ -107,15 +126,18 @@ def create_device(ctx: RequestContext, contact: Contact,
     raise RuntimeError("could not generate unused device and code ids")
 
 
-def create_code_for_device(ctx: RequestContext, device_id: str,
-                           user_input_code: str | None) -> dict[str, Any]:
+def create_code_for_device(
+    ctx: RequestContext, device_id: str, user_input_code: str | None
+) -> dict[str, Any]:
     """Resend: one more code for an existing device of the tenant."""
     secret = DeviceSecret.decode(device_id)
     conn, tenant = ctx.conn, ctx.tenant
     device = store.device(conn, tenant, secret.hash())
     if device is None or not throttling.admit(
-            conn, _throttled(tenant, CODES_CREATED, device.contact),
-            throttling.created_codes_limit(ctx.settings)):
+        conn,
+        _throttled(tenant, CODES_CREATED, device.contact),
+        throttling.created_codes_limit(ctx.settings),
+    ):
         return {"status": "RESTART_FLOW_ERROR"}
     for _ in range(GENERATION_ATTEMPTS):
         device = store.device(conn, tenant, secret.hash())
@@ -132,8 +154,10 @@ def create_code_for_device(ctx: RequestContext, device_id: str,
             # codes: refused when the caller chose it, drawn again otherwise.
             if store.device(conn, tenant, device.device_id_hash) is None:
                 return {"status": "RESTART_FLOW_ERROR"}
-            if user_input_code is not None and store.code_by_link_code_hash(
-                    conn, tenant, code.link_code_hash) is not None:
+            if (
+                user_input_code is not None
+                and store.code_by_link_code_hash(conn, tenant, code.link_code_hash) is not None
+            ):
                 return {"status": "USER_INPUT_CODE_ALREADY_USED_ERROR"}
             continue
         return _created(ctx, secret, code, typed, link_code)
@@ -220,10 +244,16 @@ def check_code(ctx: RequestContext, given: CodeInput, consume: bool) -> Device:
             store.delete_devices(conn, tenant, [device_id_hash])
             raise CodeRefused(RESTART_FLOW)
         store.increment_failed_attempts(conn, tenant, device_id_hash)
-        status = ("INCORRECT_USER_INPUT_CODE_ERROR" if code is None
-                  else "EXPIRED_USER_INPUT_CODE_ERROR")
-        raise CodeRefused({"status": status, "failedCodeInputAttemptCount": attempts,
-                           "maximumCodeInputAttempts": maximum})
+        status = (
+            "INCORRECT_USER_INPUT_CODE_ERROR" if code is None else "EXPIRED_USER_INPUT_CODE_ERROR"
+        )
+        raise CodeRefused(
+            {
+                "status": status,
+                "failedCodeInputAttemptCount": attempts,
+                "maximumCodeInputAttempts": maximum,
+            }
+        )
     if consume:
         # The devices locked above; one created since is a newer attempt and stays.
         store.delete_devices(conn, tenant, list(locked))
@@ -250,11 +280,11 @@ class _GuessCount:
         subject = _throttled(ctx.tenant, FAILED_CODES, contact)
         contact_limit = throttling.failed_codes_limit(settings)
         tenant_limit = throttling.tenant_failures_limit(settings)
-        counter = (throttling.locked_counter(conn, subject) if contact_limit.enabled
-                   else None)
+        counter = throttling.locked_counter(conn, subject) if contact_limit.enabled else None
         if (counter is not None and counter.locked(throttling.now_ms())) or (
-                tenant_limit.enabled and throttling.is_locked(
-                    conn, throttling.Subject.tenant_failures(ctx.tenant))):
+            tenant_limit.enabled
+            and throttling.is_locked(conn, throttling.Subject.tenant_failures(ctx.tenant))
+        ):
             raise CodeRefused(RESTART_FLOW)
         return cls(ctx, subject, contact_limit, counter, tenant_limit)
 
@@ -263,8 +293,9 @@ class _GuessCount:
         conn = self.ctx.conn
         throttling.record(conn, self.contact, self.contact_limit, self.contact_counter)
         if self.tenant_limit.enabled:
-            throttling.record(conn, throttling.Subject.tenant_failures(self.ctx.tenant),
-                              self.tenant_limit)
+            throttling.record(
+                conn, throttling.Subject.tenant_failures(self.ctx.tenant), self.tenant_limit
+            )
 
     def forget(self) -> None:
         """The contact signed in: its run of wrong codes is over."""
@@ -274,8 +305,10 @@ class _GuessCount:
 
 def consumed_device_json(device: Device) -> dict[str, Any]:
     """A device as answers show it (``consumedDevice``, the devices of the code list)."""
-    body: dict[str, Any] = {"preAuthSessionId": device.device_id_hash,
-                            "failedCodeInputAttemptCount": device.failed_attempts}
+    body: dict[str, Any] = {
+        "preAuthSessionId": device.device_id_hash,
+        "failedCodeInputAttemptCount": device.failed_attempts,
+    }
     if device.email is not None:
         body["email"] = device.email
     if device.phone_number is not None:
@@ -291,8 +324,7 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
     member = store.member_in_tenant(conn, tenant, contact)
     created = member is None
     if member is None:
-        user = PasswordlessUser(str(uuid.uuid4()), contact.email, contact.phone_number,
-                                now_ms())
+        user = PasswordlessUser(str(uuid.uuid4()), contact.email, contact.phone_number, now_ms())
         try:
             user_index.add_recipe_user(conn, tenant, user.user_id, RECIPE_ID, user.time_joined)
             store.add_user(conn, tenant, user)
@@ -305,22 +337,28 @@ def consume_code(ctx: RequestContext, given: CodeInput) -> dict[str, Any]:
     # A mapped user's verification is kept under its external id (Extension, README).
     visible_id = users.external_user_id(conn, ctx.plugins, tenant.app_id, member.user_id)
     if contact.email is not None:
-        ctx.hooks.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
-                                                     user_id=visible_id, email=contact.email)
+        ctx.hooks.st_mark_email_verified(
+            conn=conn, app_id=tenant.app_id, user_id=visible_id, email=contact.email
+        )
     # A user with both contacts loses the pending codes of the other one as well.
     if member.email is not None and member.email != contact.email:
         store.delete_devices_of_contact(conn, tenant, Contact(email=member.email))
     if member.phone_number is not None and member.phone_number != contact.phone_number:
-        store.delete_devices_of_contact(conn, tenant,
-                                        Contact(phone_number=member.phone_number))
+        store.delete_devices_of_contact(conn, tenant, Contact(phone_number=member.phone_number))
     # The user object is only read: build it after the writers' lock is released.
     ctx.end_writes()
-    user_json = users.get_user(ctx.conn, ctx.plugins, tenant.app_id, member.user_id,
-                               ctx.cdi_version)
+    user_json = users.get_user(
+        ctx.conn, ctx.plugins, tenant.app_id, member.user_id, ctx.cdi_version
+    )
     if user_json is None:  # deleted in the instant since the commit
         return RESTART_FLOW
-    return {"status": "OK", "createdNewUser": created, "user": user_json,
-            "recipeUserId": visible_id, "consumedDevice": consumed_device_json(device)}
+    return {
+        "status": "OK",
+        "createdNewUser": created,
+        "user": user_json,
+        "recipeUserId": visible_id,
+        "consumedDevice": consumed_device_json(device),
+    }
 
 
 # --- removing and listing codes (§7–§9) ----------------------------------------------------
@@ -343,10 +381,16 @@ def devices_json(ctx: RequestContext, found: list[Device]) -> list[dict[str, Any
     """The ``devices`` of GET /recipe/signinup/codes."""
     lifetime = ctx.settings.passwordless_code_lifetime
     codes = store.codes_of_devices(ctx.conn, ctx.tenant, [d.device_id_hash for d in found])
-    return [{**consumed_device_json(device),
-             "codes": [{"codeId": code.code_id, "timeCreated": code.created_at,
-                        "codeLifetime": lifetime} for code in codes[device.device_id_hash]]}
-            for device in found]
+    return [
+        {
+            **consumed_device_json(device),
+            "codes": [
+                {"codeId": code.code_id, "timeCreated": code.created_at, "codeLifetime": lifetime}
+                for code in codes[device.device_id_hash]
+            ],
+        }
+        for device in found
+    ]
 
 
 # --- users (§10, §11) ---------------------------------------------------------------------
@@ -354,8 +398,9 @@ def devices_json(ctx: RequestContext, found: list[Device]) -> list[dict[str, Any
 _UNSET = object()
 
 
-def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
-                phone_number: Any = _UNSET) -> dict[str, Any]:
+def update_user(
+    ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET, phone_number: Any = _UNSET
+) -> dict[str, Any]:
     """§10: change or remove a passwordless user's email and/or phone number."""
     app_id = ctx.tenant.app_id
     conn, recipe_user_id = ctx.user_database(recipe_user_id)
@@ -367,8 +412,10 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
     new_phone = user.phone_number if phone_number is _UNSET else phone_number
     if new_email is None and new_phone is None:
         raise BadRequest("You cannot clear both email and phone number of a user")
-    tenants = [TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
-               for tenant_id in store.tenants_of_user(conn, app_id, user.user_id)]
+    tenants = [
+        TenantIdentifier(ctx.tenant.connection_uri_domain, app_id, tenant_id)
+        for tenant_id in store.tenants_of_user(conn, app_id, user.user_id)
+    ]
     changes = []
     if new_email != user.email:
         changes.append(("email", user.email, new_email))
@@ -377,13 +424,19 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
     for kind, old, new in changes:
         label = "EMAIL" if kind == "email" else "PHONE_NUMBER"
         account = AccountInfo(email=new) if kind == "email" else AccountInfo(phone_number=new)
-        if new is not None and index_row.is_linked_or_is_a_primary_user and \
-                users.held_by_another_primary_user(ctx, conn, index_row.primary_or_recipe_user_id,
-                                                   account):
+        if (
+            new is not None
+            and index_row.is_linked_or_is_a_primary_user
+            and users.held_by_another_primary_user(
+                ctx, conn, index_row.primary_or_recipe_user_id, account
+            )
+        ):
             # Raised, not returned: an email changed just before must not stay changed.
             what = "email" if kind == "email" else "phone number"
-            raise StatusOutcome(f"{label}_CHANGE_NOT_ALLOWED_ERROR",
-                                reason=f"New {what} is associated with another primary user ID")
+            raise StatusOutcome(
+                f"{label}_CHANGE_NOT_ALLOWED_ERROR",
+                reason=f"New {what} is associated with another primary user ID",
+            )
         try:
             with conn.begin_nested():
                 store.set_contact(conn, app_id, user.user_id, **{kind: new})
@@ -392,16 +445,16 @@ def update_user(ctx: RequestContext, recipe_user_id: str, email: Any = _UNSET,
         for tenant in tenants:
             for value in (old, new):
                 if value is not None:
-                    store.delete_devices_of_contact(
-                        conn, tenant, Contact(**{kind: value}))
+                    store.delete_devices_of_contact(conn, tenant, Contact(**{kind: value}))
     return {"status": "OK"}
 
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§11 by id: a reduced user of this one passwordless login method."""
     conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(conn, ctx.plugins, ctx.tenant.app_id, user_id,
-                                   RECIPE_ID, ctx.cdi_version)
+    return users.login_method_user(
+        conn, ctx.plugins, ctx.tenant.app_id, user_id, RECIPE_ID, ctx.cdi_version
+    )
 
 
 def user_by_contact(ctx: RequestContext, contact: Contact) -> dict[str, Any] | None:

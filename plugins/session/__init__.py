@@ -26,10 +26,14 @@ def st_recipe() -> RecipeDescriptor:
     """Session: no login method of its own; its token lifetimes and key rotation keys."""
     from plugins.session import api
 
-    return RecipeDescriptor(id="session", config_keys=config.KEYS,
-                            config_checks=(config.check_session_config,),
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+    return RecipeDescriptor(
+        id="session",
+        config_keys=config.KEYS,
+        config_checks=(config.check_session_config,),
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+    )
 
 
 @hookimpl
@@ -41,8 +45,9 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 
 
 @hookimpl
-def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: str,
-                           data_user_id: str) -> None:
+def st_user_tenant_removed(
+    conn: Connection, tenant: TenantIdentifier, user_id: str, data_user_id: str
+) -> None:
     """A user leaving a tenant loses its sessions there."""
     store.delete_all_sessions_of_users(conn, tenant.app_id, [data_user_id], tenant.tenant_id)
 
@@ -54,8 +59,9 @@ def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None
 
 
 @hookimpl
-def st_recipe_user_regrouped(conn: Connection, app_id: str, user_id: str,
-                             data_user_id: str) -> None:
+def st_recipe_user_regrouped(
+    conn: Connection, app_id: str, user_id: str, data_user_id: str
+) -> None:
     """A recipe user joined or left a primary user: its sessions carry a stale user id."""
     store.delete_all_sessions_of_users(conn, app_id, {user_id, data_user_id})
 

@@ -12,37 +12,76 @@ from plugins.session import jwt_service, schemas, service
 blueprint = Blueprint("session", __name__)
 
 
-@route(blueprint, "/recipe/session", ["POST"], scope=Scope.TENANT,
-       body=schemas.CreateSessionBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/session",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.CreateSessionBody,
+    writes=True,
+)
 def create_session(ctx: RequestContext) -> dict[str, Any]:
     """POST /<tenant>/recipe/session: create a session (§5.1)."""
     body = ctx.input
-    return service.create_session(ctx, body["userId"], body["enableAntiCsrf"],
-                                  body["userDataInJWT"], body["userDataInDatabase"],
-                                  body["useDynamicSigningKey"])
+    return service.create_session(
+        ctx,
+        body["userId"],
+        body["enableAntiCsrf"],
+        body["userDataInJWT"],
+        body["userDataInDatabase"],
+        body["useDynamicSigningKey"],
+    )
 
 
-@route(blueprint, "/recipe/session/verify", ["POST"], scope=Scope.APP_TENANT_IGNORED,
-       body=schemas.VerifySessionBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/session/verify",
+    ["POST"],
+    scope=Scope.APP_TENANT_IGNORED,
+    body=schemas.VerifySessionBody,
+    writes=True,
+)
 def verify_session(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/session/verify (§5.2)."""
     body = ctx.input
-    return service.verify_session(ctx, body["accessToken"], body["antiCsrfToken"],
-                                  body["doAntiCsrfCheck"], body["enableAntiCsrf"],
-                                  body["checkDatabase"])
+    return service.verify_session(
+        ctx,
+        body["accessToken"],
+        body["antiCsrfToken"],
+        body["doAntiCsrfCheck"],
+        body["enableAntiCsrf"],
+        body["checkDatabase"],
+    )
 
 
-@route(blueprint, "/recipe/session/refresh", ["POST"], scope=Scope.TENANT,
-       body=schemas.RefreshSessionBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/session/refresh",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.RefreshSessionBody,
+    writes=True,
+)
 def refresh_session(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/session/refresh (§5.3)."""
     body = ctx.input
-    return service.refresh_session(ctx, body["refreshToken"], body["antiCsrfToken"],
-                                   body["enableAntiCsrf"], body["useDynamicSigningKey"])
+    return service.refresh_session(
+        ctx,
+        body["refreshToken"],
+        body["antiCsrfToken"],
+        body["enableAntiCsrf"],
+        body["useDynamicSigningKey"],
+    )
 
 
-@route(blueprint, "/recipe/session/remove", ["POST"], scope=Scope.HANDLER,
-       body=schemas.RemoveSessionsBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/session/remove",
+    ["POST"],
+    scope=Scope.HANDLER,
+    body=schemas.RemoveSessionsBody,
+    writes=True,
+)
 def remove_sessions(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/session/remove: by handles or by user (§5.5)."""
     body = ctx.input
@@ -52,60 +91,108 @@ def remove_sessions(ctx: RequestContext) -> dict[str, Any]:
     else:
         across = body.get("revokeAcrossAllTenants", True)
         ctx.require_scope(Scope.APP if across else Scope.TENANT)
-        revoked = service.remove_by_user(ctx, body["userId"], across,
-                                         body.get("revokeSessionsForLinkedAccounts", True))
+        revoked = service.remove_by_user(
+            ctx, body["userId"], across, body.get("revokeSessionsForLinkedAccounts", True)
+        )
     return {"status": "OK", "sessionHandlesRevoked": revoked}
 
 
-@route(blueprint, "/recipe/session", ["GET"], scope=Scope.APP_TENANT_IGNORED,
-       query=schemas.SessionHandleQuery, replica=True)
+@route(
+    blueprint,
+    "/recipe/session",
+    ["GET"],
+    scope=Scope.APP_TENANT_IGNORED,
+    query=schemas.SessionHandleQuery,
+    replica=True,
+)
 def get_session(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/session?sessionHandle= (§5.6)."""
     return service.get_session(ctx, ctx.input["sessionHandle"])
 
 
-@route(blueprint, "/recipe/session/user", ["GET"], scope=Scope.HANDLER,
-       query=schemas.UserSessionsQuery, replica=True)
+@route(
+    blueprint,
+    "/recipe/session/user",
+    ["GET"],
+    scope=Scope.HANDLER,
+    query=schemas.UserSessionsQuery,
+    replica=True,
+)
 def user_sessions(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/session/user: handles of a user's alive sessions (§5.7)."""
     query = ctx.input
     across = query["fetchAcrossAllTenants"]
     ctx.require_scope(Scope.APP if across else Scope.TENANT)
-    return {"status": "OK", "sessionHandles": service.handles_of_user(
-        ctx, query["userId"], across, query["fetchSessionsForAllLinkedAccounts"])}
+    return {
+        "status": "OK",
+        "sessionHandles": service.handles_of_user(
+            ctx, query["userId"], across, query["fetchSessionsForAllLinkedAccounts"]
+        ),
+    }
 
 
-@route(blueprint, "/recipe/session/regenerate", ["POST"], scope=Scope.APP_TENANT_IGNORED,
-       body=schemas.RegenerateBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/session/regenerate",
+    ["POST"],
+    scope=Scope.APP_TENANT_IGNORED,
+    body=schemas.RegenerateBody,
+    writes=True,
+)
 def regenerate(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/session/regenerate (§5.8)."""
     return service.regenerate(ctx, ctx.input["accessToken"], ctx.input["userDataInJWT"])
 
 
-@route(blueprint, "/recipe/session/data", ["PUT"], scope=Scope.APP_TENANT_IGNORED,
-       body=schemas.SessionDataBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/session/data",
+    ["PUT"],
+    scope=Scope.APP_TENANT_IGNORED,
+    body=schemas.SessionDataBody,
+    writes=True,
+)
 def put_session_data(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/session/data (§5.9)."""
-    return service.update_session_data(ctx, ctx.input["sessionHandle"],
-                                       ctx.input["userDataInDatabase"])
+    return service.update_session_data(
+        ctx, ctx.input["sessionHandle"], ctx.input["userDataInDatabase"]
+    )
 
 
-@route(blueprint, "/recipe/session/data", ["GET"], scope=Scope.APP_TENANT_IGNORED,
-       query=schemas.SessionHandleQuery, replica=True)
+@route(
+    blueprint,
+    "/recipe/session/data",
+    ["GET"],
+    scope=Scope.APP_TENANT_IGNORED,
+    query=schemas.SessionHandleQuery,
+    replica=True,
+)
 def get_session_data(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/session/data (deprecated, §5.9)."""
     return service.read_session_data(ctx, ctx.input["sessionHandle"], "userDataInDatabase")
 
 
-@route(blueprint, "/recipe/jwt/data", ["PUT"], scope=Scope.APP_TENANT_IGNORED,
-       body=schemas.JwtDataBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/jwt/data",
+    ["PUT"],
+    scope=Scope.APP_TENANT_IGNORED,
+    body=schemas.JwtDataBody,
+    writes=True,
+)
 def put_jwt_data(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/jwt/data: replace the stored access-token payload (§5.10)."""
     return service.update_jwt_payload(ctx, ctx.input["sessionHandle"], ctx.input["userDataInJWT"])
 
 
-@route(blueprint, "/recipe/jwt/data", ["GET"], scope=Scope.APP_TENANT_IGNORED,
-       query=schemas.SessionHandleQuery, replica=True)
+@route(
+    blueprint,
+    "/recipe/jwt/data",
+    ["GET"],
+    scope=Scope.APP_TENANT_IGNORED,
+    query=schemas.SessionHandleQuery,
+    replica=True,
+)
 def get_jwt_data(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/jwt/data (deprecated, §5.10)."""
     return service.read_session_data(ctx, ctx.input["sessionHandle"], "userDataInJWT")
@@ -119,9 +206,12 @@ def create_jwt(ctx: RequestContext) -> dict[str, Any]:
         return {"status": "UNSUPPORTED_ALGORITHM_ERROR"}
     if body["validity"] <= 0:
         raise BadRequest("validity must be greater than or equal to 0")
-    return {"status": "OK", "jwt": jwt_service.sign_jwt(
-        ctx, body["payload"], body["jwksDomain"], body["validity"],
-        body["useStaticSigningKey"])}
+    return {
+        "status": "OK",
+        "jwt": jwt_service.sign_jwt(
+            ctx, body["payload"], body["jwksDomain"], body["validity"], body["useStaticSigningKey"]
+        ),
+    }
 
 
 @route(blueprint, "/recipe/jwt/jwks", ["GET"], scope=Scope.APP)

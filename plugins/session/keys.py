@@ -72,8 +72,14 @@ class SigningKey:
     def jwk(self) -> dict[str, str]:
         """The public key as a JWK (RFC 7517 §4, RFC 7518 §6.3.1)."""
         numbers = self.private_key.public_key().public_numbers()
-        return {"kty": "RSA", "kid": self.key_id, "n": _b64_uint(numbers.n),
-                "e": _b64_uint(numbers.e), "alg": "RS256", "use": "sig"}
+        return {
+            "kty": "RSA",
+            "kid": self.key_id,
+            "n": _b64_uint(numbers.n),
+            "e": _b64_uint(numbers.e),
+            "alg": "RS256",
+            "use": "sig",
+        }
 
 
 def _b64_uint(value: int) -> str:
@@ -97,8 +103,9 @@ def _new_private_key() -> rsa.RSAPrivateKey:
 
 
 def _pem(key: rsa.RSAPrivateKey) -> str:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption()).decode("ascii")
+    return key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode("ascii")
 
 
 class SigningKeyRing:
@@ -113,10 +120,12 @@ class SigningKeyRing:
 
     def _load(self, conn: Connection, app_id: str, policy: KeyPolicy, now: int) -> _Snapshot:
         keys = store.load_keys(conn, app_id, now - policy.lifetime_ms)
-        loaded = [SigningKey(k.key_id, k.dynamic, k.created_at, self._private_key(k))
-                  for k in keys]
-        return _Snapshot(now, tuple(k for k in loaded if k.dynamic),
-                         next((k for k in loaded if not k.dynamic), None))
+        loaded = [SigningKey(k.key_id, k.dynamic, k.created_at, self._private_key(k)) for k in keys]
+        return _Snapshot(
+            now,
+            tuple(k for k in loaded if k.dynamic),
+            next((k for k in loaded if not k.dynamic), None),
+        )
 
     def _private_key(self, stored: store.StoredKey) -> rsa.RSAPrivateKey:
         key = self._parsed.get(stored.key_id)
@@ -125,8 +134,15 @@ class SigningKeyRing:
             self._parsed[stored.key_id] = key  # type: ignore[assignment]
         return key  # type: ignore[return-value]
 
-    def _snapshot(self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy, now: int,
-                  fresh: bool = False) -> _Snapshot:
+    def _snapshot(
+        self,
+        storage: Storage,
+        uri: str,
+        app_id: str,
+        policy: KeyPolicy,
+        now: int,
+        fresh: bool = False,
+    ) -> _Snapshot:
         snapshot = self._snapshots.get((uri, app_id))
         if fresh or snapshot is None or now - snapshot.read_at > policy.cache_ttl_ms:
             with storage.engine(uri).connect() as conn:
@@ -135,8 +151,9 @@ class SigningKeyRing:
             self._snapshots[(uri, app_id)] = snapshot
         return snapshot
 
-    def verification_key(self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy,
-                         kid: str) -> SigningKey | None:
+    def verification_key(
+        self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy, kid: str
+    ) -> SigningKey | None:
         """The key with id ``kid``; an unknown id re-reads the database once."""
         now = _now_ms()
         for fresh in (False, True):
@@ -155,8 +172,9 @@ class SigningKeyRing:
 
     # --- signing ------------------------------------------------------------------------
 
-    def dynamic_signing_key(self, storage: Storage, uri: str, app_id: str,
-                            policy: KeyPolicy) -> SigningKey:
+    def dynamic_signing_key(
+        self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy
+    ) -> SigningKey:
         """The dynamic key to sign with now, creating the next one when it is due."""
         now = _now_ms()
         snapshot = self._snapshot(storage, uri, app_id, policy, now)
@@ -166,8 +184,7 @@ class SigningKeyRing:
                 snapshot = self._create(storage, uri, app_id, policy, dynamic=True)
         return self._choose_signer(snapshot, policy, _now_ms())
 
-    def static_key(self, storage: Storage, uri: str, app_id: str,
-                   policy: KeyPolicy) -> SigningKey:
+    def static_key(self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy) -> SigningKey:
         """The app's static key, created on first need."""
         snapshot = self._snapshot(storage, uri, app_id, policy, _now_ms())
         if snapshot.static is None:
@@ -175,15 +192,17 @@ class SigningKeyRing:
         assert snapshot.static is not None
         return snapshot.static
 
-    def signing_key(self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy,
-                    use_static_key: bool) -> SigningKey:
+    def signing_key(
+        self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy, use_static_key: bool
+    ) -> SigningKey:
         """The key a session's access tokens are signed with."""
         if use_static_key:
             return self.static_key(storage, uri, app_id, policy)
         return self.dynamic_signing_key(storage, uri, app_id, policy)
 
-    def jwks(self, storage: Storage, uri: str, app_id: str,
-             policy: KeyPolicy) -> tuple[list[dict[str, str]], int]:
+    def jwks(
+        self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy
+    ) -> tuple[list[dict[str, str]], int]:
         """The public keys (dynamic newest first, then static) and the seconds they hold."""
         self.dynamic_signing_key(storage, uri, app_id, policy)
         self.static_key(storage, uri, app_id, policy)
@@ -205,28 +224,34 @@ class SigningKeyRing:
     def _choose_signer(snapshot: _Snapshot, policy: KeyPolicy, now: int) -> SigningKey:
         keys = snapshot.dynamic
         newest = keys[0]
-        if (len(keys) >= 2 and now - newest.created_at < policy.overlap_ms
-                and keys[1].created_at + policy.interval_ms > now):
+        if (
+            len(keys) >= 2
+            and now - newest.created_at < policy.overlap_ms
+            and keys[1].created_at + policy.interval_ms > now
+        ):
             # Publish the new key for the overlap before it signs anything.
             return keys[1]
         return newest
 
-    def _create(self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy,
-                dynamic: bool) -> _Snapshot:
+    def _create(
+        self, storage: Storage, uri: str, app_id: str, policy: KeyPolicy, dynamic: bool
+    ) -> _Snapshot:
         """Create a key under the app's key-ring lock, unless a racing process just did."""
         with transaction(storage) as unit:
             conn = unit.connection(uri)
             store.lock_key_ring(conn, app_id)
             now = _now_ms()
             snapshot = self._load(conn, app_id, policy, now)
-            needed = (self._rotation_due(snapshot, policy, now) if dynamic
-                      else snapshot.static is None)
+            needed = (
+                self._rotation_due(snapshot, policy, now) if dynamic else snapshot.static is None
+            )
             if needed:
                 private_key = _new_private_key()
                 created_at = _now_ms()
                 key_id = f"d-{created_at}" if dynamic else f"s-{uuid.uuid4()}"
-                store.insert_key(conn, app_id, store.StoredKey(key_id, dynamic, created_at,
-                                                               _pem(private_key)))
+                store.insert_key(
+                    conn, app_id, store.StoredKey(key_id, dynamic, created_at, _pem(private_key))
+                )
                 self._parsed[key_id] = private_key
                 snapshot = self._load(conn, app_id, policy, created_at)
         self._snapshots[(uri, app_id)] = snapshot
@@ -242,4 +267,5 @@ def policy_from_settings(settings: Any, test_mode: bool) -> KeyPolicy:
     return KeyPolicy(
         interval_ms=int(settings.access_token_dynamic_signing_key_update_interval * MS_PER_HOUR),
         access_token_validity_ms=int(settings.access_token_validity) * 1000,
-        test_mode=test_mode)
+        test_mode=test_mode,
+    )

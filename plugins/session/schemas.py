@@ -63,13 +63,13 @@ class RemoveSessionsBody(RequestSchema):
     @validates_schema
     def _one_of(self, data: dict[str, Any], **_: Any) -> None:
         if ("userId" in data) == ("sessionHandles" in data):
-            raise ValidationError(
-                "Invalid JSON input - use one of userId or sessionHandles array")
+            raise ValidationError("Invalid JSON input - use one of userId or sessionHandles array")
         if "userId" not in data:
             for name in ("revokeAcrossAllTenants", "revokeSessionsForLinkedAccounts"):
                 if name in data:
                     raise ValidationError(
-                        f"Invalid JSON input - {name} can only be set if userId is set")
+                        f"Invalid JSON input - {name} can only be set if userId is set"
+                    )
 
 
 class SessionHandleQuery(RequestSchema):

@@ -47,8 +47,9 @@ from plugins.session.tokens import (
 )
 
 PROTECTED_FIELD_MESSAGE = "The user payload contains protected field"
-SESSION_MAX_LIFETIME_REACHED = ("Session has reached its maximum lifetime "
-                                "(session_max_lifetime); the user must sign in again")
+SESSION_MAX_LIFETIME_REACHED = (
+    "Session has reached its maximum lifetime (session_max_lifetime); the user must sign in again"
+)
 REFRESH_TOKEN_KEY_NAME = "refresh_token_key"
 MS_PER_MINUTE = 60_000
 
@@ -92,8 +93,9 @@ def key_database(ctx: RequestContext) -> str:
 
 def signing_key_for_app(ctx: RequestContext, use_static_key: bool) -> SigningKey:
     """The app's static key, or the dynamic key that signs now."""
-    return signing_keys.signing_key(ctx.storage, key_database(ctx), ctx.tenant.app_id,
-                                    app_policy(ctx), use_static_key)
+    return signing_keys.signing_key(
+        ctx.storage, key_database(ctx), ctx.tenant.app_id, app_policy(ctx), use_static_key
+    )
 
 
 def _refresh_token_key(ctx: RequestContext) -> str:
@@ -103,8 +105,12 @@ def _refresh_token_key(ctx: RequestContext) -> str:
     key = _refresh_token_keys.get(cache_key)
     if key is None:
         with _refresh_token_keys_lock, transaction(ctx.storage) as unit:
-            key = put_value_if_absent(unit.connection(uri), ctx.tenant.app,
-                                                REFRESH_TOKEN_KEY_NAME, new_refresh_token_key())
+            key = put_value_if_absent(
+                unit.connection(uri),
+                ctx.tenant.app,
+                REFRESH_TOKEN_KEY_NAME,
+                new_refresh_token_key(),
+            )
         _refresh_token_keys[cache_key] = key
     return key
 
@@ -112,8 +118,10 @@ def _refresh_token_key(ctx: RequestContext) -> str:
 def _validity_ms(ctx: RequestContext) -> tuple[int, int]:
     """Access-token and refresh-token validity of the app, in ms."""
     settings = ctx.settings_of(ctx.tenant.app)
-    return (int(settings.access_token_validity) * 1000,
-            int(settings.refresh_token_validity * MS_PER_MINUTE))
+    return (
+        int(settings.access_token_validity) * 1000,
+        int(settings.refresh_token_validity * MS_PER_MINUTE),
+    )
 
 
 def _session_end(ctx: RequestContext, created_at: int) -> int | None:
@@ -144,8 +152,13 @@ def _mint(claims: AccessTokenClaims, key: SigningKey) -> dict[str, Any]:
 
 
 def _session_json(claims: AccessTokenClaims, payload: dict[str, Any]) -> dict[str, Any]:
-    return {"handle": claims.session_handle, "userId": claims.sub, "recipeUserId": claims.rsub,
-            "userDataInJWT": payload, "tenantId": claims.tenant_id}
+    return {
+        "handle": claims.session_handle,
+        "userId": claims.sub,
+        "recipeUserId": claims.rsub,
+        "userDataInJWT": payload,
+        "tenantId": claims.tenant_id,
+    }
 
 
 def _check_payload(payload: dict[str, Any]) -> None:
@@ -156,9 +169,14 @@ def _check_payload(payload: dict[str, Any]) -> None:
 # --- create (§5.1) ----------------------------------------------------------------------
 
 
-def create_session(ctx: RequestContext, user_id: str, enable_anti_csrf: bool,
-                   jwt_payload: dict[str, Any], db_payload: dict[str, Any],
-                   use_dynamic_key: bool) -> dict[str, Any]:
+def create_session(
+    ctx: RequestContext,
+    user_id: str,
+    enable_anti_csrf: bool,
+    jwt_payload: dict[str, Any],
+    db_payload: dict[str, Any],
+    use_dynamic_key: bool,
+) -> dict[str, Any]:
     """A new session in the request's tenant with its first tokens."""
     _check_payload(jwt_payload)
     key = signing_key_for_app(ctx, use_static_key=not use_dynamic_key)
@@ -169,21 +187,42 @@ def create_session(ctx: RequestContext, user_id: str, enable_anti_csrf: bool,
     # The session is kept under the id callers see (the external one when mapped).
     primary, user_id = users.session_user_ids(ctx.conn, ctx.plugins, tenant.app_id, user_id)
     refresh_token = seal_refresh_token(
-        RefreshTokenFacts(handle, user_id, tenant.tenant_id, None, anti_csrf), refresh_key,
-        tenant.app_id)
+        RefreshTokenFacts(handle, user_id, tenant.tenant_id, None, anti_csrf),
+        refresh_key,
+        tenant.app_id,
+    )
 
     now = now_ms()
     _, refresh_validity = _validity_ms(ctx)
     end = _session_end(ctx, now)
     refresh_expiry = _capped(now + refresh_validity, end)
     claims = AccessTokenClaims(
-        sub=primary, rsub=user_id, tenant_id=tenant.tenant_id, session_handle=handle,
-        refresh_token_hash1=h1(refresh_token), parent_refresh_token_hash1=None,
-        anti_csrf_token=anti_csrf, iat=expiry_seconds(now),
-        exp=expiry_seconds(_capped(_jittered_expiry(ctx, now), end)), custom=jwt_payload)
-    store.insert_session(ctx.conn, tenant, store.SessionRow(
-        tenant.tenant_id, handle, user_id, h2(refresh_token), db_payload,
-        refresh_expiry, now, jwt_payload, not use_dynamic_key))
+        sub=primary,
+        rsub=user_id,
+        tenant_id=tenant.tenant_id,
+        session_handle=handle,
+        refresh_token_hash1=h1(refresh_token),
+        parent_refresh_token_hash1=None,
+        anti_csrf_token=anti_csrf,
+        iat=expiry_seconds(now),
+        exp=expiry_seconds(_capped(_jittered_expiry(ctx, now), end)),
+        custom=jwt_payload,
+    )
+    store.insert_session(
+        ctx.conn,
+        tenant,
+        store.SessionRow(
+            tenant.tenant_id,
+            handle,
+            user_id,
+            h2(refresh_token),
+            db_payload,
+            refresh_expiry,
+            now,
+            jwt_payload,
+            not use_dynamic_key,
+        ),
+    )
     ctx.commit()
     answer: dict[str, Any] = {
         "status": "OK",
@@ -207,14 +246,20 @@ def _unauthorised(message: str) -> dict[str, Any]:
     return {"status": "UNAUTHORISED", "message": message}
 
 
-def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
-                   do_anti_csrf_check: bool, enable_anti_csrf: bool,
-                   check_database: bool) -> dict[str, Any]:
+def verify_session(
+    ctx: RequestContext,
+    token: str,
+    anti_csrf: str | None,
+    do_anti_csrf_check: bool,
+    enable_anti_csrf: bool,
+    check_database: bool,
+) -> dict[str, Any]:
     """Check an access token; promote a new refresh token on its first use."""
     try:
         header = read_header(token)
-        key = signing_keys.verification_key(ctx.storage, key_database(ctx),
-                                            ctx.tenant.app_id, app_policy(ctx), header["kid"])
+        key = signing_keys.verification_key(
+            ctx.storage, key_database(ctx), ctx.tenant.app_id, app_policy(ctx), header["kid"]
+        )
         if key is None:
             raise TokenError("Invalid access token: unknown signing key")
         claims = verify_access_token(token, key)
@@ -223,13 +268,17 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
     now = now_ms()
     if claims.exp * 1000 < now:
         return _try_refresh("Access token expired")
-    if enable_anti_csrf and do_anti_csrf_check and (
-            claims.anti_csrf_token is None or claims.anti_csrf_token != anti_csrf):
+    if (
+        enable_anti_csrf
+        and do_anti_csrf_check
+        and (claims.anti_csrf_token is None or claims.anti_csrf_token != anti_csrf)
+    ):
         return _try_refresh("anti-csrf check failed")
     tenant = _session_tenant(ctx, claims.tenant_id)
     # access_token_blacklisting (Extension): a revoked session's tokens stop verifying at once.
     check_database = check_database or bool(
-        ctx.settings_of(ctx.tenant.app).access_token_blacklisting)
+        ctx.settings_of(ctx.tenant.app).access_token_blacklisting
+    )
 
     if not check_database and claims.parent_refresh_token_hash1 is None:
         return {"status": "OK", "session": _session_json(claims, claims.custom)}
@@ -254,11 +303,16 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
     end = _session_end(ctx, row.created_at)
     if promote:
         _, refresh_validity = _validity_ms(ctx)
-        store.update_session(conn, tenant, claims.session_handle,
-                             refresh_token_hash_2=h1(claims.refresh_token_hash1),
-                             expires_at=_capped(now + refresh_validity, end))
-    if not (promote or h1(claims.refresh_token_hash1) == row.refresh_token_hash_2
-            or payload_changed):
+        store.update_session(
+            conn,
+            tenant,
+            claims.session_handle,
+            refresh_token_hash_2=h1(claims.refresh_token_hash1),
+            expires_at=_capped(now + refresh_validity, end),
+        )
+    if not (
+        promote or h1(claims.refresh_token_hash1) == row.refresh_token_hash_2 or payload_changed
+    ):
         return {"status": "OK", "session": _session_json(claims, claims.custom)}
 
     ctx.commit()
@@ -266,28 +320,45 @@ def verify_session(ctx: RequestContext, token: str, anti_csrf: str | None,
         signer = signing_key_for_app(ctx, use_static_key=row.use_static_key)
     validity_ms, _ = _validity_ms(ctx)
     reminted = AccessTokenClaims(
-        sub=claims.sub, rsub=claims.rsub, tenant_id=claims.tenant_id,
-        session_handle=claims.session_handle, refresh_token_hash1=claims.refresh_token_hash1,
-        parent_refresh_token_hash1=None, anti_csrf_token=claims.anti_csrf_token,
-        iat=expiry_seconds(now), exp=expiry_seconds(_capped(now + validity_ms, end)),
-        custom=row.jwt_payload)
-    return {"status": "OK", "session": _session_json(reminted, row.jwt_payload),
-            "accessToken": _mint(reminted, signer)}
+        sub=claims.sub,
+        rsub=claims.rsub,
+        tenant_id=claims.tenant_id,
+        session_handle=claims.session_handle,
+        refresh_token_hash1=claims.refresh_token_hash1,
+        parent_refresh_token_hash1=None,
+        anti_csrf_token=claims.anti_csrf_token,
+        iat=expiry_seconds(now),
+        exp=expiry_seconds(_capped(now + validity_ms, end)),
+        custom=row.jwt_payload,
+    )
+    return {
+        "status": "OK",
+        "session": _session_json(reminted, row.jwt_payload),
+        "accessToken": _mint(reminted, signer),
+    }
 
 
 # --- refresh (§5.3, §5.4) ---------------------------------------------------------------
 
 
-def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | None,
-                    enable_anti_csrf: bool, use_dynamic_key: bool) -> dict[str, Any]:
+def refresh_session(
+    ctx: RequestContext,
+    refresh_token: str,
+    anti_csrf: str | None,
+    enable_anti_csrf: bool,
+    use_dynamic_key: bool,
+) -> dict[str, Any]:
     """Rotate a refresh token; a token neither current nor child of current is theft."""
     refresh_key = _refresh_token_key(ctx)
     try:
         facts = open_refresh_token(refresh_token, refresh_key, ctx.tenant.app_id)
     except TokenError as error:
         return _unauthorised(str(error))
-    if enable_anti_csrf and facts.anti_csrf_token is not None \
-            and facts.anti_csrf_token != anti_csrf:
+    if (
+        enable_anti_csrf
+        and facts.anti_csrf_token is not None
+        and facts.anti_csrf_token != anti_csrf
+    ):
         return _unauthorised("Anti CSRF token missing, or not matching")
     tenant = _session_tenant(ctx, facts.tenant_id)
     signer = signing_key_for_app(ctx, use_static_key=not use_dynamic_key)
@@ -306,25 +377,45 @@ def refresh_session(ctx: RequestContext, refresh_token: str, anti_csrf: str | No
     if h2(refresh_token) == row.refresh_token_hash_2:
         if row.use_static_key == use_dynamic_key:
             store.update_session(conn, tenant, row.handle, use_static_key=not use_dynamic_key)
-    elif facts.parent_refresh_token_hash1 is not None \
-            and h1(facts.parent_refresh_token_hash1) == row.refresh_token_hash_2:
-        store.update_session(conn, tenant, row.handle, refresh_token_hash_2=h2(refresh_token),
-                             expires_at=refresh_expiry, use_static_key=not use_dynamic_key)
+    elif (
+        facts.parent_refresh_token_hash1 is not None
+        and h1(facts.parent_refresh_token_hash1) == row.refresh_token_hash_2
+    ):
+        store.update_session(
+            conn,
+            tenant,
+            row.handle,
+            refresh_token_hash_2=h2(refresh_token),
+            expires_at=refresh_expiry,
+            use_static_key=not use_dynamic_key,
+        )
     else:
-        return {"status": "TOKEN_THEFT_DETECTED",
-                "session": {"handle": row.handle, "userId": primary,
-                            "recipeUserId": row.user_id}}
+        return {
+            "status": "TOKEN_THEFT_DETECTED",
+            "session": {"handle": row.handle, "userId": primary, "recipeUserId": row.user_id},
+        }
     ctx.commit()
 
     new_anti_csrf = str(uuid.uuid4()) if enable_anti_csrf else None
     child = seal_refresh_token(
-        RefreshTokenFacts(row.handle, row.user_id, tenant.tenant_id, h1(refresh_token),
-                          new_anti_csrf), refresh_key, tenant.app_id)
+        RefreshTokenFacts(
+            row.handle, row.user_id, tenant.tenant_id, h1(refresh_token), new_anti_csrf
+        ),
+        refresh_key,
+        tenant.app_id,
+    )
     claims = AccessTokenClaims(
-        sub=primary, rsub=row.user_id, tenant_id=tenant.tenant_id, session_handle=row.handle,
-        refresh_token_hash1=h1(child), parent_refresh_token_hash1=h1(refresh_token),
-        anti_csrf_token=new_anti_csrf, iat=expiry_seconds(now),
-        exp=expiry_seconds(_capped(_jittered_expiry(ctx, now), end)), custom=row.jwt_payload)
+        sub=primary,
+        rsub=row.user_id,
+        tenant_id=tenant.tenant_id,
+        session_handle=row.handle,
+        refresh_token_hash1=h1(child),
+        parent_refresh_token_hash1=h1(refresh_token),
+        anti_csrf_token=new_anti_csrf,
+        iat=expiry_seconds(now),
+        exp=expiry_seconds(_capped(_jittered_expiry(ctx, now), end)),
+        custom=row.jwt_payload,
+    )
     answer: dict[str, Any] = {
         "status": "OK",
         "session": _session_json(claims, row.jwt_payload),
@@ -351,12 +442,16 @@ def remove_by_handles(ctx: RequestContext, handles: list[str]) -> list[str]:
     for tenant_id, tenant_handles in by_tenant.items():
         conn = ctx.connection_for(_session_tenant(ctx, tenant_id))
         by_database.setdefault(id(conn), (conn, {}))[1][tenant_id] = tenant_handles
-    return [handle for conn, database_handles in by_database.values()
-            for handle in store.delete_sessions(conn, ctx.tenant.app_id, database_handles)]
+    return [
+        handle
+        for conn, database_handles in by_database.values()
+        for handle in store.delete_sessions(conn, ctx.tenant.app_id, database_handles)
+    ]
 
 
-def _user_ids(conn: Connection, ctx: RequestContext, user_id: str,
-              include_linked: bool) -> list[str]:
+def _user_ids(
+    conn: Connection, ctx: RequestContext, user_id: str, include_linked: bool
+) -> list[str]:
     if not include_linked:
         return [user_id]
     return users.linked_data_user_ids(conn, ctx.plugins, ctx.tenant.app_id, user_id)
@@ -367,31 +462,48 @@ def _session_databases(ctx: RequestContext, across_all_tenants: bool) -> list[Co
     return ctx.app_databases() if across_all_tenants else [ctx.conn]
 
 
-def remove_by_user(ctx: RequestContext, user_id: str, across_all_tenants: bool,
-                   include_linked: bool) -> list[str]:
+def remove_by_user(
+    ctx: RequestContext, user_id: str, across_all_tenants: bool, include_linked: bool
+) -> list[str]:
     """Delete the alive sessions of a user (and its linked accounts)."""
     tenant_id = None if across_all_tenants else ctx.tenant.tenant_id
-    return [handle for conn in _session_databases(ctx, across_all_tenants)
-            for handle in store.delete_alive_sessions_of_users(
-                conn, ctx.tenant.app_id, _user_ids(conn, ctx, user_id, include_linked),
-                now_ms(), tenant_id)]
+    return [
+        handle
+        for conn in _session_databases(ctx, across_all_tenants)
+        for handle in store.delete_alive_sessions_of_users(
+            conn,
+            ctx.tenant.app_id,
+            _user_ids(conn, ctx, user_id, include_linked),
+            now_ms(),
+            tenant_id,
+        )
+    ]
 
 
-def handles_of_user(ctx: RequestContext, user_id: str, across_all_tenants: bool,
-                    include_linked: bool) -> list[str]:
+def handles_of_user(
+    ctx: RequestContext, user_id: str, across_all_tenants: bool, include_linked: bool
+) -> list[str]:
     """Handles of the alive sessions of a user (and its linked accounts)."""
     tenant_id = None if across_all_tenants else ctx.tenant.tenant_id
-    return [handle for conn in _session_databases(ctx, across_all_tenants)
-            for handle in store.alive_handles_of_users(
-                conn, ctx.tenant.app_id, _user_ids(conn, ctx, user_id, include_linked),
-                now_ms(), tenant_id)]
+    return [
+        handle
+        for conn in _session_databases(ctx, across_all_tenants)
+        for handle in store.alive_handles_of_users(
+            conn,
+            ctx.tenant.app_id,
+            _user_ids(conn, ctx, user_id, include_linked),
+            now_ms(),
+            tenant_id,
+        )
+    ]
 
 
 SESSION_DOES_NOT_EXIST = "Session does not exist."
 
 
-def _alive_session(ctx: RequestContext, handle: str,
-                   for_update: bool = False) -> tuple[TenantIdentifier, store.SessionRow | None]:
+def _alive_session(
+    ctx: RequestContext, handle: str, for_update: bool = False
+) -> tuple[TenantIdentifier, store.SessionRow | None]:
     tenant = _session_tenant(ctx, handle_tenant_id(handle))
     row = store.find_session(ctx.connection_for(tenant), tenant, handle, for_update)
     if row is None or row.expires_at <= now_ms():
@@ -404,12 +516,19 @@ def get_session(ctx: RequestContext, handle: str) -> dict[str, Any]:
     tenant, row = _alive_session(ctx, handle)
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
-    return {"status": "OK", "sessionHandle": row.handle,
-            "userId": users.session_user_ids(ctx.connection_for(tenant), ctx.plugins,
-                                             ctx.tenant.app_id, row.user_id)[0],
-            "recipeUserId": row.user_id, "userDataInDatabase": row.session_data,
-            "expiry": row.expires_at, "userDataInJWT": row.jwt_payload,
-            "timeCreated": row.created_at, "tenantId": row.tenant_id}
+    return {
+        "status": "OK",
+        "sessionHandle": row.handle,
+        "userId": users.session_user_ids(
+            ctx.connection_for(tenant), ctx.plugins, ctx.tenant.app_id, row.user_id
+        )[0],
+        "recipeUserId": row.user_id,
+        "userDataInDatabase": row.session_data,
+        "expiry": row.expires_at,
+        "userDataInJWT": row.jwt_payload,
+        "timeCreated": row.created_at,
+        "tenantId": row.tenant_id,
+    }
 
 
 def update_session_data(ctx: RequestContext, handle: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -430,8 +549,7 @@ def read_session_data(ctx: RequestContext, handle: str, field: str) -> dict[str,
     return {"status": "OK", field: value}
 
 
-def update_jwt_payload(ctx: RequestContext, handle: str, payload: dict[str, Any]
-                       ) -> dict[str, Any]:
+def update_jwt_payload(ctx: RequestContext, handle: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Replace the stored access-token payload of an alive session."""
     _check_payload(payload)
     tenant, row = _alive_session(ctx, handle, for_update=True)
@@ -441,8 +559,7 @@ def update_jwt_payload(ctx: RequestContext, handle: str, payload: dict[str, Any]
     return {"status": "OK"}
 
 
-def regenerate(ctx: RequestContext, token: str, payload: dict[str, Any] | None
-               ) -> dict[str, Any]:
+def regenerate(ctx: RequestContext, token: str, payload: dict[str, Any] | None) -> dict[str, Any]:
     """Put a new payload into the session and re-sign the caller's access token."""
     try:
         header = read_header(token)
@@ -458,16 +575,23 @@ def regenerate(ctx: RequestContext, token: str, payload: dict[str, Any] | None
     if row is None:
         return _unauthorised(SESSION_DOES_NOT_EXIST)
     new_payload = row.jwt_payload if payload is None else payload
-    store.update_session(ctx.connection_for(tenant), tenant, row.handle,
-                         jwt_user_payload=new_payload)
+    store.update_session(
+        ctx.connection_for(tenant), tenant, row.handle, jwt_user_payload=new_payload
+    )
     ctx.commit()
     now = now_ms()
     replacement = AccessTokenClaims(
-        sub=claims.sub, rsub=claims.rsub, tenant_id=claims.tenant_id,
-        session_handle=claims.session_handle, refresh_token_hash1=claims.refresh_token_hash1,
+        sub=claims.sub,
+        rsub=claims.rsub,
+        tenant_id=claims.tenant_id,
+        session_handle=claims.session_handle,
+        refresh_token_hash1=claims.refresh_token_hash1,
         parent_refresh_token_hash1=claims.parent_refresh_token_hash1,
-        anti_csrf_token=claims.anti_csrf_token, iat=expiry_seconds(now), exp=claims.exp,
-        custom=new_payload)
+        anti_csrf_token=claims.anti_csrf_token,
+        iat=expiry_seconds(now),
+        exp=claims.exp,
+        custom=new_payload,
+    )
     answer: dict[str, Any] = {"status": "OK", "session": _session_json(replacement, new_payload)}
     if claims.exp * 1000 >= now:
         if signer.dynamic == row.use_static_key:

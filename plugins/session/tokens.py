@@ -27,8 +27,17 @@ if TYPE_CHECKING:
     from plugins.session.keys import SigningKey
 
 ACCESS_TOKEN_VERSION = "5"
-PROTECTED_CLAIMS = ("sub", "exp", "iat", "sessionHandle", "refreshTokenHash1",
-                    "parentRefreshTokenHash1", "antiCsrfToken", "tId", "rsub")
+PROTECTED_CLAIMS = (
+    "sub",
+    "exp",
+    "iat",
+    "sessionHandle",
+    "refreshTokenHash1",
+    "parentRefreshTokenHash1",
+    "antiCsrfToken",
+    "tId",
+    "rsub",
+)
 REFRESH_TOKEN_SUFFIX = ".v1"
 GCM_NONCE_BYTES = 12
 
@@ -71,11 +80,18 @@ class AccessTokenClaims:
 
     def payload(self) -> dict[str, Any]:
         """The JWT payload: custom claims first, protected ones over them."""
-        return {**self.custom, "sub": self.sub, "exp": self.exp, "iat": self.iat,
-                "tId": self.tenant_id, "rsub": self.rsub, "sessionHandle": self.session_handle,
-                "refreshTokenHash1": self.refresh_token_hash1,
-                "parentRefreshTokenHash1": self.parent_refresh_token_hash1,
-                "antiCsrfToken": self.anti_csrf_token}
+        return {
+            **self.custom,
+            "sub": self.sub,
+            "exp": self.exp,
+            "iat": self.iat,
+            "tId": self.tenant_id,
+            "rsub": self.rsub,
+            "sessionHandle": self.session_handle,
+            "refreshTokenHash1": self.refresh_token_hash1,
+            "parentRefreshTokenHash1": self.parent_refresh_token_hash1,
+            "antiCsrfToken": self.anti_csrf_token,
+        }
 
 
 def uses_protected_claim(payload: dict[str, Any]) -> bool:
@@ -85,8 +101,12 @@ def uses_protected_claim(payload: dict[str, Any]) -> bool:
 
 def sign_access_token(claims: AccessTokenClaims, key_id: str, private_key: Any) -> str:
     """A compact RS256 JWS with the header of token version 5."""
-    return jwt.encode(claims.payload(), private_key, algorithm="RS256",
-                      headers={"kid": key_id, "typ": "JWT", "version": ACCESS_TOKEN_VERSION})
+    return jwt.encode(
+        claims.payload(),
+        private_key,
+        algorithm="RS256",
+        headers={"kid": key_id, "typ": "JWT", "version": ACCESS_TOKEN_VERSION},
+    )
 
 
 def expiry_seconds(expiry_ms: float) -> int:
@@ -125,20 +145,25 @@ def _claims(payload: dict[str, Any]) -> AccessTokenClaims:
         raise MissingClaims("Invalid access token: missing claims")
     strings = ("sub", "rsub", "tId", "sessionHandle", "refreshTokenHash1")
     if not all(isinstance(payload[name], str) for name in strings) or not all(
-            isinstance(payload[name], (int, float)) and not isinstance(payload[name], bool)
-            for name in ("exp", "iat")):
+        isinstance(payload[name], (int, float)) and not isinstance(payload[name], bool)
+        for name in ("exp", "iat")
+    ):
         raise TokenError("Invalid access token: malformed claims")
     for name in ("parentRefreshTokenHash1", "antiCsrfToken"):
         if payload[name] is not None and not isinstance(payload[name], str):
             raise TokenError("Invalid access token: malformed claims")
     return AccessTokenClaims(
-        sub=payload["sub"], rsub=payload["rsub"], tenant_id=payload["tId"],
+        sub=payload["sub"],
+        rsub=payload["rsub"],
+        tenant_id=payload["tId"],
         session_handle=payload["sessionHandle"],
         refresh_token_hash1=payload["refreshTokenHash1"],
         parent_refresh_token_hash1=payload["parentRefreshTokenHash1"],
-        anti_csrf_token=payload["antiCsrfToken"], iat=int(payload["iat"]),
+        anti_csrf_token=payload["antiCsrfToken"],
+        iat=int(payload["iat"]),
         exp=int(payload["exp"]),
-        custom={k: v for k, v in payload.items() if k not in PROTECTED_CLAIMS})
+        custom={k: v for k, v in payload.items() if k not in PROTECTED_CLAIMS},
+    )
 
 
 # A token's signature check is a pure function of the token and the key, so the answers
@@ -198,24 +223,34 @@ def new_refresh_token_key() -> str:
 
 def seal_refresh_token(facts: RefreshTokenFacts, key: str, app_id: str) -> str:
     """An unforgeable, unguessable refresh token carrying ``facts``."""
-    body = json.dumps({"h": facts.session_handle, "u": facts.user_id, "t": facts.tenant_id,
-                       "p": facts.parent_refresh_token_hash1, "c": facts.anti_csrf_token,
-                       "n": secrets.token_hex(16)}, separators=(",", ":")).encode("utf-8")
+    body = json.dumps(
+        {
+            "h": facts.session_handle,
+            "u": facts.user_id,
+            "t": facts.tenant_id,
+            "p": facts.parent_refresh_token_hash1,
+            "c": facts.anti_csrf_token,
+            "n": secrets.token_hex(16),
+        },
+        separators=(",", ":"),
+    ).encode("utf-8")
     nonce = os.urandom(GCM_NONCE_BYTES)
     sealed = AESGCM(base64.b64decode(key)).encrypt(nonce, body, app_id.encode("utf-8"))
-    return base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii") \
-        + REFRESH_TOKEN_SUFFIX
+    return (
+        base64.urlsafe_b64encode(nonce + sealed).rstrip(b"=").decode("ascii") + REFRESH_TOKEN_SUFFIX
+    )
 
 
 def open_refresh_token(token: str, key: str, app_id: str) -> RefreshTokenFacts:
     """The facts of a refresh token this app issued, or ``TokenError``."""
     if not token.endswith(REFRESH_TOKEN_SUFFIX):
         raise TokenError("Invalid refresh token")
-    encoded = token[:-len(REFRESH_TOKEN_SUFFIX)]
+    encoded = token[: -len(REFRESH_TOKEN_SUFFIX)]
     try:
         raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
         body = AESGCM(base64.b64decode(key)).decrypt(
-            raw[:GCM_NONCE_BYTES], raw[GCM_NONCE_BYTES:], app_id.encode("utf-8"))
+            raw[:GCM_NONCE_BYTES], raw[GCM_NONCE_BYTES:], app_id.encode("utf-8")
+        )
         fields = json.loads(body)
         return RefreshTokenFacts(fields["h"], fields["u"], fields["t"], fields["p"], fields["c"])
     except (binascii.Error, ValueError, InvalidTag, KeyError, TypeError):

@@ -29,10 +29,14 @@ def st_recipe() -> RecipeDescriptor:
     """Third-party: the ``thirdparty`` first factor; no configuration of its own."""
     from plugins.thirdparty import api
 
-    return RecipeDescriptor(id=RECIPE_ID, first_factors=("thirdparty",),
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__),
-                            login_method_name="ThirdParty")
+    return RecipeDescriptor(
+        id=RECIPE_ID,
+        first_factors=("thirdparty",),
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+        login_method_name="ThirdParty",
+    )
 
 
 @hookimpl
@@ -42,8 +46,9 @@ def st_login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list
 
 
 @hookimpl
-def st_recipe_users_with_account_info(conn: Connection, tenant: TenantIdentifier,
-                                      account: AccountInfo) -> list[str]:
+def st_recipe_users_with_account_info(
+    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+) -> list[str]:
     """Users of the tenant with this provider identity, or with this email."""
     if account.third_party is not None:
         member = store.member_in_tenant(conn, tenant, Identity(*account.third_party))
@@ -54,8 +59,9 @@ def st_recipe_users_with_account_info(conn: Connection, tenant: TenantIdentifier
 
 
 @hookimpl
-def st_search_recipe_users(conn: Connection, tenant: TenantIdentifier, search: UserSearch,
-                           limit: int) -> list[str]:
+def st_search_recipe_users(
+    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+) -> list[str]:
     """Users whose email and/or provider id match; none has a phone number to match."""
     if search.phone_numbers or not (search.emails or search.third_party_ids):
         return []
@@ -63,8 +69,9 @@ def st_search_recipe_users(conn: Connection, tenant: TenantIdentifier, search: U
 
 
 @hookimpl
-def st_user_tenant_added(conn: Connection, tenant: TenantIdentifier, user_id: str,
-                         recipe_id: str) -> str | None:
+def st_user_tenant_added(
+    conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str
+) -> str | None:
     """A user joining a tenant keeps the tenant's one-user-per-identity rule."""
     if recipe_id != RECIPE_ID:
         return None

@@ -15,26 +15,47 @@ from plugins.thirdparty.store import Identity
 blueprint = Blueprint("thirdparty", __name__)
 
 
-@route(blueprint, "/recipe/signinup", ["POST"], scope=Scope.TENANT, body=schemas.SignInUpBody,
-       writes=True, signs_in=True)
+@route(
+    blueprint,
+    "/recipe/signinup",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.SignInUpBody,
+    writes=True,
+    signs_in=True,
+)
 def sign_in_up(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/signinup: the user of a provider identity, made on first use (§4)."""
     given = ctx.input
     identity = Identity(given["thirdPartyId"], given["thirdPartyUserId"])
-    return service.sign_in_up(ctx, identity, given["email"]["id"],
-                              given["email"]["isVerified"])
+    return service.sign_in_up(ctx, identity, given["email"]["id"], given["email"]["isVerified"])
 
 
-@route(blueprint, "/recipe/users/by-email", ["GET"], scope=Scope.TENANT,
-       query=schemas.UsersByEmailQuery, replica=True)
+@route(
+    blueprint,
+    "/recipe/users/by-email",
+    ["GET"],
+    scope=Scope.TENANT,
+    query=schemas.UsersByEmailQuery,
+    replica=True,
+)
 def users_by_email(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/users/by-email, deprecated (§5)."""
-    return {"status": "OK",
-            "users": service.users_by_email(ctx, normalise_email(ctx.input["email"]))}
+    return {
+        "status": "OK",
+        "users": service.users_by_email(ctx, normalise_email(ctx.input["email"])),
+    }
 
 
-@route(blueprint, "/recipe/user", ["GET"], scope=Scope.HANDLER, query=schemas.UserQuery,
-       rid=RECIPE_ID, replica=True)
+@route(
+    blueprint,
+    "/recipe/user",
+    ["GET"],
+    scope=Scope.HANDLER,
+    query=schemas.UserQuery,
+    rid=RECIPE_ID,
+    replica=True,
+)
 def get_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user with ``rid: thirdparty``, deprecated (§6)."""
     user_id = ctx.input.get("userId")
@@ -50,5 +71,4 @@ def get_user(ctx: RequestContext) -> dict[str, Any]:
         raise BadRequest("Please provide one of userId or (thirdPartyId & thirdPartyUserId)")
     ctx.require_scope(Scope.TENANT)
     user = service.user_by_identity(ctx, Identity(third_party_id, third_party_user_id))
-    return ({"status": "OK", "user": user} if user
-            else {"status": "UNKNOWN_THIRD_PARTY_USER_ERROR"})
+    return {"status": "OK", "user": user} if user else {"status": "UNKNOWN_THIRD_PARTY_USER_ERROR"}

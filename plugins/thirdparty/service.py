@@ -20,8 +20,10 @@ from plugins.thirdparty.store import Identity, ThirdPartyUser
 
 RECIPE_ID = "thirdparty"
 # Checked word for word by the SDK to tell its error codes apart (thirdparty §4).
-EMAIL_CHANGE_NOT_ALLOWED = {"status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
-                            "reason": "Email already associated with another primary user."}
+EMAIL_CHANGE_NOT_ALLOWED = {
+    "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+    "reason": "Email already associated with another primary user.",
+}
 # A new user racing a sign-up with the same identity, or a deletion racing an email
 # change, sends the loop round again; more rounds than this mean something else is wrong.
 ATTEMPTS = 5
@@ -36,9 +38,13 @@ def now_ms() -> int:
 def login_method(user: ThirdPartyUser) -> LoginMethod:
     """The login method a third-party user is in user objects."""
     identity = user.identity
-    return LoginMethod(recipe_id=RECIPE_ID, user_id=user.user_id, time_joined=user.time_joined,
-                       email=user.email,
-                       third_party=(identity.third_party_id, identity.third_party_user_id))
+    return LoginMethod(
+        recipe_id=RECIPE_ID,
+        user_id=user.user_id,
+        time_joined=user.time_joined,
+        email=user.email,
+        third_party=(identity.third_party_id, identity.third_party_user_id),
+    )
 
 
 def _created_user(ctx: RequestContext, identity: Identity, email: str) -> str | None:
@@ -47,16 +53,16 @@ def _created_user(ctx: RequestContext, identity: Identity, email: str) -> str | 
     user = ThirdPartyUser(str(uuid.uuid4()), identity, email, now_ms())
     try:
         with conn.begin_nested():
-            user_index.add_recipe_user(conn, ctx.tenant, user.user_id, RECIPE_ID,
-                                       user.time_joined)
+            user_index.add_recipe_user(conn, ctx.tenant, user.user_id, RECIPE_ID, user.time_joined)
             store.add_user(conn, ctx.tenant, user)
     except IntegrityError:
         return None
     return user.user_id
 
 
-def _email_changed(ctx: RequestContext, identity: Identity, user_id: str,
-                   email: str) -> dict[str, Any] | None:
+def _email_changed(
+    ctx: RequestContext, identity: Identity, user_id: str, email: str
+) -> dict[str, Any] | None:
     """Store the provider's new email for the identity, under the user's lock.
 
     None when done, or the answer that refuses it. ``RETRY`` if the user was deleted
@@ -69,16 +75,21 @@ def _email_changed(ctx: RequestContext, identity: Identity, user_id: str,
     if locked.email == email:
         return None
     index_row = user_index.find_recipe_user(conn, app_id, user_id)
-    if index_row is not None and index_row.is_linked_or_is_a_primary_user and \
-            users.held_by_another_primary_user(ctx, conn, index_row.primary_or_recipe_user_id,
-                                               AccountInfo(email=email)):
+    if (
+        index_row is not None
+        and index_row.is_linked_or_is_a_primary_user
+        and users.held_by_another_primary_user(
+            ctx, conn, index_row.primary_or_recipe_user_id, AccountInfo(email=email)
+        )
+    ):
         return EMAIL_CHANGE_NOT_ALLOWED
     store.set_email_of_identity(conn, app_id, identity, email)
     return None
 
 
-def sign_in_up(ctx: RequestContext, identity: Identity, email: str,
-               is_verified: bool) -> dict[str, Any]:
+def sign_in_up(
+    ctx: RequestContext, identity: Identity, email: str, is_verified: bool
+) -> dict[str, Any]:
     """§4: the tenant's user of this identity, created on first use, its email updated."""
     conn, tenant = ctx.conn, ctx.tenant
     for attempt in range(ATTEMPTS):
@@ -102,16 +113,16 @@ def sign_in_up(ctx: RequestContext, identity: Identity, email: str,
     # A mapped user's verification is kept under its external id (Extension, README).
     visible_id = users.external_user_id(conn, ctx.plugins, tenant.app_id, user_id)
     if is_verified:
-        ctx.hooks.st_mark_email_verified(conn=conn, app_id=tenant.app_id,
-                                                     user_id=visible_id, email=email)
+        ctx.hooks.st_mark_email_verified(
+            conn=conn, app_id=tenant.app_id, user_id=visible_id, email=email
+        )
     # The user object is only read: build it after the writers' lock is released.
     ctx.end_writes()
     user = users.get_user(ctx.conn, ctx.plugins, tenant.app_id, user_id, ctx.cdi_version)
     if user is None:
         # Deleted in the instant since the commit; the SDK treats this like any failure.
         raise RuntimeError("the signed-in third-party user was deleted meanwhile")
-    return {"status": "OK", "createdNewUser": created, "user": user,
-            "recipeUserId": visible_id}
+    return {"status": "OK", "createdNewUser": created, "user": user, "recipeUserId": visible_id}
 
 
 def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
@@ -121,18 +132,21 @@ def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
     """
     user_ids = store.users_with_email(ctx.conn, ctx.tenant, email)
     groups = user_index.recipe_users(ctx.conn, ctx.tenant.app_id, user_ids)
-    group_ids = [groups[user_id].primary_or_recipe_user_id
-                 for user_id in user_ids if user_id in groups]
-    built = users.build_users(ctx.conn, ctx.plugins, ctx.tenant.app_id,
-                              sorted(set(group_ids)), ctx.cdi_version)
+    group_ids = [
+        groups[user_id].primary_or_recipe_user_id for user_id in user_ids if user_id in groups
+    ]
+    built = users.build_users(
+        ctx.conn, ctx.plugins, ctx.tenant.app_id, sorted(set(group_ids)), ctx.cdi_version
+    )
     return [built[group_id] for group_id in group_ids if group_id in built]
 
 
 def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
     """§6 by id: a reduced user of this one third-party login method."""
     conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(conn, ctx.plugins, ctx.tenant.app_id, user_id,
-                                   RECIPE_ID, ctx.cdi_version)
+    return users.login_method_user(
+        conn, ctx.plugins, ctx.tenant.app_id, user_id, RECIPE_ID, ctx.cdi_version
+    )
 
 
 def user_by_identity(ctx: RequestContext, identity: Identity) -> dict[str, Any] | None:
@@ -140,5 +154,4 @@ def user_by_identity(ctx: RequestContext, identity: Identity) -> dict[str, Any] 
     found = store.member_in_tenant(ctx.conn, ctx.tenant, identity)
     if found is None:
         return None
-    return users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, found.user_id,
-                          ctx.cdi_version)
+    return users.get_user(ctx.conn, ctx.plugins, ctx.tenant.app_id, found.user_id, ctx.cdi_version)

@@ -43,34 +43,49 @@ EMAIL_LENGTH = 256
 metadata = MetaData()
 
 users = Table(
-    "thirdparty_users", metadata,
+    "thirdparty_users",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("user_id", String(USER_ID_LENGTH), primary_key=True),
     Column("third_party_id", String(THIRD_PARTY_ID_LENGTH), nullable=False),
     Column("third_party_user_id", String(THIRD_PARTY_USER_ID_LENGTH), nullable=False),
     Column("email", String(EMAIL_LENGTH), nullable=False),
     Column("time_joined", BigInteger, nullable=False),
-    ForeignKeyConstraint(["app_id", "user_id"],
-                         ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
-                         ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["app_id", "user_id"],
+        ["app_id_to_user_id.app_id", "app_id_to_user_id.user_id"],
+        ondelete="CASCADE",
+    ),
     # For the email change, which upstream applies to every user of the app with the
     # identity. No (app_id, email) index: email lookups go through the per-tenant table.
     Index("thirdparty_users_identity_index", "app_id", "third_party_id", "third_party_user_id"),
 )
 
 user_to_tenant = Table(
-    "thirdparty_user_to_tenant", metadata,
+    "thirdparty_user_to_tenant",
+    metadata,
     Column("app_id", String(ID_LENGTH), primary_key=True),
     Column("tenant_id", String(ID_LENGTH), primary_key=True),
     Column("user_id", String(USER_ID_LENGTH), primary_key=True),
     Column("third_party_id", String(THIRD_PARTY_ID_LENGTH), nullable=False),
     Column("third_party_user_id", String(THIRD_PARTY_USER_ID_LENGTH), nullable=False),
     Column("email", String(EMAIL_LENGTH), nullable=False),
-    UniqueConstraint("app_id", "tenant_id", "third_party_id", "third_party_user_id",
-                     name="thirdparty_user_to_tenant_identity_key"),
-    ForeignKeyConstraint(["app_id", "tenant_id", "user_id"],
-                         ["all_auth_recipe_users.app_id", "all_auth_recipe_users.tenant_id",
-                          "all_auth_recipe_users.user_id"], ondelete="CASCADE"),
+    UniqueConstraint(
+        "app_id",
+        "tenant_id",
+        "third_party_id",
+        "third_party_user_id",
+        name="thirdparty_user_to_tenant_identity_key",
+    ),
+    ForeignKeyConstraint(
+        ["app_id", "tenant_id", "user_id"],
+        [
+            "all_auth_recipe_users.app_id",
+            "all_auth_recipe_users.tenant_id",
+            "all_auth_recipe_users.user_id",
+        ],
+        ondelete="CASCADE",
+    ),
     Index("thirdparty_user_to_tenant_email_index", "app_id", "tenant_id", "email"),
 )
 
@@ -96,8 +111,12 @@ class ThirdPartyUser:
 
 
 def _user(row) -> ThirdPartyUser:
-    return ThirdPartyUser(row.user_id, Identity(row.third_party_id, row.third_party_user_id),
-                          row.email, row.time_joined)
+    return ThirdPartyUser(
+        row.user_id,
+        Identity(row.third_party_id, row.third_party_user_id),
+        row.email,
+        row.time_joined,
+    )
 
 
 _INSERT_USER = insert(users)
@@ -108,15 +127,28 @@ def add_user(conn: Connection, tenant: TenantIdentifier, user: ThirdPartyUser) -
     """Insert a new user's rows (the index rows must exist). An identity the tenant has
     already raises ``IntegrityError`` from the tenant's unique key."""
     identity = user.identity
-    conn.execute(_INSERT_USER, {
-        "app_id": tenant.app_id, "user_id": user.user_id,
-        "third_party_id": identity.third_party_id,
-        "third_party_user_id": identity.third_party_user_id,
-        "email": user.email, "time_joined": user.time_joined})
-    conn.execute(_INSERT_MEMBER, {
-        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "user_id": user.user_id,
-        "third_party_id": identity.third_party_id,
-        "third_party_user_id": identity.third_party_user_id, "email": user.email})
+    conn.execute(
+        _INSERT_USER,
+        {
+            "app_id": tenant.app_id,
+            "user_id": user.user_id,
+            "third_party_id": identity.third_party_id,
+            "third_party_user_id": identity.third_party_user_id,
+            "email": user.email,
+            "time_joined": user.time_joined,
+        },
+    )
+    conn.execute(
+        _INSERT_MEMBER,
+        {
+            "app_id": tenant.app_id,
+            "tenant_id": tenant.tenant_id,
+            "user_id": user.user_id,
+            "third_party_id": identity.third_party_id,
+            "third_party_user_id": identity.third_party_user_id,
+            "email": user.email,
+        },
+    )
 
 
 # Built once: sign-in runs it on every request.
@@ -124,7 +156,8 @@ _MEMBER_WITH_IDENTITY = select(user_to_tenant.c.user_id, user_to_tenant.c.email)
     user_to_tenant.c.app_id == bindparam("app_id"),
     user_to_tenant.c.tenant_id == bindparam("tenant_id"),
     user_to_tenant.c.third_party_id == bindparam("third_party_id"),
-    user_to_tenant.c.third_party_user_id == bindparam("third_party_user_id"))
+    user_to_tenant.c.third_party_user_id == bindparam("third_party_user_id"),
+)
 
 
 @dataclass(frozen=True)
@@ -135,8 +168,9 @@ class Member:
     email: str
 
 
-def member_in_tenant(conn: Connection, tenant: TenantIdentifier, identity: Identity,
-                     latest: bool = False) -> Member | None:
+def member_in_tenant(
+    conn: Connection, tenant: TenantIdentifier, identity: Identity, latest: bool = False
+) -> Member | None:
     """The tenant's user with this identity, or None.
 
     ``latest`` reads the newest committed row even inside a repeatable-read snapshot
@@ -146,15 +180,22 @@ def member_in_tenant(conn: Connection, tenant: TenantIdentifier, identity: Ident
     query = _MEMBER_WITH_IDENTITY
     if latest and conn.dialect.name != "sqlite":
         query = query.with_for_update(read=True)
-    row = conn.execute(query, {
-        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id,
-        "third_party_id": identity.third_party_id,
-        "third_party_user_id": identity.third_party_user_id}).first()
+    row = conn.execute(
+        query,
+        {
+            "app_id": tenant.app_id,
+            "tenant_id": tenant.tenant_id,
+            "third_party_id": identity.third_party_id,
+            "third_party_user_id": identity.third_party_user_id,
+        },
+    ).first()
     return Member(row.user_id, row.email) if row else None
 
 
-_USERS = select(users).where(users.c.app_id == bindparam("app_id"),
-                             users.c.user_id.in_(bindparam("user_ids", expanding=True)))
+_USERS = select(users).where(
+    users.c.app_id == bindparam("app_id"),
+    users.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
 
 
 def users_by_id(conn: Connection, app_id: str, user_ids: list[str]) -> list[ThirdPartyUser]:
@@ -166,23 +207,35 @@ def users_by_id(conn: Connection, app_id: str, user_ids: list[str]) -> list[Thir
 
 def lock_user(conn: Connection, app_id: str, user_id: str) -> ThirdPartyUser | None:
     """The user with this id, its row locked for an update."""
-    row = conn.execute(select(users).where(users.c.app_id == app_id, users.c.user_id == user_id)
-                       .with_for_update()).first()
+    row = conn.execute(
+        select(users).where(users.c.app_id == app_id, users.c.user_id == user_id).with_for_update()
+    ).first()
     return _user(row) if row else None
 
 
-def set_email_of_identity(conn: Connection, app_id: str, identity: Identity,
-                          email: str) -> None:
+def set_email_of_identity(conn: Connection, app_id: str, identity: Identity, email: str) -> None:
     """Give every user of the app with this identity the email, in every tenant (upstream
     treats the provider's latest answer as true for the identity, whichever tenant)."""
-    user_ids = [row.user_id for row in conn.execute(select(users.c.user_id).where(
-        users.c.app_id == app_id, users.c.third_party_id == identity.third_party_id,
-        users.c.third_party_user_id == identity.third_party_user_id))]
-    conn.execute(update(users).where(users.c.app_id == app_id, users.c.user_id.in_(user_ids))
-                 .values(email=email))
-    conn.execute(update(user_to_tenant).where(user_to_tenant.c.app_id == app_id,
-                                              user_to_tenant.c.user_id.in_(user_ids))
-                 .values(email=email))
+    user_ids = [
+        row.user_id
+        for row in conn.execute(
+            select(users.c.user_id).where(
+                users.c.app_id == app_id,
+                users.c.third_party_id == identity.third_party_id,
+                users.c.third_party_user_id == identity.third_party_user_id,
+            )
+        )
+    ]
+    conn.execute(
+        update(users)
+        .where(users.c.app_id == app_id, users.c.user_id.in_(user_ids))
+        .values(email=email)
+    )
+    conn.execute(
+        update(user_to_tenant)
+        .where(user_to_tenant.c.app_id == app_id, user_to_tenant.c.user_id.in_(user_ids))
+        .values(email=email)
+    )
 
 
 def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> None:
@@ -191,33 +244,57 @@ def add_to_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> N
     if not found:
         return
     identity = found[0].identity
-    conn.execute(_INSERT_MEMBER, {
-        "app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "user_id": user_id,
-        "third_party_id": identity.third_party_id,
-        "third_party_user_id": identity.third_party_user_id, "email": found[0].email})
+    conn.execute(
+        _INSERT_MEMBER,
+        {
+            "app_id": tenant.app_id,
+            "tenant_id": tenant.tenant_id,
+            "user_id": user_id,
+            "third_party_id": identity.third_party_id,
+            "third_party_user_id": identity.third_party_user_id,
+            "email": found[0].email,
+        },
+    )
 
 
 def delete_users(conn: Connection, app_id: str, user_ids: list[str]) -> None:
     """Delete users' rows (also when their index row stays)."""
-    conn.execute(delete(user_to_tenant).where(user_to_tenant.c.app_id == app_id,
-                                              user_to_tenant.c.user_id.in_(user_ids)))
+    conn.execute(
+        delete(user_to_tenant).where(
+            user_to_tenant.c.app_id == app_id, user_to_tenant.c.user_id.in_(user_ids)
+        )
+    )
     conn.execute(delete(users).where(users.c.app_id == app_id, users.c.user_id.in_(user_ids)))
 
 
 def users_with_email(conn: Connection, tenant: TenantIdentifier, email: str) -> list[str]:
     """Ids of the tenant's users with exactly this email, oldest first."""
-    return [row.user_id for row in conn.execute(
-        select(user_to_tenant.c.user_id)
-        .join(users, (users.c.app_id == user_to_tenant.c.app_id)
-              & (users.c.user_id == user_to_tenant.c.user_id))
-        .where(user_to_tenant.c.app_id == tenant.app_id,
-               user_to_tenant.c.tenant_id == tenant.tenant_id,
-               user_to_tenant.c.email == email)
-        .order_by(users.c.time_joined, users.c.user_id))]
+    return [
+        row.user_id
+        for row in conn.execute(
+            select(user_to_tenant.c.user_id)
+            .join(
+                users,
+                (users.c.app_id == user_to_tenant.c.app_id)
+                & (users.c.user_id == user_to_tenant.c.user_id),
+            )
+            .where(
+                user_to_tenant.c.app_id == tenant.app_id,
+                user_to_tenant.c.tenant_id == tenant.tenant_id,
+                user_to_tenant.c.email == email,
+            )
+            .order_by(users.c.time_joined, users.c.user_id)
+        )
+    ]
 
 
-def search(conn: Connection, tenant: TenantIdentifier, emails: tuple[str, ...],
-           third_party_ids: tuple[str, ...], limit: int) -> list[str]:
+def search(
+    conn: Connection,
+    tenant: TenantIdentifier,
+    emails: tuple[str, ...],
+    third_party_ids: tuple[str, ...],
+    limit: int,
+) -> list[str]:
     """Ids of the tenant's users matching every given tag (``UserSearch``'s rules)."""
     table = user_to_tenant
     conditions = [table.c.app_id == tenant.app_id, table.c.tenant_id == tenant.tenant_id]
@@ -225,5 +302,6 @@ def search(conn: Connection, tenant: TenantIdentifier, emails: tuple[str, ...],
         conditions.append(user_index.email_matches(table.c.email, emails))
     if third_party_ids:
         conditions.append(user_index.prefix_matches(table.c.third_party_id, third_party_ids))
-    return [row.user_id for row in conn.execute(
-        select(table.c.user_id).where(*conditions).limit(limit))]
+    return [
+        row.user_id for row in conn.execute(select(table.c.user_id).where(*conditions).limit(limit))
+    ]

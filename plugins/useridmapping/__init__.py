@@ -19,9 +19,12 @@ def st_recipe() -> RecipeDescriptor:
     """User-id mapping: no login method, no config."""
     from plugins.useridmapping import api
 
-    return RecipeDescriptor(id="useridmapping",
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+    return RecipeDescriptor(
+        id="useridmapping",
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+    )
 
 
 @hookimpl

@@ -31,10 +31,17 @@ def _data_kept(ctx: RequestContext, user_id: str) -> list[str]:
     """
     names: set[str] = set()
     for conn in ctx.app_databases():
-        names.update(name for name in ctx.hooks.st_user_data_kept(
-            conn=conn, app_id=ctx.tenant.app_id, user_id=user_id) if name)
-    return sorted(names, key=lambda name: (DATA_ORDER.index(name)
-                                           if name in DATA_ORDER else len(DATA_ORDER), name))
+        names.update(
+            name
+            for name in ctx.hooks.st_user_data_kept(
+                conn=conn, app_id=ctx.tenant.app_id, user_id=user_id
+            )
+            if name
+        )
+    return sorted(
+        names,
+        key=lambda name: (DATA_ORDER.index(name) if name in DATA_ORDER else len(DATA_ORDER), name),
+    )
 
 
 def _refuse_if_data_kept(ctx: RequestContext, user_id: str) -> None:
@@ -45,10 +52,12 @@ def _refuse_if_data_kept(ctx: RequestContext, user_id: str) -> None:
 
 def _already_exists(supertokens_side: bool, external_side: bool) -> StatusOutcome:
     # The SDK reads the snake-case key; upstream sends only the camel-case one (Extension).
-    return StatusOutcome("USER_ID_MAPPING_ALREADY_EXISTS_ERROR",
-                         doesSuperTokensUserIdExist=supertokens_side,
-                         doesExternalUserIdExist=external_side,
-                         does_external_user_id_exist=external_side)
+    return StatusOutcome(
+        "USER_ID_MAPPING_ALREADY_EXISTS_ERROR",
+        doesSuperTokensUserIdExist=supertokens_side,
+        doesExternalUserIdExist=external_side,
+        does_external_user_id_exist=external_side,
+    )
 
 
 def _is_user(conn: Connection, ctx: RequestContext, user_id: str) -> bool:
@@ -62,8 +71,9 @@ def _mapping_database(ctx: RequestContext, user_id: str) -> Connection:
     databases = ctx.app_databases()
     if len(databases) > 1:
         for conn in databases:
-            if store.find(conn, ctx.tenant.app_id, user_id) is not None \
-                    or _is_user(conn, ctx, user_id):
+            if store.find(conn, ctx.tenant.app_id, user_id) is not None or _is_user(
+                conn, ctx, user_id
+            ):
                 return conn
     return databases[0]
 
@@ -77,8 +87,9 @@ def _external_id_taken(ctx: RequestContext, external_id: str) -> store.Mapping |
     return None
 
 
-@route(blueprint, "/recipe/userid/map", ["POST"], scope=Scope.APP, body=schemas.CreateBody,
-       writes=True)
+@route(
+    blueprint, "/recipe/userid/map", ["POST"], scope=Scope.APP, body=schemas.CreateBody, writes=True
+)
 def create_mapping(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/userid/map: map a SuperTokens id to an external id (§7.2), in the
     database holding the SuperTokens user."""
@@ -92,22 +103,29 @@ def create_mapping(ctx: RequestContext) -> dict[str, Any]:
         return {"status": "UNKNOWN_SUPERTOKENS_USER_ID_ERROR"}
     if not ctx.input["force"]:
         if any(_is_user(database, ctx, external_id) for database in ctx.app_databases()):
-            raise BadRequest("Cannot create a userId mapping where the externalId is also a "
-                             "SuperTokens userID")
+            raise BadRequest(
+                "Cannot create a userId mapping where the externalId is also a SuperTokens userID"
+            )
         kept = _data_kept(ctx, supertokens_id)
         if kept == ["EmailVerification"]:
             # Upstream moves verification rather than refusing: sign-ups mark emails
             # verified on their own, before an app gets to map the new user.
             for database in ctx.app_databases():
                 ctx.hooks.st_user_data_moved(
-                    conn=database, app_id=app_id, from_user_id=supertokens_id,
-                    to_user_id=external_id)
+                    conn=database,
+                    app_id=app_id,
+                    from_user_id=supertokens_id,
+                    to_user_id=external_id,
+                )
         elif kept:
             raise BadRequest(f"UserId is already in use in {kept[0]} recipe")
     try:
         with conn.begin_nested():
-            store.create(conn, app_id, store.Mapping(supertokens_id, external_id,
-                                                     ctx.input.get("externalUserIdInfo")))
+            store.create(
+                conn,
+                app_id,
+                store.Mapping(supertokens_id, external_id, ctx.input.get("externalUserIdInfo")),
+            )
     except IntegrityError:
         # Raised, so a verification move above is rolled back with it.
         taken = store.find(conn, app_id, external_id, "EXTERNAL")
@@ -118,8 +136,11 @@ def create_mapping(ctx: RequestContext) -> dict[str, Any]:
 
 
 def _mapping_json(mapping: store.Mapping) -> dict[str, Any]:
-    answer = {"status": "OK", "superTokensUserId": mapping.supertokens_user_id,
-              "externalUserId": mapping.external_user_id}
+    answer = {
+        "status": "OK",
+        "superTokensUserId": mapping.supertokens_user_id,
+        "externalUserId": mapping.external_user_id,
+    }
     if mapping.external_user_id_info is not None:
         answer["externalUserIdInfo"] = mapping.external_user_id_info
     return answer
@@ -129,8 +150,9 @@ def _mapping_json(mapping: store.Mapping) -> dict[str, Any]:
 def get_mapping(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/userid/map (§7.3)."""
     user_id = ctx.input["userId"]
-    mapping = store.find(_mapping_database(ctx, user_id), ctx.tenant.app_id, user_id,
-                         ctx.input["userIdType"])
+    mapping = store.find(
+        _mapping_database(ctx, user_id), ctx.tenant.app_id, user_id, ctx.input["userIdType"]
+    )
     return _mapping_json(mapping) if mapping else UNKNOWN_MAPPING
 
 
@@ -142,8 +164,14 @@ def _side(conn: Connection, ctx: RequestContext, user_id: str) -> str:
     return side
 
 
-@route(blueprint, "/recipe/userid/map/remove", ["POST"], scope=Scope.APP,
-       body=schemas.RemoveBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/userid/map/remove",
+    ["POST"],
+    scope=Scope.APP,
+    body=schemas.RemoveBody,
+    writes=True,
+)
 def remove_mapping(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/userid/map/remove (§7.4)."""
     app_id, user_id = ctx.tenant.app_id, ctx.input["userId"]
@@ -162,12 +190,19 @@ def remove_mapping(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "didMappingExist": existed}
 
 
-@route(blueprint, "/recipe/userid/external-user-id-info", ["PUT", "POST"], scope=Scope.APP,
-       body=schemas.InfoBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/userid/external-user-id-info",
+    ["PUT", "POST"],
+    scope=Scope.APP,
+    body=schemas.InfoBody,
+    writes=True,
+)
 def update_info(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/userid/external-user-id-info; POST too, which the SDK sends (§7.5)."""
     user_id = ctx.input["userId"]
     conn = _mapping_database(ctx, user_id)
-    updated = store.set_info(conn, ctx.tenant.app_id, user_id, _side(conn, ctx, user_id),
-                             ctx.input["externalUserIdInfo"])
+    updated = store.set_info(
+        conn, ctx.tenant.app_id, user_id, _side(conn, ctx, user_id), ctx.input["externalUserIdInfo"]
+    )
     return {"status": "OK"} if updated else UNKNOWN_MAPPING

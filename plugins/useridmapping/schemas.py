@@ -12,16 +12,18 @@ USER_ID_TYPES = ("SUPERTOKENS", "EXTERNAL", "ANY")
 
 def _user_id_type(value: str | None) -> None:
     if value is not None and value not in USER_ID_TYPES:
-        raise ValidationError("Field name 'userIdType' should be one of 'SUPERTOKENS', "
-                              "'EXTERNAL' or 'ANY'")
+        raise ValidationError(
+            "Field name 'userIdType' should be one of 'SUPERTOKENS', 'EXTERNAL' or 'ANY'"
+        )
 
 
 class CreateBody(RequestSchema):
     """POST /recipe/userid/map."""
 
     superTokensUserId = JsonString(required=True, trim=True, non_empty=True)
-    externalUserId = JsonString(required=True, trim=True, non_empty=True,
-                                max_length=EXTERNAL_ID_LENGTH)
+    externalUserId = JsonString(
+        required=True, trim=True, non_empty=True, max_length=EXTERNAL_ID_LENGTH
+    )
     externalUserIdInfo = JsonString(trim=True, non_empty=True, allow_none=True)
     force = JsonBoolean(load_default=False)
 

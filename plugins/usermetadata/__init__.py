@@ -22,9 +22,12 @@ def st_recipe() -> RecipeDescriptor:
     """User metadata: no login method, no config."""
     from plugins.usermetadata import api
 
-    return RecipeDescriptor(id="usermetadata",
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+    return RecipeDescriptor(
+        id="usermetadata",
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+    )
 
 
 @hookimpl

@@ -40,8 +40,7 @@ class UserIds(JsonArray):
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> list[str]:
         if isinstance(value, list):
             if len(value) > BULK_LIMIT:
-                raise ValidationError(
-                    f"You can only query up to {BULK_LIMIT} users at a time.")
+                raise ValidationError(f"You can only query up to {BULK_LIMIT} users at a time.")
             if not all(isinstance(item, str) for item in value):
                 raise ValidationError("userIds array must contain only strings")
         return super()._deserialize(value, attr, data, **kwargs)

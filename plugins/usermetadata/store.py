@@ -30,7 +30,8 @@ USER_ID_LENGTH = 128
 metadata = MetaData()
 
 user_metadata = Table(
-    "user_metadata", metadata,
+    "user_metadata",
+    metadata,
     Column("app_id", String(64), primary_key=True),
     Column("user_id", String(USER_ID_LENGTH), primary_key=True),
     Column("user_metadata", Text, nullable=False),
@@ -41,7 +42,8 @@ TABLES = (user_metadata,)
 
 _READ = select(user_metadata.c.user_id, user_metadata.c.user_metadata).where(
     user_metadata.c.app_id == bindparam("app_id"),
-    user_metadata.c.user_id.in_(bindparam("user_ids", expanding=True)))
+    user_metadata.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
 
 
 def encode(value: dict[str, Any]) -> str:
@@ -68,25 +70,33 @@ def lock(conn: Connection, app_id: str, user_id: str) -> dict[str, Any]:
     Inserting first means two first updates of one user queue on the same row instead of
     both finding nothing.
     """
-    insert_ignoring_duplicates(conn, user_metadata,
-                               {"app_id": app_id, "user_id": user_id, "user_metadata": "{}"})
-    stored = conn.execute(select(user_metadata.c.user_metadata).where(
-        user_metadata.c.app_id == app_id, user_metadata.c.user_id == user_id
-    ).with_for_update()).scalar_one()
+    insert_ignoring_duplicates(
+        conn, user_metadata, {"app_id": app_id, "user_id": user_id, "user_metadata": "{}"}
+    )
+    stored = conn.execute(
+        select(user_metadata.c.user_metadata)
+        .where(user_metadata.c.app_id == app_id, user_metadata.c.user_id == user_id)
+        .with_for_update()
+    ).scalar_one()
     return json.loads(stored)
 
 
 def write(conn: Connection, app_id: str, user_id: str, encoded: str) -> None:
     """Replace a (locked) user's metadata."""
-    conn.execute(update(user_metadata).where(
-        user_metadata.c.app_id == app_id, user_metadata.c.user_id == user_id
-    ).values(user_metadata=encoded))
+    conn.execute(
+        update(user_metadata)
+        .where(user_metadata.c.app_id == app_id, user_metadata.c.user_id == user_id)
+        .values(user_metadata=encoded)
+    )
 
 
 def remove(conn: Connection, app_id: str, user_ids: list[str]) -> None:
     """Delete users' metadata."""
-    conn.execute(delete(user_metadata).where(user_metadata.c.app_id == app_id,
-                                             user_metadata.c.user_id.in_(user_ids)))
+    conn.execute(
+        delete(user_metadata).where(
+            user_metadata.c.app_id == app_id, user_metadata.c.user_id.in_(user_ids)
+        )
+    )
 
 
 def exists(conn: Connection, app_id: str, user_id: str) -> bool:

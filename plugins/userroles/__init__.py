@@ -27,9 +27,12 @@ def st_recipe() -> RecipeDescriptor:
     """User roles: no login method, no config."""
     from plugins.userroles import api
 
-    return RecipeDescriptor(id="userroles",
-                            tables=store.TABLES, blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__))
+    return RecipeDescriptor(
+        id="userroles",
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+    )
 
 
 @hookimpl
@@ -40,8 +43,9 @@ def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> 
 
 
 @hookimpl
-def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: str,
-                           data_user_id: str) -> None:
+def st_user_tenant_removed(
+    conn: Connection, tenant: TenantIdentifier, user_id: str, data_user_id: str
+) -> None:
     """A user who leaves a tenant loses its roles there."""
     store.delete_user_assignments(conn, tenant.app_id, [data_user_id], tenant.tenant_id)
 

@@ -27,8 +27,14 @@ def create_role(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "createdNewRole": created}
 
 
-@route(blueprint, "/recipe/role/remove", ["POST"], scope=Scope.APP, body=schemas.RoleOnlyBody,
-       writes=True)
+@route(
+    blueprint,
+    "/recipe/role/remove",
+    ["POST"],
+    scope=Scope.APP,
+    body=schemas.RoleOnlyBody,
+    writes=True,
+)
 def remove_role(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/role/remove: its assignments in every tenant, then the role (§1.4)."""
     app_id, role = ctx.tenant.app_id, ctx.input["role"]
@@ -45,8 +51,14 @@ def all_roles(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "roles": store.all_roles(ctx.conn, ctx.tenant.app_id)}
 
 
-@route(blueprint, "/recipe/role/permissions", ["GET"], scope=Scope.APP, query=schemas.RoleQuery,
-       replica=True)
+@route(
+    blueprint,
+    "/recipe/role/permissions",
+    ["GET"],
+    scope=Scope.APP,
+    query=schemas.RoleQuery,
+    replica=True,
+)
 def permissions_of_role(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/role/permissions (§1.6): read by the SDK's permission claim."""
     app_id, role = ctx.tenant.app_id, ctx.input["role"]
@@ -55,8 +67,14 @@ def permissions_of_role(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "permissions": store.permissions_of(ctx.conn, app_id, role)}
 
 
-@route(blueprint, "/recipe/role/permissions/remove", ["POST"], scope=Scope.APP,
-       body=schemas.RoleBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/role/permissions/remove",
+    ["POST"],
+    scope=Scope.APP,
+    body=schemas.RoleBody,
+    writes=True,
+)
 def remove_permissions(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/role/permissions/remove: listed ones, or all when absent (§1.7)."""
     app_id, role = ctx.tenant.app_id, ctx.input["role"]
@@ -66,16 +84,30 @@ def remove_permissions(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK"}
 
 
-@route(blueprint, "/recipe/permission/roles", ["GET"], scope=Scope.APP,
-       query=schemas.PermissionQuery, replica=True)
+@route(
+    blueprint,
+    "/recipe/permission/roles",
+    ["GET"],
+    scope=Scope.APP,
+    query=schemas.PermissionQuery,
+    replica=True,
+)
 def roles_with_permission(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/permission/roles (§1.8)."""
-    return {"status": "OK", "roles": store.roles_with_permission(
-        ctx.conn, ctx.tenant.app_id, ctx.input["permission"])}
+    return {
+        "status": "OK",
+        "roles": store.roles_with_permission(ctx.conn, ctx.tenant.app_id, ctx.input["permission"]),
+    }
 
 
-@route(blueprint, "/recipe/user/role", ["PUT"], scope=Scope.TENANT, body=schemas.UserRoleBody,
-       writes=True)
+@route(
+    blueprint,
+    "/recipe/user/role",
+    ["PUT"],
+    scope=Scope.TENANT,
+    body=schemas.UserRoleBody,
+    writes=True,
+)
 def assign_role(ctx: RequestContext) -> dict[str, Any]:
     """PUT /recipe/user/role: give the user the role in the path's tenant (§1.9)."""
     role = ctx.input["role"]
@@ -86,8 +118,14 @@ def assign_role(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "didUserAlreadyHaveRole": not added}
 
 
-@route(blueprint, "/recipe/user/role/remove", ["POST"], scope=Scope.TENANT,
-       body=schemas.UserRoleBody, writes=True)
+@route(
+    blueprint,
+    "/recipe/user/role/remove",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.UserRoleBody,
+    writes=True,
+)
 def unassign_role(ctx: RequestContext) -> dict[str, Any]:
     """POST /recipe/user/role/remove (§1.10)."""
     role = ctx.input["role"]
@@ -97,16 +135,27 @@ def unassign_role(ctx: RequestContext) -> dict[str, Any]:
     return {"status": "OK", "didUserHaveRole": removed}
 
 
-@route(blueprint, "/recipe/user/roles", ["GET"], scope=Scope.TENANT, query=schemas.UserQuery,
-       replica=True)
+@route(
+    blueprint,
+    "/recipe/user/roles",
+    ["GET"],
+    scope=Scope.TENANT,
+    query=schemas.UserQuery,
+    replica=True,
+)
 def roles_of_user(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/user/roles (§1.11): read by the SDK's roles claim."""
-    return {"status": "OK",
-            "roles": store.roles_of_user(ctx.conn, ctx.tenant, ctx.input["userId"])}
+    return {"status": "OK", "roles": store.roles_of_user(ctx.conn, ctx.tenant, ctx.input["userId"])}
 
 
-@route(blueprint, "/recipe/role/users", ["GET"], scope=Scope.TENANT, query=schemas.RoleQuery,
-       replica=True)
+@route(
+    blueprint,
+    "/recipe/role/users",
+    ["GET"],
+    scope=Scope.TENANT,
+    query=schemas.RoleQuery,
+    replica=True,
+)
 def users_with_role(ctx: RequestContext) -> dict[str, Any]:
     """GET /recipe/role/users (§1.12)."""
     role = ctx.input["role"]

@@ -30,14 +30,16 @@ USER_ID_LENGTH = 128
 metadata = MetaData()
 
 roles = Table(
-    "roles", metadata,
+    "roles",
+    metadata,
     Column("app_id", String(64), primary_key=True),
     Column("role", String(NAME_LENGTH), primary_key=True),
     ForeignKeyConstraint(["app_id"], ["apps.app_id"], ondelete="CASCADE"),
 )
 
 role_permissions = Table(
-    "role_permissions", metadata,
+    "role_permissions",
+    metadata,
     Column("app_id", String(64), primary_key=True),
     Column("role", String(NAME_LENGTH), primary_key=True),
     Column("permission", String(NAME_LENGTH), primary_key=True),
@@ -46,13 +48,15 @@ role_permissions = Table(
 )
 
 user_roles = Table(
-    "user_roles", metadata,
+    "user_roles",
+    metadata,
     Column("app_id", String(64), primary_key=True),
     Column("tenant_id", String(64), primary_key=True),
     Column("user_id", String(USER_ID_LENGTH), primary_key=True),
     Column("role", String(NAME_LENGTH), primary_key=True),
-    ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                         ondelete="CASCADE"),
+    ForeignKeyConstraint(
+        ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+    ),
     Index("user_roles_role_index", "app_id", "tenant_id", "role"),
     Index("user_roles_user_index", "app_id", "user_id"),
 )
@@ -86,21 +90,29 @@ def role_exists(conn: Connection, app_id: str, role: str, lock: bool = False) ->
 def add_permissions(conn: Connection, app_id: str, role: str, permissions: list[str]) -> None:
     """Give a role permissions; those it has already are left alone."""
     for permission in dict.fromkeys(permissions):
-        insert_ignoring_duplicates(conn, role_permissions,
-                                   {"app_id": app_id, "role": role, "permission": permission})
+        insert_ignoring_duplicates(
+            conn, role_permissions, {"app_id": app_id, "role": role, "permission": permission}
+        )
 
 
 def permissions_of(conn: Connection, app_id: str, role: str) -> list[str]:
     """The role's permissions."""
-    return list(conn.execute(select(role_permissions.c.permission).where(
-        role_permissions.c.app_id == app_id, role_permissions.c.role == role)).scalars())
+    return list(
+        conn.execute(
+            select(role_permissions.c.permission).where(
+                role_permissions.c.app_id == app_id, role_permissions.c.role == role
+            )
+        ).scalars()
+    )
 
 
-def remove_permissions(conn: Connection, app_id: str, role: str,
-                       permissions: list[str] | None) -> None:
+def remove_permissions(
+    conn: Connection, app_id: str, role: str, permissions: list[str] | None
+) -> None:
     """Take permissions from a role; None takes all of them."""
-    query = delete(role_permissions).where(role_permissions.c.app_id == app_id,
-                                           role_permissions.c.role == role)
+    query = delete(role_permissions).where(
+        role_permissions.c.app_id == app_id, role_permissions.c.role == role
+    )
     if permissions is not None:
         if not permissions:
             return
@@ -110,9 +122,13 @@ def remove_permissions(conn: Connection, app_id: str, role: str,
 
 def roles_with_permission(conn: Connection, app_id: str, permission: str) -> list[str]:
     """The roles of the app that have the permission."""
-    return list(conn.execute(select(role_permissions.c.role).where(
-        role_permissions.c.app_id == app_id,
-        role_permissions.c.permission == permission)).scalars())
+    return list(
+        conn.execute(
+            select(role_permissions.c.role).where(
+                role_permissions.c.app_id == app_id, role_permissions.c.permission == permission
+            )
+        ).scalars()
+    )
 
 
 def all_roles(conn: Connection, app_id: str) -> list[str]:
@@ -122,48 +138,79 @@ def all_roles(conn: Connection, app_id: str) -> list[str]:
 
 def delete_role(conn: Connection, app_id: str, role: str) -> bool:
     """Delete a role and its permissions (by cascade); False when there was none."""
-    return conn.execute(delete(roles).where(roles.c.app_id == app_id,
-                                            roles.c.role == role)).rowcount > 0
+    return (
+        conn.execute(delete(roles).where(roles.c.app_id == app_id, roles.c.role == role)).rowcount
+        > 0
+    )
 
 
 def delete_assignments_of_role(conn: Connection, app_id: str, role: str) -> bool:
     """Delete every assignment of a role kept in this database; whether there was one."""
-    return conn.execute(delete(user_roles).where(user_roles.c.app_id == app_id,
-                                                 user_roles.c.role == role)).rowcount > 0
+    return (
+        conn.execute(
+            delete(user_roles).where(user_roles.c.app_id == app_id, user_roles.c.role == role)
+        ).rowcount
+        > 0
+    )
 
 
 def assign(conn: Connection, tenant: TenantIdentifier, user_id: str, role: str) -> bool:
     """Give a user a role in a tenant; False when it had it."""
-    return _inserted(conn, user_roles, {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id,
-                                        "user_id": user_id, "role": role})
+    return _inserted(
+        conn,
+        user_roles,
+        {"app_id": tenant.app_id, "tenant_id": tenant.tenant_id, "user_id": user_id, "role": role},
+    )
 
 
 def unassign(conn: Connection, tenant: TenantIdentifier, user_id: str, role: str) -> bool:
     """Take a role from a user in a tenant; False when it did not have it."""
-    return conn.execute(delete(user_roles).where(
-        user_roles.c.app_id == tenant.app_id, user_roles.c.tenant_id == tenant.tenant_id,
-        user_roles.c.user_id == user_id, user_roles.c.role == role)).rowcount > 0
+    return (
+        conn.execute(
+            delete(user_roles).where(
+                user_roles.c.app_id == tenant.app_id,
+                user_roles.c.tenant_id == tenant.tenant_id,
+                user_roles.c.user_id == user_id,
+                user_roles.c.role == role,
+            )
+        ).rowcount
+        > 0
+    )
 
 
 def roles_of_user(conn: Connection, tenant: TenantIdentifier, user_id: str) -> list[str]:
     """The roles a user has in a tenant."""
-    return list(conn.execute(select(user_roles.c.role).where(
-        user_roles.c.app_id == tenant.app_id, user_roles.c.tenant_id == tenant.tenant_id,
-        user_roles.c.user_id == user_id)).scalars())
+    return list(
+        conn.execute(
+            select(user_roles.c.role).where(
+                user_roles.c.app_id == tenant.app_id,
+                user_roles.c.tenant_id == tenant.tenant_id,
+                user_roles.c.user_id == user_id,
+            )
+        ).scalars()
+    )
 
 
 def users_with_role(conn: Connection, tenant: TenantIdentifier, role: str) -> list[str]:
     """The users that have a role in a tenant."""
-    return list(conn.execute(select(user_roles.c.user_id).where(
-        user_roles.c.app_id == tenant.app_id, user_roles.c.tenant_id == tenant.tenant_id,
-        user_roles.c.role == role)).scalars())
+    return list(
+        conn.execute(
+            select(user_roles.c.user_id).where(
+                user_roles.c.app_id == tenant.app_id,
+                user_roles.c.tenant_id == tenant.tenant_id,
+                user_roles.c.role == role,
+            )
+        ).scalars()
+    )
 
 
-def delete_user_assignments(conn: Connection, app_id: str, user_ids: list[str],
-                            tenant_id: str | None = None) -> None:
+def delete_user_assignments(
+    conn: Connection, app_id: str, user_ids: list[str], tenant_id: str | None = None
+) -> None:
     """Delete users' assignments in one tenant, or in every tenant kept in this database."""
-    query = delete(user_roles).where(user_roles.c.app_id == app_id,
-                                     user_roles.c.user_id.in_(user_ids))
+    query = delete(user_roles).where(
+        user_roles.c.app_id == app_id, user_roles.c.user_id.in_(user_ids)
+    )
     if tenant_id is not None:
         query = query.where(user_roles.c.tenant_id == tenant_id)
     conn.execute(query)
@@ -171,6 +218,11 @@ def delete_user_assignments(conn: Connection, app_id: str, user_ids: list[str],
 
 def has_assignments(conn: Connection, app_id: str, user_id: str) -> bool:
     """Whether a user id has a role in any tenant kept in this database."""
-    return conn.execute(select(user_roles.c.role).where(
-        user_roles.c.app_id == app_id, user_roles.c.user_id == user_id).limit(1)
-    ).first() is not None
+    return (
+        conn.execute(
+            select(user_roles.c.role)
+            .where(user_roles.c.app_id == app_id, user_roles.c.user_id == user_id)
+            .limit(1)
+        ).first()
+        is not None
+    )

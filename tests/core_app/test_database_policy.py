@@ -23,14 +23,19 @@ OPERATOR_KEY = "operator-key-0123456789abcdef"
 APP_KEY = "app-team-key-0123456789abcdef"
 APP_V2 = "/recipe/multitenancy/app/v2"
 TENANT_V2 = "/recipe/multitenancy/tenant/v2"
-OPERATOR_ONLY = ("Only the operator's api key (from the core's config file or environment) can "
-                 "set database settings: {}")
+OPERATOR_ONLY = (
+    "Only the operator's api key (from the core's config file or environment) can "
+    "set database settings: {}"
+)
 
 
 def _app_with_own_key(client, operator_headers) -> str:
     app_id = new_id()
-    response = client.put(APP_V2, headers=operator_headers,
-                          json={"appId": app_id, "coreConfig": {"api_keys": APP_KEY}})
+    response = client.put(
+        APP_V2,
+        headers=operator_headers,
+        json={"appId": app_id, "coreConfig": {"api_keys": APP_KEY}},
+    )
     assert response.json == {"status": "OK", "createdNew": True}, response.text
     return app_id
 
@@ -39,10 +44,14 @@ def _remove_app(client, app_id: str, headers, tenant_ids=("t1", "t2")) -> None:
     """Remove a test's app, so no tenant of the shared database keeps a database outside the
     policy of later tests (the CLI and housekeeping visit every tenant's database)."""
     for tenant_id in tenant_ids:
-        client.post(f"/appid-{app_id}/recipe/multitenancy/tenant/remove", headers=headers,
-                    json={"tenantId": tenant_id})
-    removed = client.post("/recipe/multitenancy/app/remove", headers=headers,
-                          json={"appId": app_id})
+        client.post(
+            f"/appid-{app_id}/recipe/multitenancy/tenant/remove",
+            headers=headers,
+            json={"tenantId": tenant_id},
+        )
+    removed = client.post(
+        "/recipe/multitenancy/app/remove", headers=headers, json={"appId": app_id}
+    )
     assert removed.json == {"status": "OK", "didExist": True}, removed.text
 
 
@@ -60,22 +69,34 @@ def test_an_apps_own_key_cannot_set_database_settings(make_app, tmp_path, operat
     target = tmp_path / "chosen-by-the-app.db"
 
     for name in ("connection_uri", "postgresql_connection_uri", "mysql_connection_uri"):
-        refused = client.put(f"/appid-{app_id}{TENANT_V2}", headers=app_key, json={
-            "tenantId": "t1", "coreConfig": {name: f"sqlite:///{target}"}})
+        refused = client.put(
+            f"/appid-{app_id}{TENANT_V2}",
+            headers=app_key,
+            json={"tenantId": "t1", "coreConfig": {name: f"sqlite:///{target}"}},
+        )
         assert (refused.status_code, refused.text.strip()) == (403, OPERATOR_ONLY.format(name))
-        refused = client.put(f"/appid-{app_id}{APP_V2}", headers=app_key, json={
-            "appId": app_id, "coreConfig": {name: f"sqlite:///{target}"}})
+        refused = client.put(
+            f"/appid-{app_id}{APP_V2}",
+            headers=app_key,
+            json={"appId": app_id, "coreConfig": {name: f"sqlite:///{target}"}},
+        )
         assert (refused.status_code, refused.text.strip()) == (403, OPERATOR_ONLY.format(name))
     # Removing the setting is changing it too.
-    refused = client.put(f"/appid-{app_id}{APP_V2}", headers=app_key, json={
-        "appId": app_id, "coreConfig": {"connection_uri": None}})
+    refused = client.put(
+        f"/appid-{app_id}{APP_V2}",
+        headers=app_key,
+        json={"appId": app_id, "coreConfig": {"connection_uri": None}},
+    )
     assert refused.status_code == 403
     assert not target.exists()
     assert _tenant_ids(client, app_id, app_key) == ["public"]
 
     # The same app key still manages everything else of its app.
-    created = client.put(f"/appid-{app_id}{TENANT_V2}", headers=app_key,
-                         json={"tenantId": "t1", "firstFactors": ["emailpassword"]})
+    created = client.put(
+        f"/appid-{app_id}{TENANT_V2}",
+        headers=app_key,
+        json={"tenantId": "t1", "firstFactors": ["emailpassword"]},
+    )
     assert created.json == {"status": "OK", "createdNew": True}
 
 
@@ -85,8 +106,11 @@ def test_the_operator_key_sets_database_settings_on_an_app_with_its_own_key(make
     app_id = _app_with_own_key(client, operator)
     own = tmp_path / "tenant-t2.db"
 
-    created = client.put(f"/appid-{app_id}{TENANT_V2}", headers=operator, json={
-        "tenantId": "t2", "coreConfig": {"connection_uri": f"sqlite:///{own}"}})
+    created = client.put(
+        f"/appid-{app_id}{TENANT_V2}",
+        headers=operator,
+        json={"tenantId": "t2", "coreConfig": {"connection_uri": f"sqlite:///{own}"}},
+    )
     assert created.json == {"status": "OK", "createdNew": True}, created.text
     assert own.exists()
     assert _tenant_ids(client, app_id, {"api-key": APP_KEY}) == ["public", "t2"]
@@ -133,14 +157,18 @@ def test_the_operator_cannot_point_a_tenant_outside_the_policy(make_app, tmp_pat
             "sqlite://": "must name a file",
             f"sqlite:///{allowed}/x.db?mode=rwc": "takes no options",
             f"postgresql://postgres@127.0.0.1:{port}/x": "database server the operator allowed",
-            f"mysql+pymysql://x@127.0.0.1:{port}/x?local_infile=1":
-                "database server the operator allowed",
+            f"mysql+pymysql://x@127.0.0.1:{port}/x?local_infile=1": (
+                "database server the operator allowed"
+            ),
             f"postgresql+pg8000://x@127.0.0.1:{port}/x": "must use one of",
             "not a url": "not a database URL",
         }
         for uri, reason in cases.items():
-            refused = client.put(f"/appid-{app_id}{TENANT_V2}", headers=operator, json={
-                "tenantId": "t1", "coreConfig": {"connection_uri": uri}})
+            refused = client.put(
+                f"/appid-{app_id}{TENANT_V2}",
+                headers=operator,
+                json={"tenantId": "t1", "coreConfig": {"connection_uri": uri}},
+            )
             assert refused.status_code == 400, (uri, refused.text)
             assert refused.text.startswith("Invalid core config: "), refused.text
             assert reason in refused.text, (uri, refused.text)
@@ -161,8 +189,13 @@ def test_a_stored_database_outside_a_narrower_policy_is_not_opened(make_app, tmp
     app_id = new_id()
     own = f"sqlite:///{first_dir / 'own.db'}"
     assert client.put(APP_V2, json={"appId": app_id}).status_code == 200
-    assert client.put(f"/appid-{app_id}{TENANT_V2}", json={
-        "tenantId": "t1", "coreConfig": {"connection_uri": own}}).json["status"] == "OK"
+    assert (
+        client.put(
+            f"/appid-{app_id}{TENANT_V2}",
+            json={"tenantId": "t1", "coreConfig": {"connection_uri": own}},
+        ).json["status"]
+        == "OK"
+    )
 
     narrowed = make_app(database_sqlite_dir=str(second_dir))
     core = narrowed.extensions["supertokens_core"]
@@ -178,35 +211,46 @@ def test_a_stored_database_outside_a_narrower_policy_is_not_opened(make_app, tmp
 
 
 def _policy(base: str, **settings) -> DatabasePolicy:
-    values = {"connection_uri": base, "database_uri_allow": None, "database_sqlite_dir": None,
-              "database_uri_query_allow": None, **settings}
+    values = {
+        "connection_uri": base,
+        "database_uri_allow": None,
+        "database_sqlite_dir": None,
+        "database_uri_query_allow": None,
+        **settings,
+    }
     return DatabasePolicy.from_settings(Settings(values))
 
 
 def test_by_default_the_base_server_is_the_only_one_allowed():
     policy = _policy("postgresql+psycopg2://core@db.internal:5432/supertokens")
     policy.check("postgresql+psycopg2://tenant@DB.internal/tenant_a?sslmode=require")
-    for uri in ("postgresql+psycopg2://core@db.internal:5433/x",
-                "postgresql+psycopg2://core@other.internal/x",
-                "mysql+pymysql://core@db.internal:5432/x",
-                "postgresql+psycopg2://core@db.internal/x?service=evil",
-                "postgresql+psycopg2://core@db.internal/x?host=evil.example",
-                "sqlite:////tmp/x.db"):
+    for uri in (
+        "postgresql+psycopg2://core@db.internal:5433/x",
+        "postgresql+psycopg2://core@other.internal/x",
+        "mysql+pymysql://core@db.internal:5432/x",
+        "postgresql+psycopg2://core@db.internal/x?service=evil",
+        "postgresql+psycopg2://core@db.internal/x?host=evil.example",
+        "sqlite:////tmp/x.db",
+    ):
         with pytest.raises(DatabaseNotAllowed):
             policy.check(uri)
 
 
 def test_the_operator_lists_servers_and_options():
-    policy = _policy("sqlite:////srv/core/supertokens.db",
-                     database_uri_allow=("mysql://mysql.internal", "postgresql://pg:6432"),
-                     database_uri_query_allow=("ssl_ca",))
+    policy = _policy(
+        "sqlite:////srv/core/supertokens.db",
+        database_uri_allow=("mysql://mysql.internal", "postgresql://pg:6432"),
+        database_uri_query_allow=("ssl_ca",),
+    )
     policy.check("mysql+pymysql://u:p@mysql.internal/tenant?ssl_ca=/etc/ca.pem")
     policy.check("postgresql+psycopg2://u@pg:6432/tenant")
     policy.check("sqlite:////srv/core/tenant-a.db")
-    for uri in ("mysql+pymysql://u@mysql.internal/t?local_infile=1",
-                "mysql+pymysql://u@mysql.internal/t?charset=utf8mb4",  # not listed this time
-                "postgresql+psycopg2://u@pg/tenant",  # default port, not 6432
-                "sqlite:////srv/other/tenant.db"):
+    for uri in (
+        "mysql+pymysql://u@mysql.internal/t?local_infile=1",
+        "mysql+pymysql://u@mysql.internal/t?charset=utf8mb4",  # not listed this time
+        "postgresql+psycopg2://u@pg/tenant",  # default port, not 6432
+        "sqlite:////srv/other/tenant.db",
+    ):
         with pytest.raises(DatabaseNotAllowed):
             policy.check(uri)
 

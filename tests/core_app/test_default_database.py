@@ -20,14 +20,21 @@ def _database_file(app) -> Path:
 
 
 def _create_session(client) -> None:
-    answer = client.post("/public/recipe/session", json={
-        "userId": "default-db-user", "enableAntiCsrf": False, "userDataInJWT": {},
-        "userDataInDatabase": {}})
+    answer = client.post(
+        "/public/recipe/session",
+        json={
+            "userId": "default-db-user",
+            "enableAntiCsrf": False,
+            "userDataInJWT": {},
+            "userDataInDatabase": {},
+        },
+    )
     assert answer.status_code == 200, answer.text
 
 
 def test_the_default_database_is_in_the_working_directory(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: None):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: None
+):
     workdir = tmp_path / "run"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
@@ -45,7 +52,8 @@ def test_the_default_database_is_in_the_working_directory(
 
 
 def test_writing_out_the_documented_default_keeps_the_same_database(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: None):
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, isolated_environment: None
+):
     workdir = tmp_path / "run"
     workdir.mkdir()
     monkeypatch.chdir(workdir)
@@ -67,12 +75,18 @@ def test_writing_out_the_documented_default_keeps_the_same_database(
         second.extensions["supertokens_core"].storage.dispose()
 
 
-def test_gunicorn_with_no_connection_uri_writes_supertokens_db_in_its_directory(
-        tmp_path: Path):
+def test_gunicorn_with_no_connection_uri_writes_supertokens_db_in_its_directory(tmp_path: Path):
     with CoreProcess(tmp_path, {}) as core:
-        answer = requests.post(core.url + "/public/recipe/session", json={
-            "userId": "default-db-user", "enableAntiCsrf": False, "userDataInJWT": {},
-            "userDataInDatabase": {}}, timeout=10)
+        answer = requests.post(
+            core.url + "/public/recipe/session",
+            json={
+                "userId": "default-db-user",
+                "enableAntiCsrf": False,
+                "userDataInJWT": {},
+                "userDataInDatabase": {},
+            },
+            timeout=10,
+        )
         assert answer.status_code == 200, answer.text
     assert (tmp_path / "supertokens.db").is_file()
     assert (tmp_path / "supertokens.db.writers").is_file()

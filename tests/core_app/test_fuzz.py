@@ -63,9 +63,13 @@ def test_no_operation_answers_a_server_error(fuzz_schema, caplog, database_url):
             sent: list[str] = []
 
             @seed(FUZZ_SEED + 2 * index + mode_index)
-            @settings(max_examples=FUZZ_EXAMPLES_PER_OPERATION, deadline=None, database=None,
-                      phases=[Phase.explicit, Phase.generate],
-                      suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=FUZZ_EXAMPLES_PER_OPERATION,
+                deadline=None,
+                database=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=operation.as_strategy(generation_mode=mode))
             def call(case: schemathesis.Case) -> None:
                 response = case.call()
@@ -80,10 +84,15 @@ def test_no_operation_answers_a_server_error(fuzz_schema, caplog, database_url):
                 # Negative mode of an operation that takes no input: nothing to break.
                 assert mode is GenerationMode.NEGATIVE and not sent
             cases += len(sent)
-    errors = [f"{record.name}: {record.getMessage()}" for record in caplog.records
-              if record.levelno >= logging.ERROR]
+    errors = [
+        f"{record.name}: {record.getMessage()}"
+        for record in caplog.records
+        if record.levelno >= logging.ERROR
+    ]
     kind = database_url.split(":", 1)[0]
-    print(f"\nfuzz {kind}: {len(operations)} operations, {cases} cases, "
-          f"{len(failures)} x 5xx, {time.monotonic() - started:.0f} s; "
-          f"answers by status: {dict(sorted(statuses.items()))}")
+    print(
+        f"\nfuzz {kind}: {len(operations)} operations, {cases} cases, "
+        f"{len(failures)} x 5xx, {time.monotonic() - started:.0f} s; "
+        f"answers by status: {dict(sorted(statuses.items()))}"
+    )
     assert failures == [] and errors == []

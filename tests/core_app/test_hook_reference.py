@@ -12,13 +12,13 @@ GUIDE = Path(__file__).resolve().parents[2] / "docs" / "recipes.md"
 
 def _reference_in(document: str) -> str:
     begin = document.index(hook_reference.BEGIN_MARKER) + len(hook_reference.BEGIN_MARKER)
-    return document[begin:document.index(hook_reference.END_MARKER)].strip("\n") + "\n"
+    return document[begin : document.index(hook_reference.END_MARKER)].strip("\n") + "\n"
 
 
 def test_the_guide_carries_the_current_hook_reference():
     assert _reference_in(GUIDE.read_text()) == hook_reference.render(), (
-        "docs/recipes.md is stale: run python -m core_app.hook_reference --write "
-        "docs/recipes.md")
+        "docs/recipes.md is stale: run python -m core_app.hook_reference --write docs/recipes.md"
+    )
     assert hook_reference.main(["--check", str(GUIDE)]) == 0
 
 
@@ -30,8 +30,9 @@ def test_every_hook_is_listed_with_its_signature_and_how_it_answers():
     assert names == sorted(names, key=lambda name: reference.index(f"#### `{name}`"))
     for name in names:
         assert f"#### `{name}`" in reference
-    assert ("def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) "
-            "-> None") in reference
+    assert (
+        "def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None"
+    ) in reference
     section = reference.split("#### `st_user_id_mapping`")[1].split("#### ")[0]
     assert "`firstresult`" in section
     section = reference.split("#### `st_user_deleted`")[1].split("#### ")[0]
@@ -50,8 +51,10 @@ def test_a_changed_docstring_makes_the_guide_stale(monkeypatch, tmp_path, capsys
     written = guide.read_text()
     assert "Changed." in written
     # Only the part between the markers is rewritten.
-    assert written.split(hook_reference.BEGIN_MARKER)[0] == \
-        GUIDE.read_text().split(hook_reference.BEGIN_MARKER)[0]
+    assert (
+        written.split(hook_reference.BEGIN_MARKER)[0]
+        == GUIDE.read_text().split(hook_reference.BEGIN_MARKER)[0]
+    )
 
 
 def test_a_document_without_markers_is_refused(tmp_path, capsys):

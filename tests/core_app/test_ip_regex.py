@@ -21,8 +21,11 @@ def _tenant_settings(app, app_id: str, tenant_id: str = "public"):
 
 
 def test_start_up_patterns_are_compiled_by_re2(make_app):
-    settings = make_app(ip_allow_regex=CATASTROPHIC,
-                        ip_deny_regex="^(a|a)*$").extensions["supertokens_core"].settings
+    settings = (
+        make_app(ip_allow_regex=CATASTROPHIC, ip_deny_regex="^(a|a)*$")
+        .extensions["supertokens_core"]
+        .settings
+    )
     for pattern in (settings.ip_allow_regex, settings.ip_deny_regex):
         assert not isinstance(pattern, re.Pattern)
         assert type(pattern).__module__.split(".")[0] == "re2"
@@ -30,14 +33,17 @@ def test_start_up_patterns_are_compiled_by_re2(make_app):
     assert settings.ip_allow_regex.fullmatch("a" * 50_000 + "!") is None
 
 
-@pytest.mark.parametrize("pattern, reason", [
-    (r"(\d)\1", "invalid escape sequence"),  # backreference
-    (r"10\.(?=0)", "invalid perl operator"),  # lookahead
-    (r"(?<!1)0", "invalid perl operator"),  # lookbehind
-    ("(", "missing )"),
-    ("a" * (MAX_REGEX_LENGTH_CHARS + 1), f"longer than {MAX_REGEX_LENGTH_CHARS} characters"),
-    (r"(\pL{30}){30}", "pattern too large"),  # program over the memory bound
-])
+@pytest.mark.parametrize(
+    "pattern, reason",
+    [
+        (r"(\d)\1", "invalid escape sequence"),  # backreference
+        (r"10\.(?=0)", "invalid perl operator"),  # lookahead
+        (r"(?<!1)0", "invalid perl operator"),  # lookbehind
+        ("(", "missing )"),
+        ("a" * (MAX_REGEX_LENGTH_CHARS + 1), f"longer than {MAX_REGEX_LENGTH_CHARS} characters"),
+        (r"(\pL{30}){30}", "pattern too large"),  # program over the memory bound
+    ],
+)
 def test_backtracking_only_or_oversize_patterns_stop_the_start(make_app, pattern, reason):
     with pytest.raises(ConfigError, match=r"^Provided regular expression is invalid: ") as error:
         make_app(ip_deny_regex=pattern)
@@ -46,11 +52,14 @@ def test_backtracking_only_or_oversize_patterns_stop_the_start(make_app, pattern
 
 def test_backtracking_only_pattern_in_core_config_is_400(client):
     app_id = new_app(client)
-    answer = client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
-                        json={"tenantId": "t1", "coreConfig": {"ip_allow_regex": r"(1)\1.*"}})
+    answer = client.put(
+        f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
+        json={"tenantId": "t1", "coreConfig": {"ip_allow_regex": r"(1)\1.*"}},
+    )
     assert answer.status_code == 400
     assert answer.text.strip() == (
-        "Invalid core config: Provided regular expression is invalid: invalid escape sequence: \\1")
+        "Invalid core config: Provided regular expression is invalid: invalid escape sequence: \\1"
+    )
 
 
 def test_core_config_patterns_are_compiled_by_re2(app, client):
@@ -60,15 +69,20 @@ def test_core_config_patterns_are_compiled_by_re2(app, client):
 
 
 def test_tenant_allow_and_deny_rules_still_apply_through_the_api(client):
-    app_id = new_app(client, {
-        "deny": {"coreConfig": {"ip_deny_regex": r"127\..*|10\.9\.\d+\.\d+"}},
-        "allow": {"coreConfig": {"ip_allow_regex": r"10\.0\.0\.(1|2)"}},
-        "both": {"coreConfig": {"ip_allow_regex": r"10\..*", "ip_deny_regex": r"10\.9\..*"}},
-    })
+    app_id = new_app(
+        client,
+        {
+            "deny": {"coreConfig": {"ip_deny_regex": r"127\..*|10\.9\.\d+\.\d+"}},
+            "allow": {"coreConfig": {"ip_allow_regex": r"10\.0\.0\.(1|2)"}},
+            "both": {"coreConfig": {"ip_allow_regex": r"10\..*", "ip_deny_regex": r"10\.9\..*"}},
+        },
+    )
 
     def status(tenant: str, address: str) -> int:
-        return client.get(f"/appid-{app_id}/{tenant}/recipe/multitenancy/tenant/v2",
-                          environ_base={"REMOTE_ADDR": address}).status_code
+        return client.get(
+            f"/appid-{app_id}/{tenant}/recipe/multitenancy/tenant/v2",
+            environ_base={"REMOTE_ADDR": address},
+        ).status_code
 
     assert status("deny", "127.0.0.1") == 403
     assert status("deny", "10.9.1.1") == 403
@@ -81,6 +95,8 @@ def test_tenant_allow_and_deny_rules_still_apply_through_the_api(client):
     assert status("both", "10.1.2.3") == 200
     assert status("both", "10.9.2.3") == 403  # deny wins
     assert status("public", "127.0.0.1") == 200
-    refused = client.get(f"/appid-{app_id}/deny/recipe/multitenancy/tenant/v2",
-                         environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    refused = client.get(
+        f"/appid-{app_id}/deny/recipe/multitenancy/tenant/v2",
+        environ_base={"REMOTE_ADDR": "127.0.0.1"},
+    )
     assert refused.text.strip() == "Your IP address is not allowed to call this API"

@@ -25,8 +25,12 @@ from sqlalchemy.engine import make_url
 from core_app import cli, create_app
 from core_app.migrations import SchemaBehind
 from core_app.testing.apps import new_id
-from core_app.testing.databases import (DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL,
-                                        server_database)
+from core_app.testing.databases import (
+    DATABASE_KINDS,
+    MYSQL_ADMIN_URL,
+    POSTGRES_ADMIN_URL,
+    server_database,
+)
 
 PREVIOUS_RELEASE_HOST_REVISION = "host_0001"
 TABLES_ADDED_SINCE = {"tenant_user_counts", "app_user_counts", "throttle_counters"}
@@ -52,8 +56,9 @@ def build(fresh_url: str, isolated_environment: None) -> Iterator:
     built = []
 
     def make(**config):
-        app = create_app({"connection_uri": fresh_url, "housekeeping_interval_s": 0,
-                          **CHEAP_HASH, **config})
+        app = create_app(
+            {"connection_uri": fresh_url, "housekeeping_interval_s": 0, **CHEAP_HASH, **config}
+        )
         built.append(app)
         return app
 
@@ -77,8 +82,9 @@ def test_fresh_database_reaches_every_head_and_matches_the_table_definitions(bui
 
     engine = _engine(fresh_url)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection),
-                                       core.storage.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection), core.storage.metadata
+        )
     engine.dispose()
     assert differences == []
 
@@ -89,14 +95,21 @@ def _previous_release(app, url: str) -> None:
     engine = _engine(url)
     with engine.connect() as connection:
         connection.execute(sqlalchemy.text("SELECT 1"))  # begins: the downgrade runs inside
-        history._run(connection, lambda heads: history.script._downgrade_revs(
-            PREVIOUS_RELEASE_HOST_REVISION, [head for head in heads if head.startswith("host")]))
+        history._run(
+            connection,
+            lambda heads: history.script._downgrade_revs(
+                PREVIOUS_RELEASE_HOST_REVISION, [head for head in heads if head.startswith("host")]
+            ),
+        )
         connection.execute(sqlalchemy.text("DROP TABLE alembic_version"))
         connection.commit()
         inspector = sqlalchemy.inspect(connection)
         assert not TABLES_ADDED_SINCE & set(inspector.get_table_names())
-        group_index = next(index for index in inspector.get_indexes("all_auth_recipe_users")
-                           if index["name"] == GROUP_INDEX)
+        group_index = next(
+            index
+            for index in inspector.get_indexes("all_auth_recipe_users")
+            if index["name"] == GROUP_INDEX
+        )
         assert group_index["column_names"] == ["app_id", "primary_or_recipe_user_id"]
     engine.dispose()
 
@@ -105,20 +118,40 @@ def _fill(app, core_config: dict | None = None) -> dict:
     """An app with two tenants, three users and a session, through the API."""
     client = app.test_client()
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={
-        "appId": app_id, "coreConfig": core_config or {}}).json["status"] == "OK"
-    assert client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
-                      json={"tenantId": "t1"}).json["status"] == "OK"
+    assert (
+        client.put(
+            "/recipe/multitenancy/app/v2", json={"appId": app_id, "coreConfig": core_config or {}}
+        ).json["status"]
+        == "OK"
+    )
+    assert (
+        client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2", json={"tenantId": "t1"}).json[
+            "status"
+        ]
+        == "OK"
+    )
     users = {}
-    for email, tenant in (("one@example.com", "public"), ("two@example.com", "public"),
-                          ("three@example.com", "t1")):
-        answer = client.post(f"/appid-{app_id}/{tenant}/recipe/signup",
-                             json={"email": email, "password": "secret-123"}).json
+    for email, tenant in (
+        ("one@example.com", "public"),
+        ("two@example.com", "public"),
+        ("three@example.com", "t1"),
+    ):
+        answer = client.post(
+            f"/appid-{app_id}/{tenant}/recipe/signup",
+            json={"email": email, "password": "secret-123"},
+        ).json
         assert answer["status"] == "OK"
         users[email] = answer["user"]["id"]
-    session = client.post(f"/appid-{app_id}/recipe/session", json={
-        "userId": users["one@example.com"], "userDataInJWT": {}, "userDataInDatabase": {},
-        "enableAntiCsrf": False, "useDynamicSigningKey": False}).json
+    session = client.post(
+        f"/appid-{app_id}/recipe/session",
+        json={
+            "userId": users["one@example.com"],
+            "userDataInJWT": {},
+            "userDataInDatabase": {},
+            "enableAntiCsrf": False,
+            "useDynamicSigningKey": False,
+        },
+    ).json
     assert session["status"] == "OK"
     return {"app_id": app_id, "users": users, "session": session}
 
@@ -128,23 +161,38 @@ def _check_kept(app, filled: dict) -> None:
     app_id = filled["app_id"]
 
     def count(tenant: str = "public", **query: str) -> int:
-        return client.get(f"/appid-{app_id}/{tenant}/users/count",
-                          query_string=query).json["count"]
+        return client.get(f"/appid-{app_id}/{tenant}/users/count", query_string=query).json["count"]
 
     assert (count(), count("t1"), count(includeAllTenants="true")) == (2, 1, 3)
-    signed_in = client.post(f"/appid-{app_id}/t1/recipe/signin", json={
-        "email": "three@example.com", "password": "secret-123"}).json
+    signed_in = client.post(
+        f"/appid-{app_id}/t1/recipe/signin",
+        json={"email": "three@example.com", "password": "secret-123"},
+    ).json
     assert signed_in["user"]["id"] == filled["users"]["three@example.com"]
     handle = filled["session"]["session"]["handle"]
-    assert client.get(f"/appid-{app_id}/recipe/session",
-                      query_string={"sessionHandle": handle}).json["status"] == "OK"
-    refreshed = client.post(f"/appid-{app_id}/recipe/session/refresh", json={
-        "refreshToken": filled["session"]["refreshToken"]["token"], "enableAntiCsrf": False,
-        "useDynamicSigningKey": False}).json
+    assert (
+        client.get(f"/appid-{app_id}/recipe/session", query_string={"sessionHandle": handle}).json[
+            "status"
+        ]
+        == "OK"
+    )
+    refreshed = client.post(
+        f"/appid-{app_id}/recipe/session/refresh",
+        json={
+            "refreshToken": filled["session"]["refreshToken"]["token"],
+            "enableAntiCsrf": False,
+            "useDynamicSigningKey": False,
+        },
+    ).json
     assert refreshed["status"] == "OK"
     # Counts go on from the recount: a new sign-up adds one.
-    assert client.post(f"/appid-{app_id}/t1/recipe/signup", json={
-        "email": "four@example.com", "password": "secret-123"}).json["status"] == "OK"
+    assert (
+        client.post(
+            f"/appid-{app_id}/t1/recipe/signup",
+            json={"email": "four@example.com", "password": "secret-123"},
+        ).json["status"]
+        == "OK"
+    )
     assert count("t1") == 2
 
 
@@ -155,7 +203,8 @@ def _use_config(monkeypatch: pytest.MonkeyPatch, tmp_path, url: str) -> None:
 
 
 def test_previous_release_database_is_upgraded_by_the_migrate_command(
-        build, fresh_url, monkeypatch, tmp_path, capsys):
+    build, fresh_url, monkeypatch, tmp_path, capsys
+):
     filled = _fill(build())
     _previous_release(build(), fresh_url)
     _use_config(monkeypatch, tmp_path, fresh_url)
@@ -203,7 +252,8 @@ def test_a_recipe_enabled_later_gets_its_tables_without_migrate(build, fresh_url
 
 
 def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
-        build, fresh_url, tmp_path, monkeypatch, capsys):
+    build, fresh_url, tmp_path, monkeypatch, capsys
+):
     kind = make_url(fresh_url).get_backend_name()
     with contextlib.ExitStack() as stack:
         if kind == "sqlite":
@@ -219,10 +269,14 @@ def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
 
         assert cli.main(["migrate", "--check"]) == 1
         shown = make_url(own).render_as_string(hide_password=True)
-        report = [line for line in capsys.readouterr().out.splitlines()
-                  if line.startswith((f"{fresh_url}: ", f"{shown}: "))]
-        assert sorted(report) == sorted([f"{fresh_url}: current",
-                                         f"{shown}: behind, pending: host_0002, host_0003"])
+        report = [
+            line
+            for line in capsys.readouterr().out.splitlines()
+            if line.startswith((f"{fresh_url}: ", f"{shown}: "))
+        ]
+        assert sorted(report) == sorted(
+            [f"{fresh_url}: current", f"{shown}: behind, pending: host_0002, host_0003"]
+        )
 
         assert cli.main(["migrate"]) == 0
         out = capsys.readouterr().out

@@ -20,10 +20,15 @@ def test_document_lists_every_route_with_its_input(make_app):
     document = _document(app)
     assert document["openapi"] == "3.1.0"
     assert document["info"]["version"] == SUPPORTED_CDI_VERSIONS[-1]
-    served = {(rule.rule, method.lower()) for rule in app.url_map.iter_rules()
-              for method in rule.methods or () if method not in ("HEAD", "OPTIONS")}
-    documented = {(path, method) for path, operations in document["paths"].items()
-                  for method in operations}
+    served = {
+        (rule.rule, method.lower())
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods or ()
+        if method not in ("HEAD", "OPTIONS")
+    }
+    documented = {
+        (path, method) for path, operations in document["paths"].items() for method in operations
+    }
     assert documented == served
 
     create_session = document["paths"]["/recipe/session"]["post"]
@@ -32,16 +37,26 @@ def test_document_lists_every_route_with_its_input(make_app):
     body = create_session["requestBody"]["content"]["application/json"]["schema"]
     schema = document["components"]["schemas"][body["$ref"].rsplit("/", 1)[1]]
     assert schema["properties"]["userId"] == {"type": "string", "maxLength": 128}
-    assert set(schema["required"]) == {"userId", "enableAntiCsrf", "userDataInJWT",
-                                       "userDataInDatabase"}
-    users = {parameter.get("name"): parameter
-             for parameter in document["paths"]["/users"]["get"]["parameters"]}
+    assert set(schema["required"]) == {
+        "userId",
+        "enableAntiCsrf",
+        "userDataInJWT",
+        "userDataInDatabase",
+    }
+    users = {
+        parameter.get("name"): parameter
+        for parameter in document["paths"]["/users"]["get"]["parameters"]
+    }
     assert users["limit"]["schema"] == {"type": "integer", "format": "int32"}
-    assert {"$ref": "#/components/parameters/cdiVersion"} in \
-        document["paths"]["/users"]["get"]["parameters"]
+    assert {"$ref": "#/components/parameters/cdiVersion"} in document["paths"]["/users"]["get"][
+        "parameters"
+    ]
     assert document["components"]["securitySchemes"]["api-key"] == {
-        "type": "apiKey", "in": "header", "name": "api-key",
-        "description": "One of the app's api_keys (or the operator's); none when unset."}
+        "type": "apiKey",
+        "in": "header",
+        "name": "api-key",
+        "description": "One of the app's api_keys (or the operator's); none when unset.",
+    }
     assert document["paths"]["/hello"]["get"]["security"] == []
 
 
@@ -58,8 +73,7 @@ def test_document_describes_only_the_enabled_recipes(make_app):
     assert "/recipe/session" in document["paths"]
     assert "/recipe/signup" not in document["paths"]
     assert "/recipe/signinup/code" not in document["paths"]
-    assert not any(name.startswith("emailpassword.")
-                   for name in document["components"]["schemas"])
+    assert not any(name.startswith("emailpassword.") for name in document["components"]["schemas"])
 
 
 def test_document_needs_the_api_key(make_app):

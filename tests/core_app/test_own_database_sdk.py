@@ -13,28 +13,47 @@ from collections.abc import Iterator
 import pytest
 import requests
 import sqlalchemy
-from supertokens_python.recipe import (emailpassword, emailverification, session, usermetadata,
-                                        userroles)
+from supertokens_python.interfaces import CreateUserIdMappingOkResult, GetUserIdMappingOkResult
+from supertokens_python.recipe import (
+    emailpassword,
+    emailverification,
+    session,
+    usermetadata,
+    userroles,
+)
 from supertokens_python.recipe.emailpassword import syncio as ep
-from supertokens_python.recipe.emailpassword.interfaces import (SignInOkResult,
-                                                                SignUpOkResult,
-                                                                UpdateEmailOrPasswordOkResult,
-                                                                WrongCredentialsError)
+from supertokens_python.recipe.emailpassword.interfaces import (
+    SignInOkResult,
+    SignUpOkResult,
+    UpdateEmailOrPasswordOkResult,
+    WrongCredentialsError,
+)
 from supertokens_python.recipe.emailverification import syncio as ev
 from supertokens_python.recipe.emailverification.interfaces import (
-    CreateEmailVerificationTokenOkResult, VerifyEmailUsingTokenOkResult)
+    CreateEmailVerificationTokenOkResult,
+    VerifyEmailUsingTokenOkResult,
+)
 from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
 from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
 from supertokens_python.recipe.session.exceptions import UnauthorisedError
 from supertokens_python.recipe.session.syncio import (
-    create_new_session_without_request_response, get_all_session_handles_for_user,
-    get_session_information, get_session_without_request_response,
-    refresh_session_without_request_response, revoke_all_sessions_for_user, revoke_session)
+    create_new_session_without_request_response,
+    get_all_session_handles_for_user,
+    get_session_information,
+    get_session_without_request_response,
+    refresh_session_without_request_response,
+    revoke_all_sessions_for_user,
+    revoke_session,
+)
 from supertokens_python.recipe.usermetadata import syncio as metadata
 from supertokens_python.recipe.userroles import syncio as roles
-from supertokens_python.interfaces import CreateUserIdMappingOkResult, GetUserIdMappingOkResult
-from supertokens_python.syncio import (create_user_id_mapping, delete_user, get_user,
-                                       get_user_count, get_user_id_mapping)
+from supertokens_python.syncio import (
+    create_user_id_mapping,
+    delete_user,
+    get_user,
+    get_user_count,
+    get_user_id_mapping,
+)
 from supertokens_python.types import RecipeUserId
 
 from core_app.testing.apps import new_id
@@ -60,34 +79,48 @@ def own_database_url(database_url: str, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def own_tenant(database_url: str, own_database_url: str, tmp_path,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+def own_tenant(
+    database_url: str, own_database_url: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[str, str]]:
     """The core under gunicorn, an app with tenant ``own`` in ``own_database_url``, the SDK
     initialised against the app: (core url, app id)."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     databases = tmp_path / "databases"
     databases.mkdir()
-    env = {"SUPERTOKENS_CONNECTION_URI": database_url,
-           "SUPERTOKENS_DATABASE_SQLITE_DIR": str(databases)}
+    env = {
+        "SUPERTOKENS_CONNECTION_URI": database_url,
+        "SUPERTOKENS_DATABASE_SQLITE_DIR": str(databases),
+    }
     with CoreProcess(tmp_path, env) as core:
         app_id = new_id()
         uri = create_app_on_core(core.url, app_id)
-        init_sdk(uri, [emailpassword.init(), userroles.init(), usermetadata.init(),
-                       session.init(get_token_transfer_method=lambda *_: "header",
-                                    anti_csrf="NONE")])
+        init_sdk(
+            uri,
+            [
+                emailpassword.init(),
+                userroles.init(),
+                usermetadata.init(),
+                session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+            ],
+        )
         try:
-            created = create_or_update_tenant(TENANT_ID, TenantConfigCreateOrUpdate(
-                first_factors=["emailpassword"],
-                core_config={"connection_uri": own_database_url}))
+            created = create_or_update_tenant(
+                TENANT_ID,
+                TenantConfigCreateOrUpdate(
+                    first_factors=["emailpassword"],
+                    core_config={"connection_uri": own_database_url},
+                ),
+            )
             assert created.created_new is True
             yield core.url, app_id
         finally:
             reset_sdk()
             # The run's base database outlives this test, its own database does not: a
             # tenant left pointing at a dropped database would fail later starts and CLIs.
-            for path, body in ((f"/appid-{app_id}/recipe/multitenancy/tenant/remove",
-                                {"tenantId": TENANT_ID}),
-                               ("/recipe/multitenancy/app/remove", {"appId": app_id})):
+            for path, body in (
+                (f"/appid-{app_id}/recipe/multitenancy/tenant/remove", {"tenantId": TENANT_ID}),
+                ("/recipe/multitenancy/app/remove", {"appId": app_id}),
+            ):
                 removed = requests.post(f"{core.url}{path}", json=body, timeout=10)
                 assert removed.json() == {"status": "OK", "didExist": True}, removed.text
         assert "Traceback" not in core.output()
@@ -97,19 +130,24 @@ def _rows(database_url: str, app_id: str, statement: str) -> list[tuple]:
     engine = sqlalchemy.create_engine(database_url, poolclass=sqlalchemy.pool.NullPool)
     try:
         with engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(sqlalchemy.text(statement),
-                                                        {"app_id": app_id})]
+            return [
+                tuple(row) for row in conn.execute(sqlalchemy.text(statement), {"app_id": app_id})
+            ]
     finally:
         engine.dispose()
 
 
 def _user_rows(database_url: str, app_id: str) -> list[tuple]:
-    return _rows(database_url, app_id,
-                 "SELECT tenant_id, user_id FROM all_auth_recipe_users WHERE app_id = :app_id")
+    return _rows(
+        database_url,
+        app_id,
+        "SELECT tenant_id, user_id FROM all_auth_recipe_users WHERE app_id = :app_id",
+    )
 
 
 def test_a_tenant_in_its_own_database_works_through_the_sdk(
-        own_tenant: tuple[str, str], database_url: str, own_database_url: str) -> None:
+    own_tenant: tuple[str, str], database_url: str, own_database_url: str
+) -> None:
     core_url, app_id = own_tenant
     signed_up = ep.sign_up(TENANT_ID, "own@example.com", PASSWORD)
     assert isinstance(signed_up, SignUpOkResult)
@@ -127,21 +165,24 @@ def test_a_tenant_in_its_own_database_works_through_the_sdk(
     assert get_user_count() == 1  # every tenant of the app
 
     # Sessions live in the tenant's database; verify and refresh find them by the token.
-    created = create_new_session_without_request_response(TENANT_ID, RecipeUserId(user_id),
-                                                          {"plan": "free"}, {"cart": 1})
+    created = create_new_session_without_request_response(
+        TENANT_ID, RecipeUserId(user_id), {"plan": "free"}, {"cart": 1}
+    )
     tokens = created.get_all_session_tokens_dangerously()
     verified = get_session_without_request_response(tokens["accessToken"], check_database=True)
     assert verified is not None and verified.get_user_id() == user_id
     refreshed = refresh_session_without_request_response(tokens["refreshToken"])
     assert refreshed.get_handle() == created.get_handle()
     renewed = refreshed.get_all_session_tokens_dangerously()
-    assert get_session_without_request_response(renewed["accessToken"],
-                                                check_database=True) is not None
+    assert (
+        get_session_without_request_response(renewed["accessToken"], check_database=True)
+        is not None
+    )
     info = get_session_information(created.get_handle())
     assert info is not None and info.session_data_in_database == {"cart": 1}
-    assert _rows(own_database_url, app_id,
-                 "SELECT session_handle FROM session_info WHERE app_id = :app_id") == [
-        (created.get_handle(),)]
+    assert _rows(
+        own_database_url, app_id, "SELECT session_handle FROM session_info WHERE app_id = :app_id"
+    ) == [(created.get_handle(),)]
     assert revoke_session(created.get_handle()) is True
     with pytest.raises(UnauthorisedError):
         get_session_without_request_response(renewed["accessToken"], check_database=True)
@@ -153,8 +194,7 @@ def test_a_tenant_in_its_own_database_works_through_the_sdk(
     metadata.update_user_metadata(user_id, {"plan": "pro"})
     assert metadata.get_user_metadata(user_id).metadata == {"plan": "pro"}
     assert roles.create_new_role_or_add_permissions("admin", ["read"]).created_new_role
-    assert roles.add_role_to_user(TENANT_ID, user_id, "admin").did_user_already_have_role \
-        is False
+    assert roles.add_role_to_user(TENANT_ID, user_id, "admin").did_user_already_have_role is False
     assert roles.get_roles_for_user(TENANT_ID, user_id).roles == ["admin"]
     assert roles.get_users_that_have_role(TENANT_ID, "admin").users == [user_id]
     kept = create_new_session_without_request_response(TENANT_ID, RecipeUserId(user_id))
@@ -164,18 +204,31 @@ def test_a_tenant_in_its_own_database_works_through_the_sdk(
     assert get_user(user_id) is None
     assert isinstance(ep.sign_in(TENANT_ID, "own@example.com", PASSWORD), WrongCredentialsError)
     assert _user_rows(own_database_url, app_id) == []
-    assert _rows(own_database_url, app_id,
-                 "SELECT user_id FROM emailpassword_users WHERE app_id = :app_id") == []
-    assert _rows(own_database_url, app_id,
-                 "SELECT session_handle FROM session_info WHERE app_id = :app_id") == []
+    assert (
+        _rows(
+            own_database_url,
+            app_id,
+            "SELECT user_id FROM emailpassword_users WHERE app_id = :app_id",
+        )
+        == []
+    )
+    assert (
+        _rows(
+            own_database_url,
+            app_id,
+            "SELECT session_handle FROM session_info WHERE app_id = :app_id",
+        )
+        == []
+    )
     with pytest.raises(UnauthorisedError):
         tokens = kept.get_all_session_tokens_dangerously()
         get_session_without_request_response(tokens["accessToken"], check_database=True)
     assert metadata.get_user_metadata(user_id).metadata == {}
     assert roles.get_roles_for_user(TENANT_ID, user_id).roles == []
     assert get_user_count(None, TENANT_ID) == 0
-    assert requests.get(f"{core_url}/appid-{app_id}/{TENANT_ID}/users/count",
-                        timeout=10).json() == {"status": "OK", "count": 0}
+    assert requests.get(
+        f"{core_url}/appid-{app_id}/{TENANT_ID}/users/count", timeout=10
+    ).json() == {"status": "OK", "count": 0}
 
 
 def test_users_of_two_databases_cannot_be_linked(own_tenant: tuple[str, str]) -> None:
@@ -184,25 +237,36 @@ def test_users_of_two_databases_cannot_be_linked(own_tenant: tuple[str, str]) ->
     in_app = ep.sign_up("public", "app@example.com", PASSWORD).user.id
     in_own = ep.sign_up(TENANT_ID, "own@example.com", PASSWORD).user.id
     for user_id in (in_app, in_own):
-        made = requests.post(f"{app_url}/recipe/accountlinking/user/primary",
-                             json={"recipeUserId": user_id}, timeout=10)
+        made = requests.post(
+            f"{app_url}/recipe/accountlinking/user/primary",
+            json={"recipeUserId": user_id},
+            timeout=10,
+        )
         assert made.json()["status"] == "OK", made.text
     own_user = get_user(in_own)
     assert own_user is not None and own_user.is_primary_user
 
-    checked = requests.get(f"{app_url}/recipe/accountlinking/user/link/check", timeout=10,
-                           params={"recipeUserId": in_own, "primaryUserId": in_app})
+    checked = requests.get(
+        f"{app_url}/recipe/accountlinking/user/link/check",
+        timeout=10,
+        params={"recipeUserId": in_own, "primaryUserId": in_app},
+    )
     assert checked.status_code == 400
     assert checked.text.startswith(
-        "Cannot link users that are parts of different databases. Different pool IDs: ")
-    linked = requests.post(f"{app_url}/recipe/accountlinking/user/link", timeout=10,
-                           json={"recipeUserId": in_own, "primaryUserId": in_app})
+        "Cannot link users that are parts of different databases. Different pool IDs: "
+    )
+    linked = requests.post(
+        f"{app_url}/recipe/accountlinking/user/link",
+        timeout=10,
+        json={"recipeUserId": in_own, "primaryUserId": in_app},
+    )
     assert linked.status_code == 400 and linked.text == checked.text
     assert get_user(in_own).id == in_own and get_user(in_app).id == in_app
 
 
-def test_a_user_id_mapping_lives_with_its_user(own_tenant: tuple[str, str],
-                                               own_database_url: str) -> None:
+def test_a_user_id_mapping_lives_with_its_user(
+    own_tenant: tuple[str, str], own_database_url: str
+) -> None:
     _, app_id = own_tenant
     user_id = ep.sign_up(TENANT_ID, "own@example.com", PASSWORD).user.id
     external_id = f"external-{user_id}"
@@ -225,11 +289,17 @@ def test_a_user_id_mapping_lives_with_its_user(own_tenant: tuple[str, str],
 
 
 def test_app_wide_routes_of_the_login_recipes_find_the_tenants_user(
-        own_tenant: tuple[str, str], own_database_url: str) -> None:
+    own_tenant: tuple[str, str], own_database_url: str
+) -> None:
     core_url, app_id = own_tenant
-    init_sdk(f"{core_url}/appid-{app_id}", [
-        emailpassword.init(), emailverification.init(mode="OPTIONAL"),
-        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE")])
+    init_sdk(
+        f"{core_url}/appid-{app_id}",
+        [
+            emailpassword.init(),
+            emailverification.init(mode="OPTIONAL"),
+            session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+        ],
+    )
     signed_up = ep.sign_up(TENANT_ID, "own@example.com", PASSWORD)
     assert isinstance(signed_up, SignUpOkResult)
     user_id, recipe_user_id = signed_up.user.id, signed_up.recipe_user_id
@@ -238,26 +308,34 @@ def test_app_wide_routes_of_the_login_recipes_find_the_tenants_user(
     assert ev.is_email_verified(recipe_user_id) is False
     token = ev.create_email_verification_token(TENANT_ID, recipe_user_id)
     assert isinstance(token, CreateEmailVerificationTokenOkResult)
-    assert isinstance(ev.verify_email_using_token(TENANT_ID, token.token),
-                      VerifyEmailUsingTokenOkResult)
+    assert isinstance(
+        ev.verify_email_using_token(TENANT_ID, token.token), VerifyEmailUsingTokenOkResult
+    )
     assert ev.is_email_verified(recipe_user_id) is True
     assert get_user(user_id).login_methods[0].verified is True
-    assert _rows(own_database_url, app_id, "SELECT email FROM emailverification_verified_emails "
-                                           "WHERE app_id = :app_id") == [("own@example.com",)]
+    assert _rows(
+        own_database_url,
+        app_id,
+        "SELECT email FROM emailverification_verified_emails WHERE app_id = :app_id",
+    ) == [("own@example.com",)]
     ev.unverify_email(recipe_user_id)
     assert ev.is_email_verified(recipe_user_id) is False
 
     # Email and password changes (PUT /recipe/user, app-wide) reach the tenant's database.
-    changed = ep.update_email_or_password(recipe_user_id, email="moved@example.com",
-                                          password="another-password-2")
+    changed = ep.update_email_or_password(
+        recipe_user_id, email="moved@example.com", password="another-password-2"
+    )
     assert isinstance(changed, UpdateEmailOrPasswordOkResult)
-    assert isinstance(ep.sign_in(TENANT_ID, "moved@example.com", "another-password-2"),
-                      SignInOkResult)
+    assert isinstance(
+        ep.sign_in(TENANT_ID, "moved@example.com", "another-password-2"), SignInOkResult
+    )
     assert isinstance(ep.sign_in(TENANT_ID, "own@example.com", PASSWORD), WrongCredentialsError)
-    assert _rows(own_database_url, app_id, "SELECT email FROM emailpassword_users "
-                                           "WHERE app_id = :app_id") == [("moved@example.com",)]
+    assert _rows(
+        own_database_url, app_id, "SELECT email FROM emailpassword_users WHERE app_id = :app_id"
+    ) == [("moved@example.com",)]
 
     # The deprecated by-id read (GET /recipe/user, app-wide) finds the user too.
-    by_id = requests.get(f"{core_url}/appid-{app_id}/recipe/user", params={"userId": user_id},
-                         timeout=10).json()
+    by_id = requests.get(
+        f"{core_url}/appid-{app_id}/recipe/user", params={"userId": user_id}, timeout=10
+    ).json()
     assert by_id["status"] == "OK" and by_id["user"]["emails"] == ["moved@example.com"]

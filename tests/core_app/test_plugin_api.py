@@ -16,8 +16,10 @@ from core_app.plugin_api import API_VERSION, RecipeDescriptor, hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
 # Directories holding recipe packages: the built-in ones, and each example distribution.
-RECIPE_ROOTS = [ROOT / "plugins",
-                *sorted(path for path in (ROOT / "examples").glob("*") if path.is_dir())]
+RECIPE_ROOTS = [
+    ROOT / "plugins",
+    *sorted(path for path in (ROOT / "examples").glob("*") if path.is_dir()),
+]
 PUBLIC = "core_app.plugin_api"
 
 
@@ -39,18 +41,24 @@ def _recipe_modules() -> list[tuple[str, Path]]:
             continue
         for init in sorted(root.glob("*/__init__.py")):
             package = init.parent
-            found.extend((package.name, path) for path in sorted(package.rglob("*.py"))
-                         if "migrations" not in path.relative_to(package).parts)
+            found.extend(
+                (package.name, path)
+                for path in sorted(package.rglob("*.py"))
+                if "migrations" not in path.relative_to(package).parts
+            )
     return found
 
 
 def test_recipes_import_only_the_plugin_api_of_the_host() -> None:
     modules = _recipe_modules()
     assert len({name for name, _ in modules}) >= 9  # the built-in recipes at least
-    offending = [f"{path.relative_to(ROOT)}: {module}" for _, path in modules
-                 for module in _imports(path)
-                 if module.startswith("core_app") and not (
-                     module == PUBLIC or module.startswith(PUBLIC + "."))]
+    offending = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for _, path in modules
+        for module in _imports(path)
+        if module.startswith("core_app")
+        and not (module == PUBLIC or module.startswith(PUBLIC + "."))
+    ]
     assert offending == []
 
 
@@ -82,13 +90,15 @@ def _recipe(requires_api: str, **hooks: object) -> types.SimpleNamespace:
 
 @pytest.mark.parametrize("requires_api", ["2.0", "1.99", "0.9", "one"])
 def test_a_recipe_for_another_plugin_api_is_refused_at_start(
-        monkeypatch: pytest.MonkeyPatch, make_app, requires_api: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, make_app, requires_api: str
+) -> None:
     _install(monkeypatch, "future", _recipe(requires_api))
     with pytest.raises(ConfigError) as refused:
         make_app(recipes=["future"])
     assert str(refused.value) == (
         f"recipe 'future' needs plugin API {requires_api}; this core offers {API_VERSION} "
-        "(same major version, minor at least the recipe's)")
+        "(same major version, minor at least the recipe's)"
+    )
 
 
 def test_a_recipe_for_this_plugin_api_starts(monkeypatch: pytest.MonkeyPatch, make_app) -> None:
@@ -97,8 +107,9 @@ def test_a_recipe_for_this_plugin_api_starts(monkeypatch: pytest.MonkeyPatch, ma
     assert [recipe.id for recipe in app.extensions["supertokens_core"].recipes] == ["future"]
 
 
-def test_a_misspelt_hook_stops_the_start_naming_it(monkeypatch: pytest.MonkeyPatch,
-                                                    make_app) -> None:
+def test_a_misspelt_hook_stops_the_start_naming_it(
+    monkeypatch: pytest.MonkeyPatch, make_app
+) -> None:
     @hookimpl
     def st_user_delted(conn: object, app_id: str, users: list) -> None:
         """A typo of st_user_deleted: it would never be called."""

@@ -28,9 +28,22 @@ EXAMPLE_DISTRIBUTION = Path(__file__).resolve().parents[2] / "examples" / "examp
 def example_recipe_installed(tmp_path_factory: pytest.TempPathFactory):
     """The example distribution, pip-installed into a target directory on sys.path."""
     target = tmp_path_factory.mktemp("site")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--disable-pip-version-check", "--target",
-                    str(target), str(EXAMPLE_DISTRIBUTION)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(EXAMPLE_DISTRIBUTION),
+        ],
+        check=True,
+    )
     sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     yield
@@ -51,8 +64,13 @@ def _tables(uri: str) -> set[str]:
 def _note_texts(app, app_id: str) -> list[str]:
     engine = app.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        return [row.text for row in conn.execute(sqlalchemy.text(
-            "SELECT text FROM example_notes WHERE app_id = :a ORDER BY id"), {"a": app_id})]
+        return [
+            row.text
+            for row in conn.execute(
+                sqlalchemy.text("SELECT text FROM example_notes WHERE app_id = :a ORDER BY id"),
+                {"a": app_id},
+            )
+        ]
 
 
 def test_enabled_recipe_has_route_table_config_and_schema(example_recipe_installed, make_app):
@@ -60,8 +78,10 @@ def test_enabled_recipe_has_route_table_config_and_schema(example_recipe_install
     client = app.test_client()
     app_id = new_id()
     client.put("/recipe/multitenancy/app/v2", json={"appId": app_id})
-    client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2", json={
-        "tenantId": "t1", "coreConfig": {"example_greeting": "hello"}})
+    client.put(
+        f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
+        json={"tenantId": "t1", "coreConfig": {"example_greeting": "hello"}},
+    )
 
     answer = client.post(f"/appid-{app_id}/recipe/example/note", json={"text": "one"})
     assert answer.json == {"status": "OK", "greeting": "hi"}
@@ -87,10 +107,14 @@ def test_disabled_recipe_is_absent(example_recipe_installed, make_app, tmp_path)
     assert (missing.status_code, missing.text) == (404, "Not found\n")
     assert "example_notes" not in _tables(uri)
     assert "/recipe/example/note" not in client.get("/openapi.json").json["paths"]
-    refused = client.put("/recipe/multitenancy/app/v2", json={
-        "appId": new_id(), "coreConfig": {"example_greeting": "hey"}})
+    refused = client.put(
+        "/recipe/multitenancy/app/v2",
+        json={"appId": new_id(), "coreConfig": {"example_greeting": "hey"}},
+    )
     assert (refused.status_code, refused.text) == (
-        400, "Invalid core config: Invalid config key: example_greeting\n")
+        400,
+        "Invalid core config: Invalid config key: example_greeting\n",
+    )
 
 
 def test_enabled_recipe_creates_its_table(example_recipe_installed, make_app, tmp_path):
@@ -121,9 +145,11 @@ def test_recipes_share_a_path_by_rid(example_recipe_installed, make_app):
         answer = client.get("/recipe/user", query_string={"userId": "x"}, headers=headers)
         assert answer.json == {"status": "UNKNOWN_USER_ID_ERROR"}
     # the example recipe owns only GET of the path: its rid on PUT is not the default's
-    put = client.put("/recipe/user", json={"recipeUserId": "x", "password": "y"},
-                     headers={"rid": "example"})
+    put = client.put(
+        "/recipe/user", json={"recipeUserId": "x", "password": "y"}, headers={"rid": "example"}
+    )
     assert put.status_code == 405
     assert put.get_data(as_text=True).strip() == "Method not supported"
     assert client.put("/recipe/user", json={"recipeUserId": "x", "password": "y"}).json == {
-        "status": "UNKNOWN_USER_ID_ERROR"}
+        "status": "UNKNOWN_USER_ID_ERROR"
+    }

@@ -27,9 +27,22 @@ KIT_PLUGIN = "core_app.testing.plugin"
 
 
 def _pip_install(distribution: Path, target: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-build-isolation", "--disable-pip-version-check", "--target",
-                    str(target), str(distribution)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(distribution),
+        ],
+        check=True,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -53,10 +66,18 @@ def test_the_command_writes_a_distribution(tmp_path, capsys):
     root = tmp_path / "loyalty"
     assert str(root) in capsys.readouterr().out
     written = sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
-    assert written == ["README.md", "loyalty/__init__.py", "loyalty/api.py",
-                       "loyalty/config.py", "loyalty/migrations/0001_loyalty_baseline.py",
-                       "loyalty/migrations/__init__.py", "loyalty/schemas.py",
-                       "loyalty/store.py", "pyproject.toml", "tests/test_loyalty.py"]
+    assert written == [
+        "README.md",
+        "loyalty/__init__.py",
+        "loyalty/api.py",
+        "loyalty/config.py",
+        "loyalty/migrations/0001_loyalty_baseline.py",
+        "loyalty/migrations/__init__.py",
+        "loyalty/schemas.py",
+        "loyalty/store.py",
+        "pyproject.toml",
+        "tests/test_loyalty.py",
+    ]
     pyproject = (root / "pyproject.toml").read_text()
     assert '[project.entry-points."supertokens_core.recipes"]\nloyalty = "loyalty"' in pyproject
     assert 'dependencies = ["supertokens-core-py"]' in pyproject
@@ -65,22 +86,25 @@ def test_the_command_writes_a_distribution(tmp_path, capsys):
         assert all(len(line) <= 100 for line in path.read_text().splitlines()), path
 
 
-@pytest.mark.parametrize(("name", "reason"), [
-    ("Loyalty", "is not a valid recipe name"),
-    ("my-recipe", "is not a valid recipe name"),
-    ("1st", "is not a valid recipe name"),
-    ("x" * (NAME_MAX_LENGTH + 1), "is not a valid recipe name"),
-    ("a.b", "is not a valid recipe name"),
-    ("ünicode", "is not a valid recipe name"),
-    ("class", "is a Python keyword"),
-    ("session", "a recipe named 'session' is already installed"),
-    ("json", "a module named 'json' is already importable here"),
-    ("pytest", "a module named 'pytest' is already importable here"),
-])
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Loyalty", "is not a valid recipe name"),
+        ("my-recipe", "is not a valid recipe name"),
+        ("1st", "is not a valid recipe name"),
+        ("x" * (NAME_MAX_LENGTH + 1), "is not a valid recipe name"),
+        ("a.b", "is not a valid recipe name"),
+        ("ünicode", "is not a valid recipe name"),
+        ("class", "is a Python keyword"),
+        ("session", "a recipe named 'session' is already installed"),
+        ("json", "a module named 'json' is already importable here"),
+        ("pytest", "a module named 'pytest' is already importable here"),
+    ],
+)
 def test_unsafe_names_are_refused_with_exit_code_2(tmp_path, capsys, name, reason):
     assert cli.main(["new-recipe", name, "--directory", str(tmp_path)]) == 2
     error = capsys.readouterr().err
-    assert error.startswith(f"supertokens-core: new-recipe: ") and reason in error
+    assert error.startswith("supertokens-core: new-recipe: ") and reason in error
     assert list(tmp_path.iterdir()) == []
 
 
@@ -99,41 +123,66 @@ def test_the_generated_recipe_serves_its_routes(generated, make_app):
     client = app.test_client()
     app_id = f"a{uuid.uuid4().hex[:12]}"
     client.put("/recipe/multitenancy/app/v2", json={"appId": app_id})
-    client.put(f"/appid-{app_id}/recipe/multitenancy/tenant/v2", json={
-        "tenantId": "t1", "coreConfig": {f"{NAME}_label_max_length": 3}})
+    client.put(
+        f"/appid-{app_id}/recipe/multitenancy/tenant/v2",
+        json={"tenantId": "t1", "coreConfig": {f"{NAME}_label_max_length": 3}},
+    )
 
     def add(tenant: str, label: str) -> dict:
-        return client.post(f"/appid-{app_id}/{tenant}/recipe/{NAME}/label",
-                           json={"userId": "user-1", "label": label}).json
+        return client.post(
+            f"/appid-{app_id}/{tenant}/recipe/{NAME}/label",
+            json={"userId": "user-1", "label": label},
+        ).json
 
     assert add("public", "gold") == {"status": "OK"}
     assert add("t1", "gold") == {"status": "LABEL_TOO_LONG_ERROR", "maxLength": 3}
     assert add("t1", "tin") == {"status": "OK"}
-    listed = client.get(f"/appid-{app_id}/recipe/{NAME}/labels", query_string={
-        "userId": "user-1"})
-    assert listed.json == {"status": "OK", "labels": [{"tenantId": "public", "label": "gold"},
-                                                      {"tenantId": "t1", "label": "tin"}]}
+    listed = client.get(f"/appid-{app_id}/recipe/{NAME}/labels", query_string={"userId": "user-1"})
+    assert listed.json == {
+        "status": "OK",
+        "labels": [{"tenantId": "public", "label": "gold"}, {"tenantId": "t1", "label": "tin"}],
+    }
     assert client.post(f"/appid-{app_id}/user/remove", json={"userId": "user-1"}).json == {
-        "status": "OK"}
-    assert client.get(f"/appid-{app_id}/recipe/{NAME}/labels", query_string={
-        "userId": "user-1"}).json == {"status": "OK", "labels": []}
+        "status": "OK"
+    }
+    assert client.get(
+        f"/appid-{app_id}/recipe/{NAME}/labels", query_string={"userId": "user-1"}
+    ).json == {"status": "OK", "labels": []}
 
 
 def _kit_installed() -> bool:
     return any(point.value == KIT_PLUGIN for point in entry_points(group="pytest11"))
 
 
-@pytest.mark.skipif(not _kit_installed(), reason="the testing kit (core_app.testing, pytest "
-                    "plugin entry point 'pytest11') is not installed, and the generated "
-                    "tests use its fixtures")
+@pytest.mark.skipif(
+    not _kit_installed(),
+    reason="the testing kit (core_app.testing, pytest "
+    "plugin entry point 'pytest11') is not installed, and the generated "
+    "tests use its fixtures",
+)
 def test_the_generated_tests_pass(generated, database_url):
     source, target = generated
     kind = database_url.split(":")[0].split("+")[0]
-    environment = {**os.environ,
-                   "PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")])}
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                          f"--st-databases={kind}", str(source / "tests")],
-                         cwd=source, env=environment, capture_output=True, text=True,
-                         timeout=600)
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(target), os.environ.get("PYTHONPATH", "")]),
+    }
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--st-databases={kind}",
+            str(source / "tests"),
+        ],
+        cwd=source,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "skipped" not in run.stdout, run.stdout

@@ -6,8 +6,14 @@ import pytest
 from supertokens_python.recipe import session
 from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
 from supertokens_python.recipe.multitenancy.syncio import (
-    associate_user_to_tenant, create_or_update_third_party_config, create_or_update_tenant,
-    delete_tenant, delete_third_party_config, get_tenant, list_all_tenants)
+    associate_user_to_tenant,
+    create_or_update_tenant,
+    create_or_update_third_party_config,
+    delete_tenant,
+    delete_third_party_config,
+    get_tenant,
+    list_all_tenants,
+)
 from supertokens_python.recipe.thirdparty.provider import ProviderClientConfig, ProviderConfig
 from supertokens_python.types import RecipeUserId
 
@@ -28,11 +34,14 @@ def sdk_app(running_core: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_tenants_through_the_sdk(sdk_app: str) -> None:
-    created = create_or_update_tenant("t1", TenantConfigCreateOrUpdate(
-        first_factors=["emailpassword", "otp-email"], core_config={}))
+    created = create_or_update_tenant(
+        "t1",
+        TenantConfigCreateOrUpdate(first_factors=["emailpassword", "otp-email"], core_config={}),
+    )
     assert created.status == "OK" and created.created_new is True
-    updated = create_or_update_tenant("t1", TenantConfigCreateOrUpdate(
-        required_secondary_factors=["totp"]))
+    updated = create_or_update_tenant(
+        "t1", TenantConfigCreateOrUpdate(required_secondary_factors=["totp"])
+    )
     assert updated.created_new is False
 
     tenant = get_tenant("t1")
@@ -52,8 +61,10 @@ def test_tenants_through_the_sdk(sdk_app: str) -> None:
 
 def test_provider_config_through_the_sdk(sdk_app: str) -> None:
     create_or_update_tenant("t2", TenantConfigCreateOrUpdate(first_factors=["thirdparty"]))
-    provider = ProviderConfig(third_party_id="google", clients=[
-        ProviderClientConfig(client_id="cid", client_secret="secret", scope=["email"])])
+    provider = ProviderConfig(
+        third_party_id="google",
+        clients=[ProviderClientConfig(client_id="cid", client_secret="secret", scope=["email"])],
+    )
     assert create_or_update_third_party_config("t2", provider).created_new is True
     tenant = get_tenant("t2")
     assert tenant is not None

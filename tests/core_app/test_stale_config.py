@@ -14,8 +14,12 @@ from core_app.housekeeping import run_housekeeping
 from core_app.testing.apps import AppClient, new_app
 
 STALE_KEY = "access_token_dynamic_signing_key_update_interval"
-SESSION = {"userId": "stale-user", "enableAntiCsrf": False, "userDataInJWT": {},
-           "userDataInDatabase": {}}
+SESSION = {
+    "userId": "stale-user",
+    "enableAntiCsrf": False,
+    "userDataInJWT": {},
+    "userDataInDatabase": {},
+}
 
 
 @pytest.fixture
@@ -23,14 +27,14 @@ def stale_and_good(make_app) -> tuple[str, str]:
     """Two apps made by a test-mode core: one with a key valid only in test mode."""
     test_core = make_app(test_mode=True).test_client()
     stale = new_app(test_core, {"t1": {}})
-    answer = test_core.put("/recipe/multitenancy/app/v2",
-                           json={"appId": stale, "coreConfig": {STALE_KEY: "0.0004"}})
+    answer = test_core.put(
+        "/recipe/multitenancy/app/v2", json={"appId": stale, "coreConfig": {STALE_KEY: "0.0004"}}
+    )
     assert answer.json["status"] == "OK", answer.text
     return stale, new_app(test_core)
 
 
-def test_the_stale_app_answers_503_naming_itself_and_the_key(make_app, stale_and_good,
-                                                             caplog):
+def test_the_stale_app_answers_503_naming_itself_and_the_key(make_app, stale_and_good, caplog):
     stale, good = stale_and_good
     client = make_app().test_client()
     with caplog.at_level(logging.ERROR, logger="core_app"):
@@ -54,8 +58,9 @@ def test_the_operator_can_fix_the_stale_app(make_app, stale_and_good):
     stale, _good = stale_and_good
     client = make_app().test_client()
     assert AppClient(client, stale).post("/recipe/session", SESSION).status_code == 503
-    fixed = client.put("/recipe/multitenancy/app/v2",
-                       json={"appId": stale, "coreConfig": {STALE_KEY: None}})
+    fixed = client.put(
+        "/recipe/multitenancy/app/v2", json={"appId": stale, "coreConfig": {STALE_KEY: None}}
+    )
     assert fixed.json["status"] == "OK", fixed.text
     answer = AppClient(client, stale).post("/recipe/session", SESSION)
     assert answer.status_code == 200, answer.text
@@ -72,7 +77,8 @@ def test_housekeeping_goes_on_and_names_the_app(make_app, stale_and_good, caplog
 
 
 def test_the_command_line_names_the_app_and_still_cleans_and_recounts(
-        database_url, stale_and_good, monkeypatch, capsys):
+    database_url, stale_and_good, monkeypatch, capsys
+):
     stale, _good = stale_and_good
     monkeypatch.setenv("SUPERTOKENS_CONNECTION_URI", database_url)
 

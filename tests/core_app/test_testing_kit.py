@@ -43,16 +43,20 @@ def test_client_sends_the_configured_api_key(make_app):
 
 def test_client_fixture_speaks_a_cdi_version(client):
     app_id = new_app(client)
-    client.put("/recipe/multitenancy/app/v2",
-               json={"appId": app_id, "coreConfig": {"supertokens_max_cdi_version": "5.3"}})
+    client.put(
+        "/recipe/multitenancy/app/v2",
+        json={"appId": app_id, "coreConfig": {"supertokens_max_cdi_version": "5.3"}},
+    )
     answer = client.get(f"/appid-{app_id}{TENANTS}")
     assert (answer.status_code, answer.text) == (400, "cdi-version 5.4 not supported\n")
 
 
 def test_helpers_make_a_tenant_and_a_user_through_http(client):
     app_id = new_app(client)
-    assert create_tenant(client, "t1", first_factors=["emailpassword"],
-                         app_id=app_id)["createdNew"] is True
+    assert (
+        create_tenant(client, "t1", first_factors=["emailpassword"], app_id=app_id)["createdNew"]
+        is True
+    )
     tenant = client.get(f"/appid-{app_id}/t1/recipe/multitenancy/tenant/v2").json
     assert tenant["firstFactors"] == ["emailpassword"]
     signed_up = sign_up(client, "kit@example.com", "a-password-1", tenant="t1", app_id=app_id)
@@ -63,11 +67,18 @@ def test_helpers_make_a_tenant_and_a_user_through_http(client):
 
 def test_make_app_recipes_disables_the_others(make_app):
     client = core_test_client(make_app(recipes=["session"]))
-    assert client.post("/recipe/signup", json={"email": "a@b.c", "password": "x"}
-                       ).status_code == 404
-    session = client.post("/recipe/session", json={
-        "userId": "u1", "enableAntiCsrf": False, "userDataInJWT": {},
-        "userDataInDatabase": {}})
+    assert (
+        client.post("/recipe/signup", json={"email": "a@b.c", "password": "x"}).status_code == 404
+    )
+    session = client.post(
+        "/recipe/session",
+        json={
+            "userId": "u1",
+            "enableAntiCsrf": False,
+            "userDataInJWT": {},
+            "userDataInDatabase": {},
+        },
+    )
     assert session.json["status"] == "OK"
 
 
@@ -75,22 +86,30 @@ def test_make_app_recipes_disables_the_others(make_app):
 def test_start_core_serves_the_recipe_set_under_gunicorn(start_core):
     core = start_core(recipes=["session"])
     assert requests.get(f"{core.url}/hello", timeout=10).text.strip() == "Hello"
-    assert requests.post(f"{core.url}/recipe/signup", timeout=10,
-                         json={"email": "a@b.c", "password": "x"}).status_code == 404
+    assert (
+        requests.post(
+            f"{core.url}/recipe/signup", timeout=10, json={"email": "a@b.c", "password": "x"}
+        ).status_code
+        == 404
+    )
 
 
 def _collected(result: pytest.RunResult) -> list[str]:
     return sorted(line for line in result.outlines if "::test_kind[" in line)
 
 
-@pytest.mark.parametrize("arguments, environment, kinds", [
-    ([], None, ["mysql", "postgresql", "sqlite"]),
-    (["--st-databases=sqlite"], None, ["sqlite"]),
-    ([], "mysql, sqlite", ["mysql", "sqlite"]),
-    (["--st-databases=postgresql"], "sqlite", ["postgresql"]),  # the option wins
-])
-def test_database_kinds_are_chosen_per_run(pytester: pytest.Pytester, monkeypatch,
-                                          arguments, environment, kinds):
+@pytest.mark.parametrize(
+    "arguments, environment, kinds",
+    [
+        ([], None, ["mysql", "postgresql", "sqlite"]),
+        (["--st-databases=sqlite"], None, ["sqlite"]),
+        ([], "mysql, sqlite", ["mysql", "sqlite"]),
+        (["--st-databases=postgresql"], "sqlite", ["postgresql"]),  # the option wins
+    ],
+)
+def test_database_kinds_are_chosen_per_run(
+    pytester: pytest.Pytester, monkeypatch, arguments, environment, kinds
+):
     if environment is None:
         monkeypatch.delenv("ST_TEST_DATABASES", raising=False)
     else:
@@ -110,10 +129,12 @@ def test_an_unknown_database_kind_is_a_usage_error(pytester: pytest.Pytester):
 
 def test_a_recipe_suite_runs_on_the_kit_alone(pytester: pytest.Pytester, monkeypatch):
     monkeypatch.delenv("ST_TEST_DATABASES", raising=False)
-    pytester.makepyfile(test_recipe=textwrap.dedent("""
+    pytester.makepyfile(
+        test_recipe=textwrap.dedent("""
         def test_sign_up(client):
             from core_app.testing.apps import sign_up
             assert sign_up(client, "r@example.com", "a-password-1")["status"] == "OK"
-    """))
+    """)
+    )
     result = pytester.runpytest("-q", "--st-databases=sqlite")
     result.assert_outcomes(passed=1)

@@ -36,8 +36,10 @@ def test_default_password_lockout_allows_40_guesses_an_hour_and_90_a_day() -> No
     assert guesses_allowed(DEFAULT_LOCKOUT, 60 * MINUTE_MS) == 40
     assert guesses_allowed(DEFAULT_LOCKOUT, DAY_MS) == 90
     # From the second day on the lock is at its longest: 10 guesses a day.
-    assert guesses_allowed(DEFAULT_LOCKOUT, 10 * DAY_MS) - guesses_allowed(
-        DEFAULT_LOCKOUT, 9 * DAY_MS) == 10
+    assert (
+        guesses_allowed(DEFAULT_LOCKOUT, 10 * DAY_MS) - guesses_allowed(DEFAULT_LOCKOUT, 9 * DAY_MS)
+        == 10
+    )
 
 
 def test_lockout_locks_after_each_run_of_failures_longer_each_time() -> None:
@@ -74,8 +76,9 @@ def core(make_app):
 
 @pytest.fixture
 def subject() -> throttling.Subject:
-    return throttling.Subject(TenantIdentifier("", new_id(), "public"), "test-kind",
-                              "Ann@example.com")
+    return throttling.Subject(
+        TenantIdentifier("", new_id(), "public"), "test-kind", "Ann@example.com"
+    )
 
 
 def stored_rows(core, subject: throttling.Subject) -> list:
@@ -113,8 +116,9 @@ def test_parallel_attempts_are_admitted_up_to_the_limit_exactly(core, subject) -
     assert row.failures == 5
 
 
-def test_housekeeping_removes_counters_that_mean_nothing_any_more(core, subject,
-                                                                  monkeypatch) -> None:
+def test_housekeeping_removes_counters_that_mean_nothing_any_more(
+    core, subject, monkeypatch
+) -> None:
     live = throttling.Subject(subject.tenant, "other-kind", "x")
     with transaction(core.storage) as unit:
         throttling.record(unit.connection(), live, throttling.WindowLimit(5))
@@ -134,15 +138,24 @@ def test_disabled_limits_write_nothing(core, subject) -> None:
     assert stored_rows(core, subject) == []
 
 
-@pytest.mark.parametrize("config, message", [
-    ({"password_max_consecutive_failures": -1},
-     "'password_max_consecutive_failures' must be >= 0."),
-    ({"password_lockout_growth": 0}, "'password_lockout_growth' must be >= 1."),
-    ({"passwordless_max_codes_created_per_hour": "many"},
-     "'passwordless_max_codes_created_per_hour' is not valid"),
-    ({"password_lockout_base_s": 600, "password_lockout_max_s": 60},
-     "'password_lockout_max_s' must be >= 'password_lockout_base_s'"),
-])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        (
+            {"password_max_consecutive_failures": -1},
+            "'password_max_consecutive_failures' must be >= 0.",
+        ),
+        ({"password_lockout_growth": 0}, "'password_lockout_growth' must be >= 1."),
+        (
+            {"passwordless_max_codes_created_per_hour": "many"},
+            "'passwordless_max_codes_created_per_hour' is not valid",
+        ),
+        (
+            {"password_lockout_base_s": 600, "password_lockout_max_s": 60},
+            "'password_lockout_max_s' must be >= 'password_lockout_base_s'",
+        ),
+    ],
+)
 def test_bad_throttling_config_names_the_key(isolated_environment, config, message) -> None:
     with pytest.raises(ConfigError, match=message):
         create_app({"connection_uri": "sqlite://", **config})
@@ -152,11 +165,17 @@ def test_a_tenant_sets_its_own_limits(make_app) -> None:
     app = make_app()
     client = app.test_client()
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={
-        "appId": app_id, "coreConfig": {"password_max_consecutive_failures": 3}}).json[
-        "status"] == "OK"
-    bad = client.put("/recipe/multitenancy/app/v2", json={
-        "appId": new_id(), "coreConfig": {"password_lockout_growth": 0}})
+    assert (
+        client.put(
+            "/recipe/multitenancy/app/v2",
+            json={"appId": app_id, "coreConfig": {"password_max_consecutive_failures": 3}},
+        ).json["status"]
+        == "OK"
+    )
+    bad = client.put(
+        "/recipe/multitenancy/app/v2",
+        json={"appId": new_id(), "coreConfig": {"password_lockout_growth": 0}},
+    )
     assert bad.status_code == 400 and "password_lockout_growth" in bad.text
     directory = app.extensions["supertokens_core"].directory
     settings = directory.settings(TenantIdentifier("", app_id, "public"))

@@ -10,8 +10,12 @@ import sqlalchemy
 
 from core_app import cli, create_app
 from core_app.testing.apps import new_id
-from core_app.testing.databases import (DATABASE_KINDS, MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL,
-                                        server_database)
+from core_app.testing.databases import (
+    DATABASE_KINDS,
+    MYSQL_ADMIN_URL,
+    POSTGRES_ADMIN_URL,
+    server_database,
+)
 
 
 @pytest.fixture
@@ -25,19 +29,26 @@ class Users:
     def __init__(self, client):
         self.client = client
         self.app_id = new_id()
-        assert client.put("/recipe/multitenancy/app/v2",
-                          json={"appId": self.app_id}).json["status"] == "OK"
+        assert (
+            client.put("/recipe/multitenancy/app/v2", json={"appId": self.app_id}).json["status"]
+            == "OK"
+        )
 
     def path(self, route: str, tenant: str = "public") -> str:
         return f"/appid-{self.app_id}/{tenant}{route}"
 
     def add_tenant(self, tenant_id: str) -> None:
-        assert self.client.put(f"/appid-{self.app_id}/recipe/multitenancy/tenant/v2",
-                               json={"tenantId": tenant_id}).json["status"] == "OK"
+        assert (
+            self.client.put(
+                f"/appid-{self.app_id}/recipe/multitenancy/tenant/v2", json={"tenantId": tenant_id}
+            ).json["status"]
+            == "OK"
+        )
 
     def sign_up(self, email: str, tenant: str = "public") -> dict:
-        answer = self.client.post(self.path("/recipe/signup", tenant),
-                                  json={"email": email, "password": "pass1234"}).json
+        answer = self.client.post(
+            self.path("/recipe/signup", tenant), json={"email": email, "password": "pass1234"}
+        ).json
         assert answer["status"] == "OK", answer
         return answer["user"]
 
@@ -67,19 +78,33 @@ def test_user_object_by_id(users):
     answer = users.get("/user/id", userId=made["id"]).json
     assert answer == {"status": "OK", "user": made}
     user = answer["user"]
-    assert set(user) == {"id", "isPrimaryUser", "tenantIds", "timeJoined", "emails",
-                         "phoneNumbers", "thirdParty", "webauthn", "loginMethods"}
+    assert set(user) == {
+        "id",
+        "isPrimaryUser",
+        "tenantIds",
+        "timeJoined",
+        "emails",
+        "phoneNumbers",
+        "thirdParty",
+        "webauthn",
+        "loginMethods",
+    }
     assert (user["phoneNumbers"], user["thirdParty"], user["webauthn"]) == (
-        [], [], {"credentialIds": []})
+        [],
+        [],
+        {"credentialIds": []},
+    )
 
 
 def test_webauthn_fields_only_from_cdi_5_3(users):
     made = users.sign_up("bo@example.com")
-    old = users.client.get(users.path("/user/id"), query_string={"userId": made["id"]},
-                           headers={"cdi-version": "5.2"}).json["user"]
+    old = users.client.get(
+        users.path("/user/id"), query_string={"userId": made["id"]}, headers={"cdi-version": "5.2"}
+    ).json["user"]
     assert "webauthn" not in old
-    new = users.client.get(users.path("/user/id"), query_string={"userId": made["id"]},
-                           headers={"cdi-version": "5.3"}).json["user"]
+    new = users.client.get(
+        users.path("/user/id"), query_string={"userId": made["id"]}, headers={"cdi-version": "5.3"}
+    ).json["user"]
     assert new["webauthn"] == {"credentialIds": []}
 
 
@@ -97,8 +122,12 @@ def test_user_id_errors(users):
 def test_tenant_ids_follow_association(users):
     users.add_tenant("t1")
     made = users.sign_up("cy@example.com")
-    assert users.client.post(users.path("/recipe/multitenancy/tenant/user", "t1"),
-                             json={"recipeUserId": made["id"]}).json["status"] == "OK"
+    assert (
+        users.client.post(
+            users.path("/recipe/multitenancy/tenant/user", "t1"), json={"recipeUserId": made["id"]}
+        ).json["status"]
+        == "OK"
+    )
     user = users.get("/user/id", userId=made["id"]).json["user"]
     assert user["tenantIds"] == ["public", "t1"]
     assert user["loginMethods"][0]["tenantIds"] == ["public", "t1"]
@@ -138,10 +167,13 @@ def test_pages_split_users_who_joined_at_the_same_time(users, database_url):
     engine = sqlalchemy.create_engine(database_url)
     with engine.begin() as connection:
         for user in made[1:6]:
-            connection.execute(sqlalchemy.text(
-                "UPDATE all_auth_recipe_users SET primary_or_recipe_user_time_joined = :t, "
-                "time_joined = :t WHERE app_id = :a AND user_id = :u"),
-                {"t": same, "a": users.app_id, "u": user["id"]})
+            connection.execute(
+                sqlalchemy.text(
+                    "UPDATE all_auth_recipe_users SET primary_or_recipe_user_time_joined = :t, "
+                    "time_joined = :t WHERE app_id = :a AND user_id = :u"
+                ),
+                {"t": same, "a": users.app_id, "u": user["id"]},
+            )
     engine.dispose()
     joined = {user["id"]: same if user in made[1:6] else user["timeJoined"] for user in made}
     by_id = sorted(joined, reverse=True)
@@ -149,8 +181,9 @@ def test_pages_split_users_who_joined_at_the_same_time(users, database_url):
         expected = sorted(by_id, key=joined.get, reverse=order == "DESC")
         walked, token = [], None
         for _ in range(len(made)):  # bounded: a wrong key could repeat a page forever
-            page = users.listing(limit=2, timeJoinedOrder=order,
-                                 **({"paginationToken": token} if token else {}))
+            page = users.listing(
+                limit=2, timeJoinedOrder=order, **({"paginationToken": token} if token else {})
+            )
             walked += [u["id"] for u in page["users"]]
             token = page.get("nextPaginationToken")
             if token is None:
@@ -165,22 +198,28 @@ def test_listing_is_per_tenant_and_filters_recipes(users):
     assert [u["id"] for u in users.listing()["users"]] == [in_public]
     assert [u["id"] for u in users.listing("t1")["users"]] == [in_t1]
     assert [u["id"] for u in users.listing(includeRecipeIds="emailpassword")["users"]] == [
-        in_public]
+        in_public
+    ]
     assert [u["id"] for u in users.listing(includeRecipeIds=" , ")["users"]] == [in_public]
     assert users.listing(includeRecipeIds="thirdparty,passwordless")["users"] == []
 
 
-@pytest.mark.parametrize("query, message", [
-    ({"includeRecipeIds": "emailpassword,foo"}, "Unknown recipe ID: foo"),
-    ({"limit": 501}, "max limit allowed is 500"),
-    ({"limit": 0}, "limit must a positive integer with min value 1"),
-    ({"limit": "abc"}, "Field name 'limit' must be an int in the GET request"),
-    ({"timeJoinedOrder": "asc"}, "timeJoinedOrder can be either ASC OR DESC"),
-    ({"paginationToken": "garbage"}, "invalid pagination token"),
-    ({"paginationToken": base64.b64encode(b"id;notanumber").decode()},
-     "invalid pagination token"),
-    ({"paginationToken": base64.b64encode(b"a;1;2").decode()}, "invalid pagination token"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"includeRecipeIds": "emailpassword,foo"}, "Unknown recipe ID: foo"),
+        ({"limit": 501}, "max limit allowed is 500"),
+        ({"limit": 0}, "limit must a positive integer with min value 1"),
+        ({"limit": "abc"}, "Field name 'limit' must be an int in the GET request"),
+        ({"timeJoinedOrder": "asc"}, "timeJoinedOrder can be either ASC OR DESC"),
+        ({"paginationToken": "garbage"}, "invalid pagination token"),
+        (
+            {"paginationToken": base64.b64encode(b"id;notanumber").decode()},
+            "invalid pagination token",
+        ),
+        ({"paginationToken": base64.b64encode(b"a;1;2").decode()}, "invalid pagination token"),
+    ],
+)
 def test_listing_errors(users, query, message):
     answer = users.get("/users", **query)
     assert answer.status_code == 400
@@ -246,11 +285,13 @@ def own_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield from server_database(admin, request.param)
 
 
-def test_recount_users_command_rebuilds_the_counts(own_database_url, isolated_environment,
-                                                   monkeypatch, capsys):
+def test_recount_users_command_rebuilds_the_counts(
+    own_database_url, isolated_environment, monkeypatch, capsys
+):
     database_url = own_database_url
-    app = create_app({"connection_uri": database_url, "argon2_memory_kb": 8,
-                      "argon2_iterations": 1})
+    app = create_app(
+        {"connection_uri": database_url, "argon2_memory_kb": 8, "argon2_iterations": 1}
+    )
     users = Users(app.test_client())
     users.sign_up("one@example.com")
     users.sign_up("two@example.com")
@@ -286,23 +327,39 @@ def test_by_account_info(users):
     assert len(found("t1", email="dana@example.com", doUnionOfAccountInfo="false")) == 1
     assert found("t1", email="dana@example.com", doUnionOfAccountInfo="false") != [dana["id"]]
     assert found(doUnionOfAccountInfo="true") == []
-    assert found(email="dana@example.com", phoneNumber="+14155552671",
-                 doUnionOfAccountInfo="true") == [dana["id"]]
-    assert found(email="dana@example.com", phoneNumber="+14155552671",
-                 doUnionOfAccountInfo="false") == []
-    whole = users.get("/users/by-accountinfo", email="dana@example.com",
-                      doUnionOfAccountInfo="true").json["users"][0]
+    assert found(
+        email="dana@example.com", phoneNumber="+14155552671", doUnionOfAccountInfo="true"
+    ) == [dana["id"]]
+    assert (
+        found(email="dana@example.com", phoneNumber="+14155552671", doUnionOfAccountInfo="false")
+        == []
+    )
+    whole = users.get(
+        "/users/by-accountinfo", email="dana@example.com", doUnionOfAccountInfo="true"
+    ).json["users"][0]
     assert whole == dana
 
 
-@pytest.mark.parametrize("query, message", [
-    ({}, "Field name 'doUnionOfAccountInfo' is missing in GET request"),
-    ({"doUnionOfAccountInfo": "TRUE"}, "'doUnionOfAccountInfo' should be either 'true' or 'false'"),
-    ({"doUnionOfAccountInfo": "true", "thirdPartyId": "google"},
-     "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa"),
-    ({"doUnionOfAccountInfo": "true", "thirdPartyUserId": "1"},
-     "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, and vice versa"),
-])
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({}, "Field name 'doUnionOfAccountInfo' is missing in GET request"),
+        (
+            {"doUnionOfAccountInfo": "TRUE"},
+            "'doUnionOfAccountInfo' should be either 'true' or 'false'",
+        ),
+        (
+            {"doUnionOfAccountInfo": "true", "thirdPartyId": "google"},
+            "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, "
+            "and vice versa",
+        ),
+        (
+            {"doUnionOfAccountInfo": "true", "thirdPartyUserId": "1"},
+            "If 'thirdPartyId' is provided, 'thirdPartyUserId' must also be provided, "
+            "and vice versa",
+        ),
+    ],
+)
 def test_by_account_info_errors(users, query, message):
     answer = users.get("/users/by-accountinfo", **query)
     assert answer.status_code == 400
@@ -315,34 +372,45 @@ def test_by_account_info_errors(users, query, message):
 def test_remove_user_removes_everything(users):
     erin = users.sign_up("erin@example.com")
     keep = users.sign_up("keep@example.com")
-    session = users.client.post(users.path("/recipe/session"), json={
-        "userId": erin["id"], "enableAntiCsrf": False, "userDataInJWT": {},
-        "userDataInDatabase": {}}).json
+    session = users.client.post(
+        users.path("/recipe/session"),
+        json={
+            "userId": erin["id"],
+            "enableAntiCsrf": False,
+            "userDataInJWT": {},
+            "userDataInDatabase": {},
+        },
+    ).json
     assert session["status"] == "OK"
     assert users.get("/recipe/session/user", userId=erin["id"]).json["sessionHandles"] == [
-        session["session"]["handle"]]
+        session["session"]["handle"]
+    ]
 
     assert users.client.post(users.path("/user/remove"), json={"userId": erin["id"]}).json == {
-        "status": "OK"}
+        "status": "OK"
+    }
     assert users.get("/user/id", userId=erin["id"]).json == {"status": "UNKNOWN_USER_ID_ERROR"}
     assert [u["id"] for u in users.listing()["users"]] == [keep["id"]]
     assert users.get("/users/count").json["count"] == 1
     assert users.get("/recipe/session/user", userId=erin["id"]).json["sessionHandles"] == []
-    assert users.client.post(users.path("/recipe/signin"), json={
-        "email": "erin@example.com", "password": "pass1234"}).json == {
-        "status": "WRONG_CREDENTIALS_ERROR"}
+    assert users.client.post(
+        users.path("/recipe/signin"), json={"email": "erin@example.com", "password": "pass1234"}
+    ).json == {"status": "WRONG_CREDENTIALS_ERROR"}
     # the email is free again
     assert users.sign_up("erin@example.com")["id"] != erin["id"]
 
 
 def test_remove_unknown_user_and_bad_input(users):
     assert users.client.post(users.path("/user/remove"), json={"userId": "nobody"}).json == {
-        "status": "OK"}
-    assert users.client.post(users.path("/user/remove"), json={
-        "userId": "nobody", "removeAllLinkedAccounts": False}).json == {"status": "OK"}
+        "status": "OK"
+    }
+    assert users.client.post(
+        users.path("/user/remove"), json={"userId": "nobody", "removeAllLinkedAccounts": False}
+    ).json == {"status": "OK"}
     wrong = users.client.post(users.path("/user/remove"), json={"userId": 5})
     assert wrong.status_code == 400
     assert text(wrong) == "Field name 'userId' is invalid in JSON input"
-    flag = users.client.post(users.path("/user/remove"),
-                             json={"userId": "x", "removeAllLinkedAccounts": "yes"})
+    flag = users.client.post(
+        users.path("/user/remove"), json={"userId": "x", "removeAllLinkedAccounts": "yes"}
+    )
     assert text(flag) == "Field name 'removeAllLinkedAccounts' is invalid in JSON input"

@@ -19,8 +19,11 @@ down_revision = "host_0001"
 branch_labels = None
 depends_on = None
 
-MYSQL_TABLE_OPTIONS = {"mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
-                       "mysql_engine": "InnoDB"}
+MYSQL_TABLE_OPTIONS = {
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+    "mysql_engine": "InnoDB",
+}
 GROUP_INDEX = "all_auth_recipe_users_primary_index"
 
 
@@ -32,8 +35,9 @@ def upgrade() -> None:
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("shard", sa.SmallInteger(), autoincrement=False, nullable=False),
         sa.Column("users", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("app_id", "tenant_id", "shard"),
         **MYSQL_TABLE_OPTIONS,
     )
@@ -51,11 +55,13 @@ def upgrade() -> None:
     op.execute(
         "INSERT INTO tenant_user_counts (app_id, tenant_id, shard, users) "
         "SELECT app_id, tenant_id, 0, COUNT(DISTINCT primary_or_recipe_user_id) "
-        "FROM all_auth_recipe_users GROUP BY app_id, tenant_id")
+        "FROM all_auth_recipe_users GROUP BY app_id, tenant_id"
+    )
     op.execute(
         "INSERT INTO app_user_counts (app_id, shard, users) "
         "SELECT app_id, 0, COUNT(DISTINCT primary_or_recipe_user_id) "
-        "FROM all_auth_recipe_users GROUP BY app_id")
+        "FROM all_auth_recipe_users GROUP BY app_id"
+    )
     _replace_group_index(["app_id", "primary_or_recipe_user_id", "tenant_id"])
 
 
@@ -70,8 +76,10 @@ def _replace_group_index(columns: list[str]) -> None:
     if op.get_context().dialect.name == "mysql":
         # The index serves a foreign key on MySQL, which refuses to drop it on its own; one
         # ALTER that drops and adds it keeps the key covered throughout.
-        op.execute(f"ALTER TABLE all_auth_recipe_users DROP INDEX {GROUP_INDEX}, "
-                   f"ADD INDEX {GROUP_INDEX} ({', '.join(columns)})")
+        op.execute(
+            f"ALTER TABLE all_auth_recipe_users DROP INDEX {GROUP_INDEX}, "
+            f"ADD INDEX {GROUP_INDEX} ({', '.join(columns)})"
+        )
         return
     op.drop_index(GROUP_INDEX, table_name="all_auth_recipe_users")
     op.create_index(GROUP_INDEX, "all_auth_recipe_users", columns, unique=False)

@@ -32,8 +32,9 @@ def upgrade() -> None:
         mysql_collate="utf8mb4_bin",
         mysql_engine="InnoDB",
     )
-    op.create_index("throttle_counters_expires_at_index", "throttle_counters", ["expires_at"],
-                    unique=False)
+    op.create_index(
+        "throttle_counters_expires_at_index", "throttle_counters", ["expires_at"], unique=False
+    )
 
 
 def downgrade() -> None:

@@ -15,7 +15,12 @@ from st_example_recipe import api, config, store
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
     """The example recipe, its first factor and its greeting key (per tenant)."""
-    return RecipeDescriptor(id="example", first_factors=("example-factor",),
-                            config_keys=config.KEYS, tables=store.TABLES,
-                            blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__), requires_api="1.0")
+    return RecipeDescriptor(
+        id="example",
+        first_factors=("example-factor",),
+        config_keys=config.KEYS,
+        tables=store.TABLES,
+        blueprints=(api.blueprint,),
+        migrations=migrations_directory(__file__),
+        requires_api="1.0",
+    )

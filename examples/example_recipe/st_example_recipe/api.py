@@ -12,8 +12,14 @@ from st_example_recipe import config, schemas, store
 blueprint = Blueprint("example", __name__)
 
 
-@route(blueprint, "/recipe/example/note", ["POST"], scope=Scope.TENANT, body=schemas.NoteBody,
-       writes=True)
+@route(
+    blueprint,
+    "/recipe/example/note",
+    ["POST"],
+    scope=Scope.TENANT,
+    body=schemas.NoteBody,
+    writes=True,
+)
 def add_note(ctx: RequestContext) -> dict[str, Any]:
     """POST /<tenant>/recipe/example/note: store a note, answer the tenant's greeting.
 

@@ -12,7 +12,8 @@ NOTE_LENGTH = 256
 # Notes have no natural key, so a counter is the primary key; app and tenant are plain
 # columns that the foreign key ties to the tenant (removing it removes its notes).
 notes = Table(
-    "example_notes", MetaData(),
+    "example_notes",
+    MetaData(),
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("app_id", String(APP_ID_LENGTH), nullable=False),
     Column("tenant_id", String(TENANT_ID_LENGTH), nullable=False),
@@ -25,5 +26,4 @@ TABLES = (notes,)
 
 def add_note(conn: Connection, tenant: TenantIdentifier, text: str) -> None:
     """Store a note for the tenant."""
-    conn.execute(insert(notes).values(app_id=tenant.app_id, tenant_id=tenant.tenant_id,
-                                      text=text))
+    conn.execute(insert(notes).values(app_id=tenant.app_id, tenant_id=tenant.tenant_id, text=text))

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from st_example_recipe.store import notes
 
 from core_app.testing.apps import create_tenant, new_id
-from st_example_recipe.store import notes
 
 RECIPE = "example"
 
@@ -29,15 +29,15 @@ def note_texts(app, app_id: str) -> list[str]:
     """The texts of the app's notes, oldest first, read from the table itself."""
     engine = app.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        rows = conn.execute(sqlalchemy.select(notes.c.text).where(notes.c.app_id == app_id)
-                            .order_by(notes.c.id))
+        rows = conn.execute(
+            sqlalchemy.select(notes.c.text).where(notes.c.app_id == app_id).order_by(notes.c.id)
+        )
         return [row.text for row in rows]
 
 
 def test_a_note_is_kept_per_tenant_and_answers_the_tenants_greeting(app, client):
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json[
-        "status"] == "OK"
+    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json["status"] == "OK"
     create_tenant(client, "t1", core_config={"example_greeting": "hello"}, app_id=app_id)
 
     answer = client.post(f"/appid-{app_id}/recipe/example/note", json={"text": "one"})
@@ -57,8 +57,10 @@ def test_a_note_is_kept_per_tenant_and_answers_the_tenants_greeting(app, client)
 def test_an_unknown_tenant_is_refused(client):
     answer = client.post("/unknown/recipe/example/note", json={"text": "x"})
     assert (answer.status_code, answer.text) == (
-        400, "AppId or tenantId not found => Tenant with the following connectionURIDomain, "
-             "appId and tenantId combination not found: (, public, unknown)\n")
+        400,
+        "AppId or tenantId not found => Tenant with the following connectionURIDomain, "
+        "appId and tenantId combination not found: (, public, unknown)\n",
+    )
 
 
 def test_the_shared_path_answers_by_rid(client):
@@ -75,7 +77,9 @@ def test_the_route_is_in_the_openapi_document(client):
 def test_the_migration_builds_the_declared_table(app, database_url):
     engine = sqlalchemy.create_engine(database_url, poolclass=sqlalchemy.pool.NullPool)
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection),
-                                       app.extensions["supertokens_core"].storage.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection),
+            app.extensions["supertokens_core"].storage.metadata,
+        )
     engine.dispose()
     assert [difference for difference in differences if notes.name in repr(difference)] == []

@@ -12,10 +12,17 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from flask import Flask, g, jsonify
 from supertokens_python.framework.flask import Middleware
-from supertokens_python.ingredients.emaildelivery.types import (EmailDeliveryConfig,
-                                                                EmailDeliveryInterface)
-from supertokens_python.recipe import (accountlinking, emailpassword, emailverification,
-                                       passwordless, session)
+from supertokens_python.ingredients.emaildelivery.types import (
+    EmailDeliveryConfig,
+    EmailDeliveryInterface,
+)
+from supertokens_python.recipe import (
+    accountlinking,
+    emailpassword,
+    emailverification,
+    passwordless,
+    session,
+)
 from supertokens_python.recipe.accountlinking import ShouldAutomaticallyLink
 from supertokens_python.recipe.accountlinking import syncio as linking
 from supertokens_python.recipe.emailpassword import syncio as ep
@@ -50,21 +57,27 @@ def outbox() -> Outbox:
 
 
 @pytest.fixture
-def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch,
-             outbox: Outbox) -> tuple[str, str]:
+def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch, outbox: Outbox) -> tuple[str, str]:
     """A fresh app, the SDK linking accounts automatically on verified emails."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     app_id = new_id()
     uri = create_app_on_core(running_core, app_id)
-    init_sdk(uri, [
-        emailpassword.init(),
-        passwordless.init(contact_config=ContactEmailOnlyConfig(), flow_type="USER_INPUT_CODE",
-                          email_delivery=EmailDeliveryConfig(override=lambda _: outbox)),
-        emailverification.init(mode="OPTIONAL",
-                               email_delivery=EmailDeliveryConfig(override=lambda _: outbox)),
-        accountlinking.init(should_do_automatic_account_linking=_link_verified),
-        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
-    ])
+    init_sdk(
+        uri,
+        [
+            emailpassword.init(),
+            passwordless.init(
+                contact_config=ContactEmailOnlyConfig(),
+                flow_type="USER_INPUT_CODE",
+                email_delivery=EmailDeliveryConfig(override=lambda _: outbox),
+            ),
+            emailverification.init(
+                mode="OPTIONAL", email_delivery=EmailDeliveryConfig(override=lambda _: outbox)
+            ),
+            accountlinking.init(should_do_automatic_account_linking=_link_verified),
+            session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+        ],
+    )
     yield running_core, app_id
     reset_sdk()
 
@@ -78,8 +91,12 @@ def web_app(core_app: tuple[str, str]) -> Flask:
     @verify_session()
     def me():
         container = g.supertokens
-        return jsonify({"user": container.get_user_id(),
-                        "recipeUser": container.get_recipe_user_id().get_as_string()})
+        return jsonify(
+            {
+                "user": container.get_user_id(),
+                "recipeUser": container.get_recipe_user_id().get_as_string(),
+            }
+        )
 
     return app
 
@@ -100,18 +117,26 @@ def _sub(response) -> str:
 def _passwordless_sign_in(client, outbox: Outbox, email: str):
     started = client.post("/auth/signinup/code", json={"email": email})
     assert started.json["status"] == "OK", started.json
-    return client.post("/auth/signinup/code/consume", json={
-        "deviceId": started.json["deviceId"],
-        "preAuthSessionId": started.json["preAuthSessionId"],
-        "userInputCode": outbox.sent[-1].user_input_code})
+    return client.post(
+        "/auth/signinup/code/consume",
+        json={
+            "deviceId": started.json["deviceId"],
+            "preAuthSessionId": started.json["preAuthSessionId"],
+            "userInputCode": outbox.sent[-1].user_input_code,
+        },
+    )
 
 
 def _verify_email(client, outbox: Outbox, auth: dict) -> None:
     assert client.post("/auth/user/email/verify/token", headers=auth).json["status"] == "OK"
     link = outbox.sent[-1].email_verify_link
     token = parse_qs(urlparse(link).query)["token"][0]
-    assert client.post("/auth/user/email/verify",
-                       json={"method": "token", "token": token}).json["status"] == "OK"
+    assert (
+        client.post("/auth/user/email/verify", json={"method": "token", "token": token}).json[
+            "status"
+        ]
+        == "OK"
+    )
 
 
 def test_verified_emails_link_automatically(web_app: Flask, outbox: Outbox) -> None:
@@ -142,8 +167,7 @@ def test_verified_emails_link_automatically(web_app: Flask, outbox: Outbox) -> N
     assert get_user(code_user).id == ann
 
 
-def test_unverified_sign_up_cannot_take_over_a_primary_user(
-        web_app: Flask, outbox: Outbox) -> None:
+def test_unverified_sign_up_cannot_take_over_a_primary_user(web_app: Flask, outbox: Outbox) -> None:
     client = web_app.test_client()
     victim = _passwordless_sign_in(client, outbox, "vic@example.com")
     victim_id = victim.json["user"]["id"]
@@ -153,8 +177,10 @@ def test_unverified_sign_up_cannot_take_over_a_primary_user(
     assert attack.json["status"] == "SIGN_UP_NOT_ALLOWED", attack.json
     user = get_user(victim_id)
     assert [m.recipe_id for m in user.login_methods] == ["passwordless"]
-    assert client.post("/auth/signin", json=_form("vic@example.com", "attacker-pass1")
-                       ).json["status"] == "WRONG_CREDENTIALS_ERROR"
+    assert (
+        client.post("/auth/signin", json=_form("vic@example.com", "attacker-pass1")).json["status"]
+        == "WRONG_CREDENTIALS_ERROR"
+    )
 
 
 def test_account_linking_functions(core_app: tuple[str, str]) -> None:
@@ -167,8 +193,9 @@ def test_account_linking_functions(core_app: tuple[str, str]) -> None:
     assert linking.can_link_accounts(second_id, first.id).status == "OK"
     linked = linking.link_accounts(second_id, first.id)
     assert linked.status == "OK" and linked.accounts_already_linked is False
-    assert sorted(m.recipe_user_id.get_as_string() for m in linked.user.login_methods) == \
-        sorted([first.id, second.id])
+    assert sorted(m.recipe_user_id.get_as_string() for m in linked.user.login_methods) == sorted(
+        [first.id, second.id]
+    )
     assert get_user(second.id).id == first.id
     assert ep.sign_in("public", "fox2@example.com", "pass-fox-2").user.id == first.id
 

@@ -8,15 +8,18 @@ import time
 import pytest
 from sqlalchemy import select
 
-from plugins.emailpassword import store
 from core_app.testing.apps import new_id
 from core_app.testing.concurrency import race
+from plugins.emailpassword import store
 
 CHEAP_HASHES = {"argon2_memory_kb": 8, "argon2_iterations": 1}
-FIREBASE_KEY = ("jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpje"
-                "J9WmXA==")
-FIREBASE_HASH = ("$f_scrypt$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZ"
-                 "ilo78198JAdRuid5lQ==$42xEC+ixf3L2lw==$m=14$r=8$s=Bw==")
+FIREBASE_KEY = (
+    "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
+)
+FIREBASE_HASH = (
+    "$f_scrypt$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZ"
+    "ilo78198JAdRuid5lQ==$42xEC+ixf3L2lw==$m=14$r=8$s=Bw=="
+)
 
 
 @pytest.fixture
@@ -45,15 +48,17 @@ class Api:
         return self.post("/recipe/signin", {"email": email, "password": password}, tenant).json
 
     def add_tenant(self, tenant_id: str) -> None:
-        answer = self.client.put(f"/appid-{self.app_id}/recipe/multitenancy/tenant/v2",
-                                 json={"tenantId": tenant_id})
+        answer = self.client.put(
+            f"/appid-{self.app_id}/recipe/multitenancy/tenant/v2", json={"tenantId": tenant_id}
+        )
         assert answer.json["status"] == "OK"
 
 
 def new_api(client, core_config: dict | None = None) -> Api:
     app_id = new_id()
-    created = client.put("/recipe/multitenancy/app/v2",
-                         json={"appId": app_id, "coreConfig": core_config or {}})
+    created = client.put(
+        "/recipe/multitenancy/app/v2", json={"appId": app_id, "coreConfig": core_config or {}}
+    )
     assert created.json["status"] == "OK", created.data
     return Api(client, app_id)
 
@@ -66,8 +71,11 @@ def api(core) -> Api:
 def stored_account(core, app_id: str, user_id: str):
     engine = core.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        return conn.execute(select(store.users).where(store.users.c.app_id == app_id,
-                                                      store.users.c.user_id == user_id)).first()
+        return conn.execute(
+            select(store.users).where(
+                store.users.c.app_id == app_id, store.users.c.user_id == user_id
+            )
+        ).first()
 
 
 # --- sign-up (§4) ---------------------------------------------------------------------------
@@ -77,14 +85,21 @@ def test_sign_up_answers_the_new_user_with_a_normalised_email(api):
     answer = api.sign_up("  Alice@Example.COM ")
     assert answer["status"] == "OK"
     user = answer["user"]
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", user["id"])
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", user["id"]
+    )
     assert answer["recipeUserId"] == user["id"]
     assert user["emails"] == ["alice@example.com"]
     assert user["isPrimaryUser"] is False and user["tenantIds"] == ["public"]
     [method] = user["loginMethods"]
-    assert method == {"tenantIds": ["public"], "recipeUserId": user["id"], "verified": False,
-                      "timeJoined": user["timeJoined"], "recipeId": "emailpassword",
-                      "email": "alice@example.com"}
+    assert method == {
+        "tenantIds": ["public"],
+        "recipeUserId": user["id"],
+        "verified": False,
+        "timeJoined": user["timeJoined"],
+        "recipeId": "emailpassword",
+        "email": "alice@example.com",
+    }
     assert abs(user["timeJoined"] - time.time() * 1000) < 60_000
 
 
@@ -105,13 +120,16 @@ def test_fake_emails_count_as_verified(api):
     assert api.sign_up("real@example.com")["user"]["loginMethods"][0]["verified"] is False
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"password": "x"}, "Field name 'email' is invalid in JSON input"),
-    ({"email": 5, "password": "x"}, "Field name 'email' is invalid in JSON input"),
-    ({"email": "a@b.c"}, "Field name 'password' is invalid in JSON input"),
-    ({"email": "a@b.c", "password": None}, "Field name 'password' is invalid in JSON input"),
-    ({"email": "a@b.c", "password": ""}, "Password cannot be an empty string"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"password": "x"}, "Field name 'email' is invalid in JSON input"),
+        ({"email": 5, "password": "x"}, "Field name 'email' is invalid in JSON input"),
+        ({"email": "a@b.c"}, "Field name 'password' is invalid in JSON input"),
+        ({"email": "a@b.c", "password": None}, "Field name 'password' is invalid in JSON input"),
+        ({"email": "a@b.c", "password": ""}, "Password cannot be an empty string"),
+    ],
+)
 def test_sign_up_input_errors(api, body, message):
     answer = api.post("/recipe/signup", body)
     assert answer.status_code == 400
@@ -124,29 +142,38 @@ def test_sign_up_in_an_unknown_tenant(api):
     assert answer.get_data(as_text=True).startswith("AppId or tenantId not found")
 
 
-@pytest.mark.parametrize("route, body, field", [
-    ("/recipe/signup", {"email": "a" * 300 + "@x.com", "password": "x"}, "email"),
-    ("/recipe/signin", {"email": "a" * 300 + "@x.com", "password": "x"}, "email"),
-    ("/recipe/user/passwordhash/import", {"email": "a@x.com", "passwordHash": "$2a" + "a" * 300},
-     "passwordHash"),
-])
+@pytest.mark.parametrize(
+    "route, body, field",
+    [
+        ("/recipe/signup", {"email": "a" * 300 + "@x.com", "password": "x"}, "email"),
+        ("/recipe/signin", {"email": "a" * 300 + "@x.com", "password": "x"}, "email"),
+        (
+            "/recipe/user/passwordhash/import",
+            {"email": "a@x.com", "passwordHash": "$2a" + "a" * 300},
+            "passwordHash",
+        ),
+    ],
+)
 def test_oversize_inputs_are_a_client_error(api, route, body, field):
     answer = api.post(route, body)
     assert answer.status_code == 400
-    assert answer.get_data(as_text=True).strip() == \
-        f"Field name '{field}' must be at most 256 characters"
+    assert (
+        answer.get_data(as_text=True).strip()
+        == f"Field name '{field}' must be at most 256 characters"
+    )
 
 
 def test_long_passwords(api):
     password = "ü" * 1024  # 2048 bytes
     assert api.sign_up("long@example.com", password)["status"] == "OK"
     assert api.sign_in("long@example.com", password)["status"] == "OK"
-    assert api.sign_in("long@example.com", "ü" * 1023 + "u")["status"] == \
-        "WRONG_CREDENTIALS_ERROR"
+    assert api.sign_in("long@example.com", "ü" * 1023 + "u")["status"] == "WRONG_CREDENTIALS_ERROR"
     too_long = api.post("/recipe/signup", {"email": "longer@example.com", "password": "p" * 1025})
     assert too_long.status_code == 400
-    assert too_long.get_data(as_text=True).strip() == \
-        "Field name 'password' must be at most 1024 characters"
+    assert (
+        too_long.get_data(as_text=True).strip()
+        == "Field name 'password' must be at most 1024 characters"
+    )
     # Sign-in with anything longer simply does not match.
     assert api.sign_in("long@example.com", "p" * 5000)["status"] == "WRONG_CREDENTIALS_ERROR"
 
@@ -159,8 +186,7 @@ def test_sign_in(api):
     answer = api.sign_in(" CAROL@example.com", "right-pass1")
     assert answer == {"status": "OK", "user": user, "recipeUserId": user["id"]}
     assert api.sign_in("carol@example.com", "wrong-pass1") == {"status": "WRONG_CREDENTIALS_ERROR"}
-    assert api.sign_in("nobody@example.com", "right-pass1") == {
-        "status": "WRONG_CREDENTIALS_ERROR"}
+    assert api.sign_in("nobody@example.com", "right-pass1") == {"status": "WRONG_CREDENTIALS_ERROR"}
     assert api.sign_in("carol@example.com", "") == {"status": "WRONG_CREDENTIALS_ERROR"}
 
 
@@ -175,9 +201,13 @@ def test_sign_in_replaces_a_hash_made_with_other_settings(core):
     api = new_api(client, {"password_hashing_alg": "BCRYPT"})
     user_id = api.sign_up("erin@example.com", "pw-erin-1")["user"]["id"]
     assert stored_account(core, api.app_id, user_id).password_hash.startswith("$2a$")
-    assert client.put("/recipe/multitenancy/app/v2", json={
-        "appId": api.app_id, "coreConfig": {"password_hashing_alg": "ARGON2"}}).json[
-        "status"] == "OK"
+    assert (
+        client.put(
+            "/recipe/multitenancy/app/v2",
+            json={"appId": api.app_id, "coreConfig": {"password_hashing_alg": "ARGON2"}},
+        ).json["status"]
+        == "OK"
+    )
     time.sleep(1.1)  # tenant configuration is cached for up to a second
     assert api.sign_in("erin@example.com", "pw-erin-1")["status"] == "OK"
     rehashed = stored_account(core, api.app_id, user_id).password_hash
@@ -190,29 +220,36 @@ def test_sign_in_replaces_a_hash_made_with_other_settings(core):
 
 
 def test_reset_token_for_unknown_user(api):
-    assert api.post("/recipe/user/password/reset/token",
-                    {"userId": "nobody", "email": "a@b.c"}).json == {
-        "status": "UNKNOWN_USER_ID_ERROR"}
+    assert api.post(
+        "/recipe/user/password/reset/token", {"userId": "nobody", "email": "a@b.c"}
+    ).json == {"status": "UNKNOWN_USER_ID_ERROR"}
     # email is looked at only after the user: unknown user without email is no 400
     assert api.post("/recipe/user/password/reset/token", {"userId": "nobody"}).json == {
-        "status": "UNKNOWN_USER_ID_ERROR"}
+        "status": "UNKNOWN_USER_ID_ERROR"
+    }
 
 
 def test_reset_token_round_trip(core, api):
     user_id = api.sign_up("frank@example.com", "old-pass1")["user"]["id"]
     missing_email = api.post("/recipe/user/password/reset/token", {"userId": user_id})
     assert missing_email.status_code == 400
-    created = api.post("/recipe/user/password/reset/token",
-                       {"userId": user_id, "email": "Frank@example.com"}).json
+    created = api.post(
+        "/recipe/user/password/reset/token", {"userId": user_id, "email": "Frank@example.com"}
+    ).json
     assert created["status"] == "OK"
     assert re.fullmatch(r"[A-Za-z0-9]{128}", created["token"])
-    other = api.post("/recipe/user/password/reset/token",
-                     {"userId": user_id, "email": "frank@example.com"}).json["token"]
+    other = api.post(
+        "/recipe/user/password/reset/token", {"userId": user_id, "email": "frank@example.com"}
+    ).json["token"]
 
     engine = core.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        stored = [row.token for row in conn.execute(select(store.reset_tokens.c.token).where(
-            store.reset_tokens.c.user_id == user_id))]
+        stored = [
+            row.token
+            for row in conn.execute(
+                select(store.reset_tokens.c.token).where(store.reset_tokens.c.user_id == user_id)
+            )
+        ]
     assert len(stored) == 2 and created["token"] not in stored
     assert all(re.fullmatch(r"[0-9a-f]{64}", value) for value in stored)
 
@@ -223,41 +260,52 @@ def test_reset_token_round_trip(core, api):
     assert again.json == {"status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
     # consuming one token used up the user's others
     assert api.post("/recipe/user/password/reset/token/consume", {"token": other}).json == {
-        "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
+        "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"
+    }
 
 
 def test_reset_token_of_another_app_is_invalid(core, api):
     user_id = api.sign_up("gina@example.com")["user"]["id"]
-    token = api.post("/recipe/user/password/reset/token",
-                     {"userId": user_id, "email": "gina@example.com"}).json["token"]
+    token = api.post(
+        "/recipe/user/password/reset/token", {"userId": user_id, "email": "gina@example.com"}
+    ).json["token"]
     elsewhere = new_api(core.test_client())
     assert elsewhere.post("/recipe/user/password/reset/token/consume", {"token": token}).json == {
-        "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
+        "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"
+    }
 
 
 def test_expired_reset_token_is_invalid(make_app):
     api = new_api(make_app(password_reset_token_lifetime=1, **CHEAP_HASHES).test_client())
     user_id = api.sign_up("hank@example.com")["user"]["id"]
-    token = api.post("/recipe/user/password/reset/token",
-                     {"userId": user_id, "email": "hank@example.com"}).json["token"]
+    token = api.post(
+        "/recipe/user/password/reset/token", {"userId": user_id, "email": "hank@example.com"}
+    ).json["token"]
     time.sleep(0.05)
     assert api.post("/recipe/user/password/reset/token/consume", {"token": token}).json == {
-        "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"}
+        "status": "RESET_PASSWORD_INVALID_TOKEN_ERROR"
+    }
 
 
 def test_legacy_reset_sets_the_password(api):
     user_id = api.sign_up("ivy@example.com", "old-pass1")["user"]["id"]
-    token = api.post("/recipe/user/password/reset/token",
-                     {"userId": user_id, "email": "ivy@example.com"}).json["token"]
-    wrong_method = api.post("/recipe/user/password/reset",
-                            {"method": "link", "token": token, "newPassword": "new-pass1"})
+    token = api.post(
+        "/recipe/user/password/reset/token", {"userId": user_id, "email": "ivy@example.com"}
+    ).json["token"]
+    wrong_method = api.post(
+        "/recipe/user/password/reset",
+        {"method": "link", "token": token, "newPassword": "new-pass1"},
+    )
     assert wrong_method.status_code == 400
     assert wrong_method.get_data(as_text=True).strip() == "Unsupported method for password reset"
-    empty = api.post("/recipe/user/password/reset",
-                     {"method": "token", "token": token, "newPassword": ""})
+    empty = api.post(
+        "/recipe/user/password/reset", {"method": "token", "token": token, "newPassword": ""}
+    )
     assert empty.get_data(as_text=True).strip() == "Password cannot be an empty string"
-    done = api.post("/recipe/user/password/reset",
-                    {"method": "token", "token": token, "newPassword": "new-pass1"})
+    done = api.post(
+        "/recipe/user/password/reset",
+        {"method": "token", "token": token, "newPassword": "new-pass1"},
+    )
     assert done.json == {"status": "OK", "userId": user_id}
     assert api.sign_in("ivy@example.com", "new-pass1")["status"] == "OK"
     assert api.sign_in("ivy@example.com", "old-pass1")["status"] == "WRONG_CREDENTIALS_ERROR"
@@ -270,33 +318,44 @@ def test_update_email_and_password(api):
     user_id = api.sign_up("jack@example.com", "old-pass1")["user"]["id"]
     api.sign_up("taken@example.com")
     path = api.path("/recipe/user")
-    assert api.client.put(path, json={"recipeUserId": user_id}).get_data(
-        as_text=True).strip() == "You have to provide either email or password."
+    assert (
+        api.client.put(path, json={"recipeUserId": user_id}).get_data(as_text=True).strip()
+        == "You have to provide either email or password."
+    )
     assert api.client.put(path, json={"recipeUserId": user_id, "email": None}).status_code == 400
     assert api.client.put(path, json={"recipeUserId": "nobody", "password": "x"}).json == {
-        "status": "UNKNOWN_USER_ID_ERROR"}
-    assert api.client.put(path, json={"recipeUserId": user_id,
-                                      "email": "Taken@example.com"}).json == {
-        "status": "EMAIL_ALREADY_EXISTS_ERROR"}
-    assert api.client.put(path, json={"recipeUserId": user_id, "email": " New@Example.com",
-                                      "password": "new-pass1"}).json == {"status": "OK"}
+        "status": "UNKNOWN_USER_ID_ERROR"
+    }
+    assert api.client.put(
+        path, json={"recipeUserId": user_id, "email": "Taken@example.com"}
+    ).json == {"status": "EMAIL_ALREADY_EXISTS_ERROR"}
+    assert api.client.put(
+        path, json={"recipeUserId": user_id, "email": " New@Example.com", "password": "new-pass1"}
+    ).json == {"status": "OK"}
     assert api.sign_in("jack@example.com", "old-pass1")["status"] == "WRONG_CREDENTIALS_ERROR"
     answer = api.sign_in("new@example.com", "new-pass1")
     assert answer["status"] == "OK" and answer["user"]["emails"] == ["new@example.com"]
     # a failed change left nothing behind: the old hash was not swapped by the taken email
-    assert api.client.put(path, json={"recipeUserId": user_id, "email": "taken@example.com",
-                                      "password": "other-pass1"}).json["status"] == \
-        "EMAIL_ALREADY_EXISTS_ERROR"
+    assert (
+        api.client.put(
+            path,
+            json={"recipeUserId": user_id, "email": "taken@example.com", "password": "other-pass1"},
+        ).json["status"]
+        == "EMAIL_ALREADY_EXISTS_ERROR"
+    )
     assert api.sign_in("new@example.com", "new-pass1")["status"] == "OK"
 
 
 def test_update_is_app_scoped(api):
     api.add_tenant("t1")
-    answer = api.client.put(api.path("/recipe/user", "t1"),
-                            json={"recipeUserId": "x", "password": "y"})
+    answer = api.client.put(
+        api.path("/recipe/user", "t1"), json={"recipeUserId": "x", "password": "y"}
+    )
     assert answer.status_code == 403
-    assert answer.get_data(as_text=True).strip() == \
-        "Only public tenantId can call this app specific API"
+    assert (
+        answer.get_data(as_text=True).strip()
+        == "Only public tenantId can call this app specific API"
+    )
 
 
 # --- lookups (§8) ------------------------------------------------------------------------------
@@ -307,13 +366,16 @@ def test_get_user_by_id_or_email(api):
     by_id = api.client.get(api.path("/recipe/user"), query_string={"userId": user["id"]}).json
     assert by_id["status"] == "OK" and by_id["user"]["id"] == user["id"]
     assert by_id["user"]["loginMethods"] == user["loginMethods"]
-    by_email = api.client.get(api.path("/recipe/user"),
-                              query_string={"email": " KATE@example.com"}).json
+    by_email = api.client.get(
+        api.path("/recipe/user"), query_string={"email": " KATE@example.com"}
+    ).json
     assert by_email == {"status": "OK", "user": user}
     assert api.client.get(api.path("/recipe/user"), query_string={"userId": "x"}).json == {
-        "status": "UNKNOWN_USER_ID_ERROR"}
+        "status": "UNKNOWN_USER_ID_ERROR"
+    }
     assert api.client.get(api.path("/recipe/user"), query_string={"email": "x@y.z"}).json == {
-        "status": "UNKNOWN_EMAIL_ERROR"}
+        "status": "UNKNOWN_EMAIL_ERROR"
+    }
     both = api.client.get(api.path("/recipe/user"), query_string={"email": "a", "userId": "b"})
     assert both.get_data(as_text=True).strip() == "Please provide only one of userId or email"
     neither = api.client.get(api.path("/recipe/user"))
@@ -323,18 +385,29 @@ def test_get_user_by_id_or_email(api):
 # --- import (§9) ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"email": "a@b.c", "passwordHash": " "}, "Password hash cannot be an empty string"),
-    ({"email": "a@b.c", "passwordHash": "x", "hashingAlgorithm": " "},
-     "Hashing Algorithm cannot be an empty string"),
-    ({"email": "a@b.c", "passwordHash": "x", "hashingAlgorithm": "md5"},
-     "Unsupported password hashing algorithm"),
-    ({"email": "a@b.c", "passwordHash": "x"}, "Password hash is in invalid format"),
-    ({"email": "a@b.c", "passwordHash": "$2a$x", "hashingAlgorithm": "argon2"},
-     "Password hash is in invalid Argon2 format"),
-    ({"email": "a@b.c", "passwordHash": "$argon2id$x", "hashingAlgorithm": "BCRYPT"},
-     "Password hash is in invalid BCrypt format"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"email": "a@b.c", "passwordHash": " "}, "Password hash cannot be an empty string"),
+        (
+            {"email": "a@b.c", "passwordHash": "x", "hashingAlgorithm": " "},
+            "Hashing Algorithm cannot be an empty string",
+        ),
+        (
+            {"email": "a@b.c", "passwordHash": "x", "hashingAlgorithm": "md5"},
+            "Unsupported password hashing algorithm",
+        ),
+        ({"email": "a@b.c", "passwordHash": "x"}, "Password hash is in invalid format"),
+        (
+            {"email": "a@b.c", "passwordHash": "$2a$x", "hashingAlgorithm": "argon2"},
+            "Password hash is in invalid Argon2 format",
+        ),
+        (
+            {"email": "a@b.c", "passwordHash": "$argon2id$x", "hashingAlgorithm": "BCRYPT"},
+            "Password hash is in invalid BCrypt format",
+        ),
+    ],
+)
 def test_import_format_errors(api, body, message):
     answer = api.post("/recipe/user/passwordhash/import", body)
     assert answer.status_code == 400
@@ -345,17 +418,19 @@ def test_import_creates_then_replaces(api):
     import bcrypt
 
     first = bcrypt.hashpw(b"imported-1", bcrypt.gensalt(4, b"2b")).decode().replace("$2b$", "$2y$")
-    created = api.post("/recipe/user/passwordhash/import",
-                       {"email": "Lee@example.com", "passwordHash": first}).json
+    created = api.post(
+        "/recipe/user/passwordhash/import", {"email": "Lee@example.com", "passwordHash": first}
+    ).json
     assert created["status"] == "OK" and created["didUserAlreadyExist"] is False
     assert "recipeUserId" not in created
     assert created["user"]["emails"] == ["lee@example.com"]
     assert api.sign_in("lee@example.com", "imported-1")["status"] == "OK"
 
     second = bcrypt.hashpw(b"imported-2", bcrypt.gensalt(4)).decode()
-    replaced = api.post("/recipe/user/passwordhash/import",
-                        {"email": "lee@example.com", "passwordHash": second,
-                         "hashingAlgorithm": "bcrypt"}).json
+    replaced = api.post(
+        "/recipe/user/passwordhash/import",
+        {"email": "lee@example.com", "passwordHash": second, "hashingAlgorithm": "bcrypt"},
+    ).json
     assert replaced["didUserAlreadyExist"] is True
     assert replaced["user"]["id"] == created["user"]["id"]
     assert api.sign_in("lee@example.com", "imported-2")["status"] == "OK"
@@ -363,15 +438,25 @@ def test_import_creates_then_replaces(api):
 
 def test_import_firebase_needs_the_signer_key(core):
     without = new_api(core.test_client())
-    answer = without.post("/recipe/user/passwordhash/import",
-                          {"email": "fb@example.com", "passwordHash": FIREBASE_HASH})
+    answer = without.post(
+        "/recipe/user/passwordhash/import",
+        {"email": "fb@example.com", "passwordHash": FIREBASE_HASH},
+    )
     assert answer.status_code == 500
     assert "firebase_password_hashing_signer_key" in answer.get_data(as_text=True)
 
     api = new_api(core.test_client(), {"firebase_password_hashing_signer_key": FIREBASE_KEY})
-    assert api.post("/recipe/user/passwordhash/import", {
-        "email": "fb@example.com", "passwordHash": FIREBASE_HASH,
-        "hashingAlgorithm": "FIREBASE_SCRYPT"}).json["status"] == "OK"
+    assert (
+        api.post(
+            "/recipe/user/passwordhash/import",
+            {
+                "email": "fb@example.com",
+                "passwordHash": FIREBASE_HASH,
+                "hashingAlgorithm": "FIREBASE_SCRYPT",
+            },
+        ).json["status"]
+        == "OK"
+    )
     assert api.sign_in("fb@example.com", "user1password")["status"] == "OK"
     assert api.sign_in("fb@example.com", "user2password")["status"] == "WRONG_CREDENTIALS_ERROR"
 
@@ -380,22 +465,38 @@ def test_import_firebase_needs_the_signer_key(core):
 
 
 def test_twenty_concurrent_sign_ups_with_one_email_make_one_user(core, api):
-    answers = race(20, lambda: core.test_client().post(
-        api.path("/recipe/signup"), json={"email": "race@example.com", "password": "pw"}).json)
+    answers = race(
+        20,
+        lambda: (
+            core.test_client()
+            .post(api.path("/recipe/signup"), json={"email": "race@example.com", "password": "pw"})
+            .json
+        ),
+    )
     statuses = sorted(answer["status"] for answer in answers)
     assert statuses == ["EMAIL_ALREADY_EXISTS_ERROR"] * 19 + ["OK"]
     engine = core.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        rows = conn.execute(select(store.users.c.user_id).where(
-            store.users.c.app_id == api.app_id)).all()
+        rows = conn.execute(
+            select(store.users.c.user_id).where(store.users.c.app_id == api.app_id)
+        ).all()
     assert len(rows) == 1
 
 
 def test_one_reset_token_consumed_concurrently_succeeds_once(core, api):
     user_id = api.sign_up("racer@example.com")["user"]["id"]
-    token = api.post("/recipe/user/password/reset/token",
-                     {"userId": user_id, "email": "racer@example.com"}).json["token"]
-    answers = race(8, lambda: core.test_client().post(
-        api.path("/recipe/user/password/reset/token/consume"), json={"token": token}).json)
-    assert sorted(answer["status"] for answer in answers) == \
-        ["OK"] + ["RESET_PASSWORD_INVALID_TOKEN_ERROR"] * 7
+    token = api.post(
+        "/recipe/user/password/reset/token", {"userId": user_id, "email": "racer@example.com"}
+    ).json["token"]
+    answers = race(
+        8,
+        lambda: (
+            core.test_client()
+            .post(api.path("/recipe/user/password/reset/token/consume"), json={"token": token})
+            .json
+        ),
+    )
+    assert (
+        sorted(answer["status"] for answer in answers)
+        == ["OK"] + ["RESET_PASSWORD_INVALID_TOKEN_ERROR"] * 7
+    )

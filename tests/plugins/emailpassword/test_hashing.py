@@ -15,10 +15,13 @@ CHEAP_ARGON2 = hashing.HashPolicy("ARGON2", 8, 1, 1, 11, 1, 1)
 CHEAP_BCRYPT = hashing.HashPolicy("BCRYPT", 8, 1, 1, 4, 1, 1)
 
 # Firebase's published scrypt example (firebase/scrypt README).
-FIREBASE_KEY = ("jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpje"
-                "J9WmXA==")
-FIREBASE_HASH = ("$f_scrypt$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZ"
-                 "ilo78198JAdRuid5lQ==$42xEC+ixf3L2lw==$m=14$r=8$s=Bw==")
+FIREBASE_KEY = (
+    "jxspr8Ki0RYycVU8zykbdLGjFQ3McFUH0uiiTvC8pVMXAn210wjLNmdZJzxUECKbm0QsEmYUSDzZvpjeJ9WmXA=="
+)
+FIREBASE_HASH = (
+    "$f_scrypt$lSrfV15cpx95/sZS2W9c9Kp6i/LVgQNDNC/qzrCnh1SAyZvqmZqAjTdn3aoItz+VHjoZ"
+    "ilo78198JAdRuid5lQ==$42xEC+ixf3L2lw==$m=14$r=8$s=Bw=="
+)
 
 
 def test_default_hash_is_argon2id_with_owasp_parameters():
@@ -60,8 +63,9 @@ def test_argon2_has_no_72_byte_limit():
 
 @pytest.mark.parametrize("kind", [argon2.Type.I, argon2.Type.ID, argon2.Type.D])
 def test_imported_argon2_types_verify_with_their_own_parameters(kind):
-    stored = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=2,
-                                   type=kind).hash("imported")
+    stored = argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=2, type=kind).hash(
+        "imported"
+    )
     assert hashing.verify_password(PRODUCTION, "imported", stored, None)
     assert not hashing.verify_password(PRODUCTION, "imported!", stored, None)
 
@@ -76,10 +80,17 @@ def test_firebase_hash_without_signer_key_is_the_one_error():
         hashing.verify_password(PRODUCTION, "user1password", FIREBASE_HASH, None)
 
 
-@pytest.mark.parametrize("stored", [
-    "", "plain text", "$argon2id$v=19$m=8,t=1,p=1$broken", "$2a$04$short",
-    "$f_scrypt$a$b$m=x$r=8$s=Bw==", "$f_scrypt$a$b$m=14$r=8",
-])
+@pytest.mark.parametrize(
+    "stored",
+    [
+        "",
+        "plain text",
+        "$argon2id$v=19$m=8,t=1,p=1$broken",
+        "$2a$04$short",
+        "$f_scrypt$a$b$m=x$r=8$s=Bw==",
+        "$f_scrypt$a$b$m=14$r=8",
+    ],
+)
 def test_malformed_or_unknown_hashes_never_match(stored):
     assert not hashing.verify_password(PRODUCTION, "anything", stored, FIREBASE_KEY)
 
@@ -99,6 +110,7 @@ def test_rehash_is_needed_when_algorithm_or_parameters_change():
     assert hashing.needs_rehash(PRODUCTION, bcrypt_cheap)
     assert hashing.needs_rehash(PRODUCTION, FIREBASE_HASH)
     assert not hashing.needs_rehash(CHEAP_BCRYPT, bcrypt_cheap)
-    assert hashing.needs_rehash(dataclasses.replace(CHEAP_BCRYPT, bcrypt_log_rounds=5),
-                                bcrypt_cheap)
+    assert hashing.needs_rehash(
+        dataclasses.replace(CHEAP_BCRYPT, bcrypt_log_rounds=5), bcrypt_cheap
+    )
     assert hashing.needs_rehash(CHEAP_BCRYPT, argon_cheap)

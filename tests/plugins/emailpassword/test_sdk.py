@@ -10,24 +10,42 @@ import pytest
 import requests
 from flask import Flask, g, jsonify
 from supertokens_python.framework.flask import Middleware
-from supertokens_python.ingredients.emaildelivery.types import (EmailDeliveryConfig,
-                                                                EmailDeliveryInterface)
+from supertokens_python.ingredients.emaildelivery.types import (
+    EmailDeliveryConfig,
+    EmailDeliveryInterface,
+)
 from supertokens_python.recipe import emailpassword, emailverification, session
 from supertokens_python.recipe.emailpassword import syncio as ep
 from supertokens_python.recipe.emailpassword.interfaces import (
-    ConsumePasswordResetTokenOkResult, CreateResetPasswordOkResult, EmailAlreadyExistsError,
-    PasswordResetTokenInvalidError, SignInOkResult, SignUpOkResult,
-    UpdateEmailOrPasswordOkResult, WrongCredentialsError)
+    ConsumePasswordResetTokenOkResult,
+    CreateResetPasswordOkResult,
+    EmailAlreadyExistsError,
+    PasswordResetTokenInvalidError,
+    SignInOkResult,
+    SignUpOkResult,
+    UpdateEmailOrPasswordOkResult,
+    WrongCredentialsError,
+)
 from supertokens_python.recipe.emailverification import syncio as ev
 from supertokens_python.recipe.emailverification.interfaces import (
-    CreateEmailVerificationTokenEmailAlreadyVerifiedError, CreateEmailVerificationTokenOkResult,
-    VerifyEmailUsingTokenInvalidTokenError, VerifyEmailUsingTokenOkResult)
+    CreateEmailVerificationTokenEmailAlreadyVerifiedError,
+    CreateEmailVerificationTokenOkResult,
+    VerifyEmailUsingTokenInvalidTokenError,
+    VerifyEmailUsingTokenOkResult,
+)
 from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.recipe.session.syncio import (
-    create_new_session_without_request_response, get_all_session_handles_for_user)
-from supertokens_python.syncio import (delete_user, get_user, get_user_count,
-                                       get_users_newest_first, get_users_oldest_first,
-                                       list_users_by_account_info)
+    create_new_session_without_request_response,
+    get_all_session_handles_for_user,
+)
+from supertokens_python.syncio import (
+    delete_user,
+    get_user,
+    get_user_count,
+    get_users_newest_first,
+    get_users_oldest_first,
+    list_users_by_account_info,
+)
 from supertokens_python.types import RecipeUserId
 from supertokens_python.types.base import AccountInfoInput
 
@@ -57,18 +75,23 @@ def emails() -> dict[str, CapturedEmails]:
 
 
 @pytest.fixture
-def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch,
-             emails: dict[str, CapturedEmails]) -> tuple[str, str]:
+def core_app(
+    running_core: str, monkeypatch: pytest.MonkeyPatch, emails: dict[str, CapturedEmails]
+) -> tuple[str, str]:
     """A fresh app on the running core, the SDK initialised against it: (core url, app id)."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     app_id = new_id()
     uri = create_app_on_core(running_core, app_id)
-    init_sdk(uri, [
-        emailpassword.init(email_delivery=EmailDeliveryConfig(service=emails["reset"])),
-        emailverification.init(mode="OPTIONAL",
-                               email_delivery=EmailDeliveryConfig(service=emails["verify"])),
-        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
-    ])
+    init_sdk(
+        uri,
+        [
+            emailpassword.init(email_delivery=EmailDeliveryConfig(service=emails["reset"])),
+            emailverification.init(
+                mode="OPTIONAL", email_delivery=EmailDeliveryConfig(service=emails["verify"])
+            ),
+            session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+        ],
+    )
     yield running_core, app_id
     reset_sdk()
 
@@ -84,28 +107,34 @@ def test_recipe_functions(core_app: tuple[str, str]) -> None:
     signed_in = ep.sign_in("public", "ann@example.com", "pass-ann-1")
     assert isinstance(signed_in, SignInOkResult) and signed_in.user.id == user.id
     assert isinstance(ep.sign_in("public", "ann@example.com", "nope-1"), WrongCredentialsError)
-    assert isinstance(ep.sign_in("public", "ghost@example.com", "pass-ann-1"),
-                      WrongCredentialsError)
+    assert isinstance(
+        ep.sign_in("public", "ghost@example.com", "pass-ann-1"), WrongCredentialsError
+    )
 
     created = ep.create_reset_password_token("public", user.id, "ann@example.com")
     assert isinstance(created, CreateResetPasswordOkResult)
     consumed = ep.consume_password_reset_token("public", created.token)
     assert isinstance(consumed, ConsumePasswordResetTokenOkResult)
     assert (consumed.user_id, consumed.email) == (user.id, "ann@example.com")
-    assert isinstance(ep.consume_password_reset_token("public", created.token),
-                      PasswordResetTokenInvalidError)
+    assert isinstance(
+        ep.consume_password_reset_token("public", created.token), PasswordResetTokenInvalidError
+    )
 
     recipe_user = RecipeUserId(user.id)
-    assert isinstance(ep.update_email_or_password(recipe_user, password="new-pass-1"),
-                      UpdateEmailOrPasswordOkResult)
-    assert isinstance(ep.sign_in("public", "ann@example.com", "pass-ann-1"),
-                      WrongCredentialsError)
+    assert isinstance(
+        ep.update_email_or_password(recipe_user, password="new-pass-1"),
+        UpdateEmailOrPasswordOkResult,
+    )
+    assert isinstance(ep.sign_in("public", "ann@example.com", "pass-ann-1"), WrongCredentialsError)
     assert isinstance(ep.sign_in("public", "ann@example.com", "new-pass-1"), SignInOkResult)
     other = ep.sign_up("public", "bea@example.com", "pass-bea-1")
-    assert isinstance(ep.update_email_or_password(recipe_user, email="bea@example.com"),
-                      EmailAlreadyExistsError)
-    assert isinstance(ep.update_email_or_password(recipe_user, email="ann2@example.com"),
-                      UpdateEmailOrPasswordOkResult)
+    assert isinstance(
+        ep.update_email_or_password(recipe_user, email="bea@example.com"), EmailAlreadyExistsError
+    )
+    assert isinstance(
+        ep.update_email_or_password(recipe_user, email="ann2@example.com"),
+        UpdateEmailOrPasswordOkResult,
+    )
     assert get_user(user.id).emails == ["ann2@example.com"]
 
     found = list_users_by_account_info("public", AccountInfoInput(email="BEA@example.com"))
@@ -135,8 +164,7 @@ def test_listing_counting_and_deleting(core_app: tuple[str, str]) -> None:
     assert get_user(target) is None
     assert get_all_session_handles_for_user(target) == []
     assert get_user_count(None) == 4
-    assert isinstance(ep.sign_in("public", "user2@example.com", "pass-1234"),
-                      WrongCredentialsError)
+    assert isinstance(ep.sign_in("public", "user2@example.com", "pass-1234"), WrongCredentialsError)
     assert isinstance(ep.sign_up("public", "user2@example.com", "pass-1234"), SignUpOkResult)
 
 
@@ -151,21 +179,27 @@ def test_email_verification_functions(core_app: tuple[str, str]) -> None:
     assert verified.user.email == "cid@example.com"
     assert ev.is_email_verified(recipe_user, "cid@example.com") is True
     assert get_user(user.id).login_methods[0].verified is True
-    assert isinstance(ev.create_email_verification_token("public", recipe_user, "cid@example.com"),
-                      CreateEmailVerificationTokenEmailAlreadyVerifiedError)
+    assert isinstance(
+        ev.create_email_verification_token("public", recipe_user, "cid@example.com"),
+        CreateEmailVerificationTokenEmailAlreadyVerifiedError,
+    )
 
     ev.unverify_email(recipe_user, "cid@example.com")
     assert ev.is_email_verified(recipe_user, "cid@example.com") is False
     again = ev.create_email_verification_token("public", recipe_user, "cid@example.com")
     ev.revoke_email_verification_tokens("public", recipe_user, "cid@example.com")
-    assert isinstance(ev.verify_email_using_token("public", again.token),
-                      VerifyEmailUsingTokenInvalidTokenError)
+    assert isinstance(
+        ev.verify_email_using_token("public", again.token), VerifyEmailUsingTokenInvalidTokenError
+    )
 
 
 def test_same_email_in_two_tenants_is_two_users(core_app: tuple[str, str]) -> None:
     core_url, app_id = core_app
-    created = requests.put(f"{core_url}/appid-{app_id}/recipe/multitenancy/tenant/v2",
-                           json={"tenantId": "t1"}, timeout=10).json()
+    created = requests.put(
+        f"{core_url}/appid-{app_id}/recipe/multitenancy/tenant/v2",
+        json={"tenantId": "t1"},
+        timeout=10,
+    ).json()
     assert created["status"] == "OK"
     public = ep.sign_up("public", "dora@example.com", "pass-dora-1")
     in_t1 = ep.sign_up("t1", "dora@example.com", "pass-dora-2")
@@ -212,7 +246,9 @@ def test_frontend_flows(web_app: Flask, emails: dict[str, CapturedEmails]) -> No
 
     # email verification, as the frontend does it after sign-up
     assert client.get("/auth/user/email/verify", headers=auth).json == {
-        "status": "OK", "isVerified": False}
+        "status": "OK",
+        "isVerified": False,
+    }
     assert client.post("/auth/user/email/verify/token", headers=auth).json["status"] == "OK"
     token = link_token(emails["verify"].sent[-1].email_verify_link)
     verified = client.post("/auth/user/email/verify", json={"method": "token", "token": token})
@@ -228,28 +264,51 @@ def test_frontend_flows(web_app: Flask, emails: dict[str, CapturedEmails]) -> No
     assert wrong.json["status"] == "WRONG_CREDENTIALS_ERROR"
     signed_in = client.post("/auth/signin", json=_form("eve@example.com", "valid-pass1"))
     assert signed_in.json["status"] == "OK" and signed_in.json["user"]["id"] == user_id
-    assert client.get("/protected", headers={
-        "Authorization": f"Bearer {signed_in.headers['st-access-token']}"}).status_code == 200
+    assert (
+        client.get(
+            "/protected",
+            headers={"Authorization": f"Bearer {signed_in.headers['st-access-token']}"},
+        ).status_code
+        == 200
+    )
 
     # password reset
-    asked = client.post("/auth/user/password/reset/token",
-                        json={"formFields": [{"id": "email", "value": "eve@example.com"}]})
+    asked = client.post(
+        "/auth/user/password/reset/token",
+        json={"formFields": [{"id": "email", "value": "eve@example.com"}]},
+    )
     assert asked.json == {"status": "OK"}
     reset_token = link_token(emails["reset"].sent[-1].password_reset_link)
-    reset = client.post("/auth/user/password/reset", json={
-        "method": "token", "token": reset_token,
-        "formFields": [{"id": "password", "value": "fresh-pass2"}]})
+    reset = client.post(
+        "/auth/user/password/reset",
+        json={
+            "method": "token",
+            "token": reset_token,
+            "formFields": [{"id": "password", "value": "fresh-pass2"}],
+        },
+    )
     assert reset.json["status"] == "OK"
-    assert client.post("/auth/signin", json=_form("eve@example.com", "valid-pass1")).json[
-        "status"] == "WRONG_CREDENTIALS_ERROR"
-    assert client.post("/auth/signin", json=_form("eve@example.com", "fresh-pass2")).json[
-        "status"] == "OK"
-    reused = client.post("/auth/user/password/reset", json={
-        "method": "token", "token": reset_token,
-        "formFields": [{"id": "password", "value": "other-pass3"}]})
+    assert (
+        client.post("/auth/signin", json=_form("eve@example.com", "valid-pass1")).json["status"]
+        == "WRONG_CREDENTIALS_ERROR"
+    )
+    assert (
+        client.post("/auth/signin", json=_form("eve@example.com", "fresh-pass2")).json["status"]
+        == "OK"
+    )
+    reused = client.post(
+        "/auth/user/password/reset",
+        json={
+            "method": "token",
+            "token": reset_token,
+            "formFields": [{"id": "password", "value": "other-pass3"}],
+        },
+    )
     assert reused.json["status"] == "RESET_PASSWORD_INVALID_TOKEN_ERROR"
     # an unknown email is answered OK too, and no email is sent
     sent_before = len(emails["reset"].sent)
-    assert client.post("/auth/user/password/reset/token", json={
-        "formFields": [{"id": "email", "value": "nobody@example.com"}]}).json == {"status": "OK"}
+    assert client.post(
+        "/auth/user/password/reset/token",
+        json={"formFields": [{"id": "email", "value": "nobody@example.com"}]},
+    ).json == {"status": "OK"}
     assert len(emails["reset"].sent) == sent_before

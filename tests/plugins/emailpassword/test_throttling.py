@@ -16,11 +16,11 @@ from supertokens_python.recipe.emailpassword.interfaces import (
 )
 
 from core_app import throttling
-from plugins.emailpassword import hashing
-from core_app.testing.core_process import CoreProcess
-from tests.plugins.emailpassword.test_api import CHEAP_HASHES, Api, new_api
 from core_app.testing.concurrency import race
+from core_app.testing.core_process import CoreProcess
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from plugins.emailpassword import hashing
+from tests.plugins.emailpassword.test_api import CHEAP_HASHES, Api, new_api
 
 WRONG = {"status": "WRONG_CREDENTIALS_ERROR"}
 LOCK_S = 2  # the integration tests' first lock; the API tests move the clock instead
@@ -35,8 +35,9 @@ def counters(api, kind: str = "password-attempts") -> list:
     table = throttling.throttle_counters
     engine = api.client.application.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        return conn.execute(select(table).where(table.c.app_id == api.app_id,
-                                                table.c.kind == kind)).all()
+        return conn.execute(
+            select(table).where(table.c.app_id == api.app_id, table.c.kind == kind)
+        ).all()
 
 
 def test_ten_wrong_passwords_lock_the_email_even_for_the_right_one(api, clock) -> None:
@@ -77,8 +78,9 @@ def test_a_locked_email_costs_no_hash(api, clock, monkeypatch) -> None:
         api.sign_in("cat@example.com", "wrong-pass1")
     checked = []
     real_verify = hashing.verify_password
-    monkeypatch.setattr(hashing, "verify_password",
-                        lambda *args: checked.append(1) or real_verify(*args))
+    monkeypatch.setattr(
+        hashing, "verify_password", lambda *args: checked.append(1) or real_verify(*args)
+    )
     assert api.sign_in("cat@example.com", "right-pass1") == WRONG
     assert checked == []
 
@@ -106,16 +108,17 @@ def test_an_owners_sign_in_writes_no_throttle_row(api, clock) -> None:
     assert counters(api) == []
 
 
-def test_parallel_guesses_once_guessing_began_are_admitted_exactly(make_app, clock,
-                                                                   monkeypatch) -> None:
-    api = new_api(make_app(**CHEAP_HASHES).test_client(),
-                  {"password_max_consecutive_failures": 5})
+def test_parallel_guesses_once_guessing_began_are_admitted_exactly(
+    make_app, clock, monkeypatch
+) -> None:
+    api = new_api(make_app(**CHEAP_HASHES).test_client(), {"password_max_consecutive_failures": 5})
     api.sign_up("jon@example.com", "right-pass1")
     assert api.sign_in("jon@example.com", "wrong-pass0") == WRONG
     checked = []
     real_verify = hashing.verify_password
-    monkeypatch.setattr(hashing, "verify_password",
-                        lambda *args: checked.append(1) or real_verify(*args))
+    monkeypatch.setattr(
+        hashing, "verify_password", lambda *args: checked.append(1) or real_verify(*args)
+    )
     client = api.client.application
 
     def guess() -> dict:
@@ -137,8 +140,9 @@ def test_an_unknown_email_is_throttled_the_same_way(api, clock) -> None:
 def test_the_limit_is_per_email_and_per_tenant_config(make_app, clock) -> None:
     client = make_app(**CHEAP_HASHES).test_client()
     strict = new_api(client, {"password_max_consecutive_failures": 3})
-    off = new_api(client, {"password_max_consecutive_failures": 0,
-                           "tenant_max_failed_sign_ins_per_hour": 0})
+    off = new_api(
+        client, {"password_max_consecutive_failures": 0, "tenant_max_failed_sign_ins_per_hour": 0}
+    )
     for api in (strict, off):
         api.sign_up("dan@example.com", "right-pass1")
         api.sign_up("eve@example.com", "right-pass1")
@@ -153,8 +157,9 @@ def test_the_limit_is_per_email_and_per_tenant_config(make_app, clock) -> None:
 
 
 def test_too_many_failures_in_a_tenant_lock_its_sign_ins_for_the_hour(make_app, clock) -> None:
-    api = new_api(make_app(**CHEAP_HASHES).test_client(),
-                  {"tenant_max_failed_sign_ins_per_hour": 5})
+    api = new_api(
+        make_app(**CHEAP_HASHES).test_client(), {"tenant_max_failed_sign_ins_per_hour": 5}
+    )
     api.sign_up("fay@example.com", "right-pass1")
     for index in range(5):  # one guess each on many emails (spraying)
         assert api.sign_in(f"victim{index}@example.com", "Summer2025!") == WRONG
@@ -167,23 +172,32 @@ def test_too_many_failures_in_a_tenant_lock_its_sign_ins_for_the_hour(make_app, 
 
 
 def _sign_in(core_url: str, app_id: str, email: str, password: str) -> dict:
-    answer = requests.post(f"{core_url}/appid-{app_id}/public/recipe/signin",
-                           json={"email": email, "password": password}, timeout=10)
+    answer = requests.post(
+        f"{core_url}/appid-{app_id}/public/recipe/signin",
+        json={"email": email, "password": password},
+        timeout=10,
+    )
     assert answer.status_code == 200, answer.text
     return answer.json()
 
 
 @pytest.mark.integration
 def test_two_instances_share_the_lock(database_url: str, tmp_path) -> None:
-    env = {"SUPERTOKENS_CONNECTION_URI": database_url, "SUPERTOKENS_ARGON2_MEMORY_KB": "8",
-           "SUPERTOKENS_ARGON2_ITERATIONS": "1",
-           "SUPERTOKENS_PASSWORD_LOCKOUT_BASE_S": str(LOCK_S)}
+    env = {
+        "SUPERTOKENS_CONNECTION_URI": database_url,
+        "SUPERTOKENS_ARGON2_MEMORY_KB": "8",
+        "SUPERTOKENS_ARGON2_ITERATIONS": "1",
+        "SUPERTOKENS_PASSWORD_LOCKOUT_BASE_S": str(LOCK_S),
+    }
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     with CoreProcess(tmp_path / "a", env) as first, CoreProcess(tmp_path / "b", env) as second:
         app_id = create_app_on_core(first.url, f"t{time.time_ns()}").rsplit("appid-", 1)[1]
-        signed_up = requests.post(f"{first.url}/appid-{app_id}/public/recipe/signup", json={
-            "email": "gus@example.com", "password": "right-pass1"}, timeout=10).json()
+        signed_up = requests.post(
+            f"{first.url}/appid-{app_id}/public/recipe/signup",
+            json={"email": "gus@example.com", "password": "right-pass1"},
+            timeout=10,
+        ).json()
         assert signed_up["status"] == "OK"
         for index in range(10):
             assert _sign_in(first.url, app_id, "gus@example.com", f"wrong{index}") == WRONG
@@ -196,20 +210,24 @@ def test_two_instances_share_the_lock(database_url: str, tmp_path) -> None:
 
 
 @pytest.mark.integration
-def test_the_sdk_sees_wrong_credentials_while_locked(running_core: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_sdk_sees_wrong_credentials_while_locked(
+    running_core: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
-    uri = create_app_on_core(running_core, f"s{time.time_ns()}",
-                             {"password_lockout_base_s": LOCK_S})
+    uri = create_app_on_core(
+        running_core, f"s{time.time_ns()}", {"password_lockout_base_s": LOCK_S}
+    )
     init_sdk(uri, [emailpassword.init()])
     try:
         assert ep.sign_up("public", "hal@example.com", "right-pass1").status == "OK"
         for index in range(10):
-            assert isinstance(ep.sign_in("public", "hal@example.com", f"wrong-pass{index}"),
-                              WrongCredentialsError)
+            assert isinstance(
+                ep.sign_in("public", "hal@example.com", f"wrong-pass{index}"), WrongCredentialsError
+            )
         locked_at = time.monotonic()
-        assert isinstance(ep.sign_in("public", "hal@example.com", "right-pass1"),
-                          WrongCredentialsError)
+        assert isinstance(
+            ep.sign_in("public", "hal@example.com", "right-pass1"), WrongCredentialsError
+        )
         time.sleep(max(0.0, LOCK_S + 0.2 - (time.monotonic() - locked_at)))
         signed_in = ep.sign_in("public", "hal@example.com", "right-pass1")
         assert isinstance(signed_in, SignInOkResult)

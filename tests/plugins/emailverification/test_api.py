@@ -11,8 +11,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from plugins.emailverification import store
 from core_app.testing.apps import new_id
+from plugins.emailverification import store
 
 
 class Api:
@@ -29,24 +29,26 @@ class Api:
         return self.client.post(self.path(route, tenant), json=body)
 
     def token(self, user_id: str, email: str, tenant: str = "public") -> dict:
-        return self.post("/recipe/user/email/verify/token",
-                         {"userId": user_id, "email": email}, tenant).json
+        return self.post(
+            "/recipe/user/email/verify/token", {"userId": user_id, "email": email}, tenant
+        ).json
 
     def verify(self, token: str, tenant: str = "public") -> dict:
-        return self.post("/recipe/user/email/verify", {"method": "token", "token": token},
-                         tenant).json
+        return self.post(
+            "/recipe/user/email/verify", {"method": "token", "token": token}, tenant
+        ).json
 
     def is_verified(self, user_id: str, email: str) -> bool:
-        answer = self.client.get(self.path("/recipe/user/email/verify"),
-                                 query_string={"userId": user_id, "email": email}).json
+        answer = self.client.get(
+            self.path("/recipe/user/email/verify"), query_string={"userId": user_id, "email": email}
+        ).json
         assert answer["status"] == "OK"
         return answer["isVerified"]
 
 
 def new_api(client) -> Api:
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json[
-        "status"] == "OK"
+    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id}).json["status"] == "OK"
     return Api(client, app_id)
 
 
@@ -61,14 +63,21 @@ def test_token_verify_and_single_use(app, api):
     assert re.fullmatch(r"[A-Za-z0-9_-]{128}", created["token"])
     engine = app.extensions["supertokens_core"].storage.engine()
     with engine.connect() as conn:
-        stored = conn.execute(select(store.tokens.c.token, store.tokens.c.email).where(
-            store.tokens.c.app_id == api.app_id)).all()
+        stored = conn.execute(
+            select(store.tokens.c.token, store.tokens.c.email).where(
+                store.tokens.c.app_id == api.app_id
+            )
+        ).all()
     assert [(row.token, row.email) for row in stored] == [
-        (hashlib.sha256(created["token"].encode()).hexdigest(), "mia@example.com")]
+        (hashlib.sha256(created["token"].encode()).hexdigest(), "mia@example.com")
+    ]
 
     assert api.is_verified("user-1", "mia@example.com") is False
-    assert api.verify(created["token"]) == {"status": "OK", "userId": "user-1",
-                                            "email": "mia@example.com"}
+    assert api.verify(created["token"]) == {
+        "status": "OK",
+        "userId": "user-1",
+        "email": "mia@example.com",
+    }
     assert api.is_verified("user-1", "mia@example.com") is True
     assert api.verify(created["token"]) == {"status": "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR"}
     assert api.token("user-1", "mia@example.com") == {"status": "EMAIL_ALREADY_VERIFIED_ERROR"}
@@ -91,8 +100,12 @@ def test_using_one_token_uses_up_the_pairs_others(api):
 
 
 def test_tokens_belong_to_their_tenant_and_verification_to_the_app(api):
-    assert api.client.put(f"/appid-{api.app_id}/recipe/multitenancy/tenant/v2",
-                          json={"tenantId": "t1"}).json["status"] == "OK"
+    assert (
+        api.client.put(
+            f"/appid-{api.app_id}/recipe/multitenancy/tenant/v2", json={"tenantId": "t1"}
+        ).json["status"]
+        == "OK"
+    )
     token = api.token("user-5", "pia@example.com", tenant="t1")["token"]
     assert api.verify(token) == {"status": "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR"}
     assert api.verify(token, tenant="t1")["status"] == "OK"
@@ -111,35 +124,62 @@ def test_expired_token_is_invalid_and_removed(make_app):
 
 def test_unverify_and_revoke_tokens(api):
     api.verify(api.token("user-7", "ray@example.com")["token"])
-    assert api.post("/recipe/user/email/verify/remove",
-                    {"userId": "user-7", "email": " RAY@example.com"}).json == {"status": "OK"}
+    assert api.post(
+        "/recipe/user/email/verify/remove", {"userId": "user-7", "email": " RAY@example.com"}
+    ).json == {"status": "OK"}
     assert api.is_verified("user-7", "ray@example.com") is False
     # unknown pairs are fine too
-    assert api.post("/recipe/user/email/verify/remove",
-                    {"userId": "nobody", "email": "x@y.z"}).json == {"status": "OK"}
+    assert api.post(
+        "/recipe/user/email/verify/remove", {"userId": "nobody", "email": "x@y.z"}
+    ).json == {"status": "OK"}
 
     token = api.token("user-7", "ray@example.com")["token"]
-    assert api.post("/recipe/user/email/verify/token/remove",
-                    {"userId": "user-7", "email": "Ray@example.com"}).json == {"status": "OK"}
+    assert api.post(
+        "/recipe/user/email/verify/token/remove", {"userId": "user-7", "email": "Ray@example.com"}
+    ).json == {"status": "OK"}
     assert api.verify(token) == {"status": "EMAIL_VERIFICATION_INVALID_TOKEN_ERROR"}
 
 
-@pytest.mark.parametrize("route, body, message", [
-    ("/recipe/user/email/verify/token", {"email": "a@b.c"},
-     "Field name 'userId' is invalid in JSON input"),
-    ("/recipe/user/email/verify/token", {"userId": "u", "email": 3},
-     "Field name 'email' is invalid in JSON input"),
-    ("/recipe/user/email/verify/token", {"userId": "u" * 129, "email": "a@b.c"},
-     "Field name 'userId' must be at most 128 characters"),
-    ("/recipe/user/email/verify", {"method": "link", "token": "t"},
-     "Unsupported method for email verification"),
-    ("/recipe/user/email/verify", {"method": "token"},
-     "Field name 'token' is invalid in JSON input"),
-    ("/recipe/user/email/verify/remove", {"userId": "u"},
-     "Field name 'email' is invalid in JSON input"),
-    ("/recipe/user/email/verify/token/remove", {"userId": None, "email": "a@b.c"},
-     "Field name 'userId' is invalid in JSON input"),
-])
+@pytest.mark.parametrize(
+    "route, body, message",
+    [
+        (
+            "/recipe/user/email/verify/token",
+            {"email": "a@b.c"},
+            "Field name 'userId' is invalid in JSON input",
+        ),
+        (
+            "/recipe/user/email/verify/token",
+            {"userId": "u", "email": 3},
+            "Field name 'email' is invalid in JSON input",
+        ),
+        (
+            "/recipe/user/email/verify/token",
+            {"userId": "u" * 129, "email": "a@b.c"},
+            "Field name 'userId' must be at most 128 characters",
+        ),
+        (
+            "/recipe/user/email/verify",
+            {"method": "link", "token": "t"},
+            "Unsupported method for email verification",
+        ),
+        (
+            "/recipe/user/email/verify",
+            {"method": "token"},
+            "Field name 'token' is invalid in JSON input",
+        ),
+        (
+            "/recipe/user/email/verify/remove",
+            {"userId": "u"},
+            "Field name 'email' is invalid in JSON input",
+        ),
+        (
+            "/recipe/user/email/verify/token/remove",
+            {"userId": None, "email": "a@b.c"},
+            "Field name 'userId' is invalid in JSON input",
+        ),
+    ],
+)
 def test_input_errors(api, route, body, message):
     answer = api.post(route, body)
     assert answer.status_code == 400
@@ -149,27 +189,34 @@ def test_input_errors(api, route, body, message):
 def test_missing_query_fields(api):
     answer = api.client.get(api.path("/recipe/user/email/verify"), query_string={"userId": "u"})
     assert answer.status_code == 400
-    assert answer.get_data(as_text=True).strip() == \
-        "Field name 'email' is missing in GET request"
+    assert answer.get_data(as_text=True).strip() == "Field name 'email' is missing in GET request"
 
 
 def test_app_scoped_routes_refuse_other_tenants(api):
     api.client.put(f"/appid-{api.app_id}/recipe/multitenancy/tenant/v2", json={"tenantId": "t1"})
     for answer in (
-            api.client.get(api.path("/recipe/user/email/verify", "t1"),
-                           query_string={"userId": "u", "email": "a@b.c"}),
-            api.post("/recipe/user/email/verify/remove", {"userId": "u", "email": "a@b.c"},
-                     tenant="t1")):
+        api.client.get(
+            api.path("/recipe/user/email/verify", "t1"),
+            query_string={"userId": "u", "email": "a@b.c"},
+        ),
+        api.post(
+            "/recipe/user/email/verify/remove", {"userId": "u", "email": "a@b.c"}, tenant="t1"
+        ),
+    ):
         assert answer.status_code == 403
-        assert answer.get_data(as_text=True).strip() == \
-            "Only public tenantId can call this app specific API"
+        assert (
+            answer.get_data(as_text=True).strip()
+            == "Only public tenantId can call this app specific API"
+        )
 
 
 def test_login_methods_show_verification_and_deletion_removes_it(app, api):
     client = api.client
     app_path = f"/appid-{api.app_id}"
-    user = client.post(f"{app_path}/public/recipe/signup",
-                       json={"email": "sam@example.com", "password": "pw-sam-1"}).json["user"]
+    user = client.post(
+        f"{app_path}/public/recipe/signup",
+        json={"email": "sam@example.com", "password": "pw-sam-1"},
+    ).json["user"]
     assert user["loginMethods"][0]["verified"] is False
     api.verify(api.token(user["id"], "sam@example.com")["token"])
     again = client.get(f"{app_path}/user/id", query_string={"userId": user["id"]}).json["user"]
@@ -187,8 +234,11 @@ def test_one_token_used_concurrently_verifies_once(app, api):
     def use() -> None:
         client = app.test_client()
         barrier.wait()
-        answers.append(client.post(api.path("/recipe/user/email/verify"),
-                                   json={"method": "token", "token": token}).json["status"])
+        answers.append(
+            client.post(
+                api.path("/recipe/user/email/verify"), json={"method": "token", "token": token}
+            ).json["status"]
+        )
 
     threads = [threading.Thread(target=use) for _ in range(6)]
     for thread in threads:

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from core_app.housekeeping import run_housekeeping
-from plugins.passwordless import store
 from core_app.testing.apps import new_id
 from core_app.testing.concurrency import race
+from plugins.passwordless import store
 
 RID = {"rid": "passwordless"}
 
@@ -38,16 +38,25 @@ class Api:
         assert answer.status_code == 200, answer.data
         return answer.json
 
-    def typed(self, created: dict, code: str, route: str = "consume",
-              tenant: str = "public") -> dict:
-        return self.post(f"/recipe/signinup/code/{route}", {
-            "preAuthSessionId": created["preAuthSessionId"], "deviceId": created["deviceId"],
-            "userInputCode": code}, tenant).json
+    def typed(
+        self, created: dict, code: str, route: str = "consume", tenant: str = "public"
+    ) -> dict:
+        return self.post(
+            f"/recipe/signinup/code/{route}",
+            {
+                "preAuthSessionId": created["preAuthSessionId"],
+                "deviceId": created["deviceId"],
+                "userInputCode": code,
+            },
+            tenant,
+        ).json
 
     def link(self, created: dict, route: str = "consume", tenant: str = "public") -> dict:
-        return self.post(f"/recipe/signinup/code/{route}", {
-            "preAuthSessionId": created["preAuthSessionId"],
-            "linkCode": created["linkCode"]}, tenant).json
+        return self.post(
+            f"/recipe/signinup/code/{route}",
+            {"preAuthSessionId": created["preAuthSessionId"], "linkCode": created["linkCode"]},
+            tenant,
+        ).json
 
     def codes(self, tenant: str = "public", **query):
         return self.client.get(self.path("/recipe/signinup/codes", tenant), query_string=query)
@@ -60,19 +69,24 @@ class Api:
 
     def update(self, body: dict) -> dict:
         answer = self.client.put(f"/appid-{self.app_id}/recipe/user", json=body, headers=RID)
-        return answer.json if answer.status_code == 200 else {"http": answer.status_code,
-                                                              "text": answer.data.decode()}
+        return (
+            answer.json
+            if answer.status_code == 200
+            else {"http": answer.status_code, "text": answer.data.decode()}
+        )
 
     def add_tenant(self, tenant_id: str) -> None:
-        answer = self.client.put(f"/appid-{self.app_id}/recipe/multitenancy/tenant/v2",
-                                 json={"tenantId": tenant_id})
+        answer = self.client.put(
+            f"/appid-{self.app_id}/recipe/multitenancy/tenant/v2", json={"tenantId": tenant_id}
+        )
         assert answer.json["status"] == "OK"
 
 
 def new_api(client, core_config: dict | None = None) -> Api:
     app_id = new_id()
-    created = client.put("/recipe/multitenancy/app/v2",
-                         json={"appId": app_id, "coreConfig": core_config or {}})
+    created = client.put(
+        "/recipe/multitenancy/app/v2", json={"appId": app_id, "coreConfig": core_config or {}}
+    )
     assert created.json["status"] == "OK", created.data
     return Api(client, app_id)
 
@@ -92,8 +106,11 @@ def age_codes(app, app_id: str, by_ms: int) -> None:
     """Make every code of the app ``by_ms`` older (instead of sleeping past a lifetime)."""
     engine = app.extensions["supertokens_core"].storage.engine()
     with engine.begin() as conn:
-        conn.execute(update(store.codes).where(store.codes.c.app_id == app_id)
-                     .values(created_at=store.codes.c.created_at - by_ms))
+        conn.execute(
+            update(store.codes)
+            .where(store.codes.c.app_id == app_id)
+            .values(created_at=store.codes.c.created_at - by_ms)
+        )
 
 
 def b64url_sha256(raw: bytes, padded: bool) -> str:
@@ -138,16 +155,21 @@ def test_phone_numbers_are_stored_in_e164_and_unparseable_ones_trimmed(app, api)
     assert stored == ["+16505551234", "0650 555"]
 
 
-@pytest.mark.parametrize("body, message", [
-    ({}, "Please provide exactly one of email, phoneNumber or deviceId"),
-    ({"email": "a@b.c", "phoneNumber": "+14155550100"},
-     "Please provide exactly one of email, phoneNumber or deviceId"),
-    ({"email": None}, "Field name 'email' is invalid in JSON input"),
-    ({"phoneNumber": 5}, "Field name 'phoneNumber' is invalid in JSON input"),
-    ({"email": "a@b.c", "userInputCode": ""}, "userInputCode cannot be an empty string."),
-    ({"deviceId": "not base64!"}, "Input encoding error in deviceId"),
-    ({"email": "x" * 300}, "Field name 'email' must be at most 256 characters"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({}, "Please provide exactly one of email, phoneNumber or deviceId"),
+        (
+            {"email": "a@b.c", "phoneNumber": "+14155550100"},
+            "Please provide exactly one of email, phoneNumber or deviceId",
+        ),
+        ({"email": None}, "Field name 'email' is invalid in JSON input"),
+        ({"phoneNumber": 5}, "Field name 'phoneNumber' is invalid in JSON input"),
+        ({"email": "a@b.c", "userInputCode": ""}, "userInputCode cannot be an empty string."),
+        ({"deviceId": "not base64!"}, "Input encoding error in deviceId"),
+        ({"email": "x" * 300}, "Field name 'email' must be at most 256 characters"),
+    ],
+)
 def test_create_code_refuses_bad_input(api, body, message):
     answer = api.post("/recipe/signinup/code", body)
     assert (answer.status_code, answer.data.decode().strip()) == (400, message)
@@ -157,11 +179,14 @@ def test_resend_adds_a_code_to_the_device_and_refuses_a_repeated_chosen_code(app
     first = api.create(email="bo@example.com", userInputCode="111111")
     again = api.create(deviceId=first["deviceId"])
     assert again["status"] == "OK"
-    assert (again["deviceId"], again["preAuthSessionId"]) == (first["deviceId"],
-                                                              first["preAuthSessionId"])
+    assert (again["deviceId"], again["preAuthSessionId"]) == (
+        first["deviceId"],
+        first["preAuthSessionId"],
+    )
     assert again["codeId"] != first["codeId"] and again["linkCode"] != first["linkCode"]
     assert api.create(deviceId=first["deviceId"], userInputCode="111111") == {
-        "status": "USER_INPUT_CODE_ALREADY_USED_ERROR"}
+        "status": "USER_INPUT_CODE_ALREADY_USED_ERROR"
+    }
     chosen = api.create(deviceId=first["deviceId"], userInputCode="abc")
     assert chosen["userInputCode"] == "abc"
     assert len(rows(app, store.codes, api.app_id)) == 3
@@ -195,16 +220,25 @@ def test_first_consume_creates_the_user_with_a_verified_email_then_signs_it_in(a
     assert user["emails"] == ["dee@example.com"] and user["phoneNumbers"] == []
     [method] = user["loginMethods"]
     assert (method["recipeId"], method["email"], method["verified"]) == (
-        "passwordless", "dee@example.com", True)
-    assert answer["consumedDevice"] == {"preAuthSessionId": created["preAuthSessionId"],
-                                        "failedCodeInputAttemptCount": 0,
-                                        "email": "dee@example.com"}
+        "passwordless",
+        "dee@example.com",
+        True,
+    )
+    assert answer["consumedDevice"] == {
+        "preAuthSessionId": created["preAuthSessionId"],
+        "failedCodeInputAttemptCount": 0,
+        "email": "dee@example.com",
+    }
     again = api.sign_in(email="dee@example.com")
     assert again["createdNewUser"] is False and again["user"]["id"] == user["id"]
     listed = api.client.get(f"/appid-{api.app_id}/public/users").json["users"]
     assert [u["id"] for u in listed] == [user["id"]]
-    assert api.client.get(f"/appid-{api.app_id}/user/id",
-                          query_string={"userId": user["id"]}).json["user"] == again["user"]
+    assert (
+        api.client.get(f"/appid-{api.app_id}/user/id", query_string={"userId": user["id"]}).json[
+            "user"
+        ]
+        == again["user"]
+    )
 
 
 def test_a_phone_only_user_is_verified_and_has_no_email(api):
@@ -214,9 +248,10 @@ def test_a_phone_only_user_is_verified_and_has_no_email(api):
     assert method["verified"] is True
     assert answer["consumedDevice"]["phoneNumber"] == "+442079460958"
     assert "email" not in answer["consumedDevice"]
-    found = api.client.get(f"/appid-{api.app_id}/public/users/by-accountinfo",
-                           query_string={"phoneNumber": "+442079460958",
-                                         "doUnionOfAccountInfo": "true"}).json
+    found = api.client.get(
+        f"/appid-{api.app_id}/public/users/by-accountinfo",
+        query_string={"phoneNumber": "+442079460958", "doUnionOfAccountInfo": "true"},
+    ).json
     assert [u["id"] for u in found["users"]] == [answer["user"]["id"]]
 
 
@@ -224,8 +259,10 @@ def test_wrong_typed_codes_are_counted_and_the_last_allowed_one_restarts(app, ap
     created = api.create(email="eve@example.com")
     for count in range(1, 5):
         assert api.typed(created, "wrong") == {
-            "status": "INCORRECT_USER_INPUT_CODE_ERROR", "failedCodeInputAttemptCount": count,
-            "maximumCodeInputAttempts": 5}
+            "status": "INCORRECT_USER_INPUT_CODE_ERROR",
+            "failedCodeInputAttemptCount": count,
+            "maximumCodeInputAttempts": 5,
+        }
     assert api.typed(created, "wrong") == {"status": "RESTART_FLOW_ERROR"}
     assert rows(app, store.devices, api.app_id) == []
     assert rows(app, store.codes, api.app_id) == []
@@ -237,9 +274,14 @@ def test_a_right_code_after_failures_reports_the_count_and_check_counts_too(api)
     assert api.typed(created, "nope", route="check")["failedCodeInputAttemptCount"] == 1
     assert api.typed(created, "nope")["failedCodeInputAttemptCount"] == 2
     checked = api.typed(created, created["userInputCode"], route="check")
-    assert checked == {"status": "OK", "consumedDevice": {
-        "preAuthSessionId": created["preAuthSessionId"], "failedCodeInputAttemptCount": 2,
-        "email": "fay@example.com"}}
+    assert checked == {
+        "status": "OK",
+        "consumedDevice": {
+            "preAuthSessionId": created["preAuthSessionId"],
+            "failedCodeInputAttemptCount": 2,
+            "email": "fay@example.com",
+        },
+    }
     # check used nothing up
     consumed = api.typed(created, created["userInputCode"])
     assert consumed["status"] == "OK"
@@ -251,8 +293,10 @@ def test_a_wrong_link_code_is_never_counted(app, api):
     created = api.create(email="gil@example.com")
     fake = base64.urlsafe_b64encode(b"\x02" * 32).decode().rstrip("=")
     for _ in range(6):
-        answer = api.post("/recipe/signinup/code/consume", {
-            "preAuthSessionId": created["preAuthSessionId"], "linkCode": fake}).json
+        answer = api.post(
+            "/recipe/signinup/code/consume",
+            {"preAuthSessionId": created["preAuthSessionId"], "linkCode": fake},
+        ).json
         assert answer == {"status": "RESTART_FLOW_ERROR"}
     [device] = rows(app, store.devices, api.app_id)
     assert device.failed_attempts == 0
@@ -266,8 +310,10 @@ def test_expired_codes(make_app):
     age_codes(app, api.app_id, 60_001)
     assert api.link(created) == {"status": "RESTART_FLOW_ERROR"}
     assert api.typed(created, created["userInputCode"]) == {
-        "status": "EXPIRED_USER_INPUT_CODE_ERROR", "failedCodeInputAttemptCount": 1,
-        "maximumCodeInputAttempts": 5}
+        "status": "EXPIRED_USER_INPUT_CODE_ERROR",
+        "failedCodeInputAttemptCount": 1,
+        "maximumCodeInputAttempts": 5,
+    }
     # a fresh code of the same device still works; expired codes are still listed
     fresh = api.create(deviceId=created["deviceId"])
     assert len(api.codes(deviceId=created["deviceId"]).json["devices"][0]["codes"]) == 2
@@ -278,8 +324,10 @@ def test_a_lowered_attempt_limit_restarts_a_device_that_reached_it(app, api):
     created = api.create(email="ida@example.com")
     for _ in range(3):
         api.typed(created, "wrong")
-    answer = api.client.put(f"/appid-{api.app_id}/recipe/multitenancy/app/v2", json={
-        "appId": api.app_id, "coreConfig": {"passwordless_max_code_input_attempts": 2}})
+    answer = api.client.put(
+        f"/appid-{api.app_id}/recipe/multitenancy/app/v2",
+        json={"appId": api.app_id, "coreConfig": {"passwordless_max_code_input_attempts": 2}},
+    )
     assert answer.json["status"] == "OK"
     assert api.typed(created, created["userInputCode"]) == {"status": "RESTART_FLOW_ERROR"}
     assert rows(app, store.devices, api.app_id) == []
@@ -300,23 +348,36 @@ def test_consume_removes_every_device_of_the_contact_in_the_tenant_only(app, api
 def test_signing_in_with_one_contact_drops_pending_codes_of_the_other(app, api):
     user = api.sign_in(email="kim@example.com")["user"]
     assert api.update({"recipeUserId": user["id"], "phoneNumber": "+14155550101"}) == {
-        "status": "OK"}
+        "status": "OK"
+    }
     api.create(phoneNumber="+14155550101")
     api.sign_in(email="kim@example.com")
     assert rows(app, store.devices, api.app_id) == []
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"linkCode": "abc"}, "Field name 'preAuthSessionId' is invalid in JSON input"),
-    ({"preAuthSessionId": "x"}, "Please provide exactly one of linkCode or deviceId+userInputCode"),
-    ({"preAuthSessionId": "x", "deviceId": "AAAA"},
-     "Please provide exactly one of linkCode or deviceId+userInputCode"),
-    ({"preAuthSessionId": "x", "linkCode": "abc", "userInputCode": "1"},
-     "Please provide exactly one of linkCode or deviceId+userInputCode"),
-    ({"preAuthSessionId": "x", "linkCode": "a+b"}, "Input encoding error in linkCode"),
-    ({"preAuthSessionId": "x", "deviceId": "a_b", "userInputCode": "1"},
-     "Input encoding error in deviceId"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"linkCode": "abc"}, "Field name 'preAuthSessionId' is invalid in JSON input"),
+        (
+            {"preAuthSessionId": "x"},
+            "Please provide exactly one of linkCode or deviceId+userInputCode",
+        ),
+        (
+            {"preAuthSessionId": "x", "deviceId": "AAAA"},
+            "Please provide exactly one of linkCode or deviceId+userInputCode",
+        ),
+        (
+            {"preAuthSessionId": "x", "linkCode": "abc", "userInputCode": "1"},
+            "Please provide exactly one of linkCode or deviceId+userInputCode",
+        ),
+        ({"preAuthSessionId": "x", "linkCode": "a+b"}, "Input encoding error in linkCode"),
+        (
+            {"preAuthSessionId": "x", "deviceId": "a_b", "userInputCode": "1"},
+            "Input encoding error in deviceId",
+        ),
+    ],
+)
 def test_consume_refuses_bad_input(api, body, message):
     answer = api.post("/recipe/signinup/code/consume", body)
     assert (answer.status_code, answer.data.decode().strip()) == (400, message)
@@ -325,13 +386,19 @@ def test_consume_refuses_bad_input(api, body, message):
 def test_pre_auth_session_id_must_name_the_codes_device(api):
     created = api.create(email="lu@example.com")
     other = api.create(email="lu@example.com")
-    answer = api.post("/recipe/signinup/code/consume", {
-        "preAuthSessionId": other["preAuthSessionId"], "linkCode": created["linkCode"]})
+    answer = api.post(
+        "/recipe/signinup/code/consume",
+        {"preAuthSessionId": other["preAuthSessionId"], "linkCode": created["linkCode"]},
+    )
     assert (answer.status_code, answer.data.decode().strip()) == (
-        400, "preAuthSessionId and deviceId doesn't match")
+        400,
+        "preAuthSessionId and deviceId doesn't match",
+    )
     # the spec's padded form is accepted
-    padded = api.post("/recipe/signinup/code/check", {
-        "preAuthSessionId": created["preAuthSessionId"] + "=", "linkCode": created["linkCode"]})
+    padded = api.post(
+        "/recipe/signinup/code/check",
+        {"preAuthSessionId": created["preAuthSessionId"] + "=", "linkCode": created["linkCode"]},
+    )
     assert padded.json["status"] == "OK"
 
 
@@ -341,12 +408,22 @@ def test_pre_auth_session_id_must_name_the_codes_device(api):
 def test_listing_codes_by_each_key(api):
     created = api.create(email="mo@example.com")
     resent = api.create(deviceId=created["deviceId"])
-    expected = [{"preAuthSessionId": created["preAuthSessionId"],
-                 "failedCodeInputAttemptCount": 0, "email": "mo@example.com",
-                 "codes": [{"codeId": c["codeId"], "timeCreated": c["timeCreated"],
-                            "codeLifetime": 600_000} for c in (created, resent)]}]
-    for query in ({"email": " MO@example.com"}, {"deviceId": created["deviceId"]},
-                  {"preAuthSessionId": created["preAuthSessionId"]}):
+    expected = [
+        {
+            "preAuthSessionId": created["preAuthSessionId"],
+            "failedCodeInputAttemptCount": 0,
+            "email": "mo@example.com",
+            "codes": [
+                {"codeId": c["codeId"], "timeCreated": c["timeCreated"], "codeLifetime": 600_000}
+                for c in (created, resent)
+            ],
+        }
+    ]
+    for query in (
+        {"email": " MO@example.com"},
+        {"deviceId": created["deviceId"]},
+        {"preAuthSessionId": created["preAuthSessionId"]},
+    ):
         devices = api.codes(**query).json["devices"]
         devices[0]["codes"].sort(key=lambda c: (c["timeCreated"], c["codeId"] != created["codeId"]))
         assert devices == expected, query
@@ -358,7 +435,9 @@ def test_listing_codes_by_each_key(api):
     for query in ({}, {"email": "a@b.c", "deviceId": created["deviceId"]}):
         answer = api.codes(**query)
         assert (answer.status_code, answer.data.decode().strip()) == (
-            400, "Please provide exactly one of email, phoneNumber, deviceId or preAuthSessionId")
+            400,
+            "Please provide exactly one of email, phoneNumber, deviceId or preAuthSessionId",
+        )
 
 
 def test_removing_one_code_keeps_the_device_until_its_last_code(app, api):
@@ -373,11 +452,16 @@ def test_removing_one_code_keeps_the_device_until_its_last_code(app, api):
     assert api.post(remove, {"codeId": "unknown"}).json == {"status": "OK"}
     third = api.create(email="ned@example.com")
     assert api.post(remove, {"preAuthSessionId": third["preAuthSessionId"]}).json == {
-        "status": "OK"}
+        "status": "OK"
+    }
     assert rows(app, store.devices, api.app_id) == []
-    for body, message in (({}, "Please provide either 'codeId' or 'preAuthSessionId'"),
-                          ({"codeId": "a", "preAuthSessionId": "b"},
-                           "Please provide only one of 'codeId' or 'preAuthSessionId'")):
+    for body, message in (
+        ({}, "Please provide either 'codeId' or 'preAuthSessionId'"),
+        (
+            {"codeId": "a", "preAuthSessionId": "b"},
+            "Please provide only one of 'codeId' or 'preAuthSessionId'",
+        ),
+    ):
         answer = api.post(remove, body)
         assert (answer.status_code, answer.data.decode().strip()) == (400, message)
 
@@ -392,14 +476,17 @@ def test_removing_all_codes_of_a_contact(app, api):
     assert api.post(removes, {"email": "OZ@example.com"}).json == {"status": "OK"}
     # the SDK sends a phone number under "email": it is lower-cased and matches nothing
     assert api.post(removes, {"email": "+14155550103"}).json == {"status": "OK"}
-    left = sorted((r.tenant_id, r.email, r.phone_number) for r in rows(app, store.devices,
-                                                                       api.app_id))
+    left = sorted(
+        (r.tenant_id, r.email, r.phone_number) for r in rows(app, store.devices, api.app_id)
+    )
     assert left == [("public", None, "+14155550103"), ("t3", "oz@example.com", None)]
     assert api.post(removes, {"phoneNumber": "+1 415 555 0103"}).json == {"status": "OK"}
     assert len(rows(app, store.devices, api.app_id)) == 1
     answer = api.post(removes, {})
     assert (answer.status_code, answer.data.decode().strip()) == (
-        400, "Please provide exactly one of email or phoneNumber")
+        400,
+        "Please provide exactly one of email or phoneNumber",
+    )
 
 
 # --- users (§10, §11) ---------------------------------------------------------------------------
@@ -411,36 +498,46 @@ def test_updating_contacts(app, api):
     api.sign_in(phoneNumber="+14155550104")
     uid = user["id"]
     assert api.update({"recipeUserId": uid, "email": "QUIN@example.com"}) == {
-        "status": "EMAIL_ALREADY_EXISTS_ERROR"}
+        "status": "EMAIL_ALREADY_EXISTS_ERROR"
+    }
     assert api.update({"recipeUserId": uid, "phoneNumber": "+14155550104"}) == {
-        "status": "PHONE_NUMBER_ALREADY_EXISTS_ERROR"}
+        "status": "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
+    }
     # nothing half-written: the email change before the refused phone number is undone
-    assert api.update({"recipeUserId": uid, "email": "new@example.com",
-                       "phoneNumber": "+14155550104"}) == {
-        "status": "PHONE_NUMBER_ALREADY_EXISTS_ERROR"}
+    assert api.update(
+        {"recipeUserId": uid, "email": "new@example.com", "phoneNumber": "+14155550104"}
+    ) == {"status": "PHONE_NUMBER_ALREADY_EXISTS_ERROR"}
     assert api.update({"recipeUserId": "unknown"}) == {"status": "UNKNOWN_USER_ID_ERROR"}
     assert api.update({"recipeUserId": uid, "email": None}) == {
-        "http": 400, "text": "You cannot clear both email and phone number of a user\n"}
+        "http": 400,
+        "text": "You cannot clear both email and phone number of a user\n",
+    }
     api.create(email="pat@example.com")
     api.create(email="pat2@example.com")
-    assert api.update({"recipeUserId": uid, "email": " Pat2@Example.com",
-                       "phoneNumber": "+1 415 555 0105"}) == {"status": "OK"}
+    assert api.update(
+        {"recipeUserId": uid, "email": " Pat2@Example.com", "phoneNumber": "+1 415 555 0105"}
+    ) == {"status": "OK"}
     assert rows(app, store.devices, api.app_id) == []  # old and new email's codes are gone
     assert api.update({"recipeUserId": uid, "email": None}) == {"status": "OK"}
-    got = api.client.get(f"/appid-{api.app_id}/recipe/user", query_string={"userId": uid},
-                         headers=RID).json
+    got = api.client.get(
+        f"/appid-{api.app_id}/recipe/user", query_string={"userId": uid}, headers=RID
+    ).json
     assert got["user"]["emails"] == [] and got["user"]["phoneNumbers"] == ["+14155550105"]
     assert api.update({"recipeUserId": uid}) == {"status": "OK"}
     assert other["id"] != uid
     # app scope: the public tenant's path works, another tenant's is refused
-    public = api.client.put(f"/appid-{api.app_id}/public/recipe/user",
-                            json={"recipeUserId": uid}, headers=RID)
+    public = api.client.put(
+        f"/appid-{api.app_id}/public/recipe/user", json={"recipeUserId": uid}, headers=RID
+    )
     assert public.json == {"status": "OK"}
     api.add_tenant("t9")
-    other = api.client.put(f"/appid-{api.app_id}/t9/recipe/user", json={"recipeUserId": uid},
-                           headers=RID)
+    other = api.client.put(
+        f"/appid-{api.app_id}/t9/recipe/user", json={"recipeUserId": uid}, headers=RID
+    )
     assert (other.status_code, other.data.decode().strip()) == (
-        403, "Only public tenantId can call this app specific API")
+        403,
+        "Only public tenantId can call this app specific API",
+    )
 
 
 def test_get_user_by_id_email_or_phone(api):
@@ -448,8 +545,9 @@ def test_get_user_by_id_email_or_phone(api):
     by_phone = api.sign_in(phoneNumber="+14155550106")["user"]
 
     def get(**query):
-        return api.client.get(f"/appid-{api.app_id}/public/recipe/user", query_string=query,
-                              headers=RID).json
+        return api.client.get(
+            f"/appid-{api.app_id}/public/recipe/user", query_string=query, headers=RID
+        ).json
 
     assert get(userId=by_email["id"])["user"]["loginMethods"] == by_email["loginMethods"]
     assert get(email="REX@example.com")["user"]["id"] == by_email["id"]
@@ -459,7 +557,9 @@ def test_get_user_by_id_email_or_phone(api):
     assert get(phoneNumber="+10000000000") == {"status": "UNKNOWN_PHONE_NUMBER_ERROR"}
     answer = api.client.get(f"/appid-{api.app_id}/public/recipe/user", headers=RID)
     assert (answer.status_code, answer.data.decode().strip()) == (
-        400, "Please provide exactly one of userId, email or phoneNumber")
+        400,
+        "Please provide exactly one of userId, email or phoneNumber",
+    )
 
 
 def test_deleting_a_user_removes_its_rows_and_pending_codes(app, api):
@@ -480,10 +580,14 @@ def test_joining_a_tenant_with_a_taken_contact_is_refused(api):
     email_user = api.sign_in(email="tia@example.com")["user"]
     api.sign_in(tenant="t4", email="tia@example.com")
     join = f"/appid-{api.app_id}/t4/recipe/multitenancy/tenant/user"
-    assert api.client.post(join, json={"recipeUserId": phone_user["id"]}).json["status"] == \
-        "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
-    assert api.client.post(join, json={"recipeUserId": email_user["id"]}).json["status"] == \
-        "EMAIL_ALREADY_EXISTS_ERROR"
+    assert (
+        api.client.post(join, json={"recipeUserId": phone_user["id"]}).json["status"]
+        == "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
+    )
+    assert (
+        api.client.post(join, json={"recipeUserId": email_user["id"]}).json["status"]
+        == "EMAIL_ALREADY_EXISTS_ERROR"
+    )
     fresh = api.sign_in(email="uma@example.com")["user"]
     assert api.client.post(join, json={"recipeUserId": fresh["id"]}).json["status"] == "OK"
     assert api.sign_in(tenant="t4", email="uma@example.com")["user"]["id"] == fresh["id"]
@@ -519,10 +623,12 @@ def test_housekeeping_removes_devices_whose_codes_all_expired(make_app):
     assert short.create(deviceId=kept["deviceId"])["status"] == "OK"
     run_housekeeping(app.extensions["supertokens_core"], min_gap_ms=0)
     assert [r.device_id_hash for r in rows(app, store.devices, short.app_id)] == [
-        kept["preAuthSessionId"]]
+        kept["preAuthSessionId"]
+    ]
     assert len(rows(app, store.codes, short.app_id)) == 2
     assert [r.device_id_hash for r in rows(app, store.devices, long.app_id)] == [
-        lasting["preAuthSessionId"]]
+        lasting["preAuthSessionId"]
+    ]
     assert short.create(deviceId=gone["deviceId"]) == {"status": "RESTART_FLOW_ERROR"}
     assert short.typed(kept, kept["userInputCode"])["status"] == "EXPIRED_USER_INPUT_CODE_ERROR"
 
@@ -532,10 +638,20 @@ def test_housekeeping_removes_devices_whose_codes_all_expired(make_app):
 
 def test_one_code_consumed_concurrently_succeeds_once(app, api):
     created = api.create(email="wes@example.com")
-    answers = race(8, lambda: app.test_client().post(
-        api.path("/recipe/signinup/code/consume"),
-        json={"preAuthSessionId": created["preAuthSessionId"],
-              "linkCode": created["linkCode"]}).json)
+    answers = race(
+        8,
+        lambda: (
+            app.test_client()
+            .post(
+                api.path("/recipe/signinup/code/consume"),
+                json={
+                    "preAuthSessionId": created["preAuthSessionId"],
+                    "linkCode": created["linkCode"],
+                },
+            )
+            .json
+        ),
+    )
     assert sorted(answer["status"] for answer in answers) == ["OK"] + ["RESTART_FLOW_ERROR"] * 7
     assert len(rows(app, store.users, api.app_id)) == 1
 
@@ -549,9 +665,10 @@ def test_devices_of_one_email_consumed_concurrently_make_one_user(app, api):
     def consume(created: dict) -> None:
         client = app.test_client()
         barrier.wait()
-        answer = client.post(api.path("/recipe/signinup/code/consume"), json={
-            "preAuthSessionId": created["preAuthSessionId"],
-            "linkCode": created["linkCode"]}).json
+        answer = client.post(
+            api.path("/recipe/signinup/code/consume"),
+            json={"preAuthSessionId": created["preAuthSessionId"], "linkCode": created["linkCode"]},
+        ).json
         with lock:
             answers.append(answer["status"])
 
@@ -569,10 +686,21 @@ def test_parallel_wrong_guesses_are_each_counted(make_app):
     app = make_app()
     api = new_api(app.test_client(), {"passwordless_max_code_input_attempts": 20})
     created = api.create(email="yan@example.com")
-    answers = race(10, lambda: app.test_client().post(
-        api.path("/recipe/signinup/code/consume"),
-        json={"preAuthSessionId": created["preAuthSessionId"], "deviceId": created["deviceId"],
-              "userInputCode": "wrong"}).json)
+    answers = race(
+        10,
+        lambda: (
+            app.test_client()
+            .post(
+                api.path("/recipe/signinup/code/consume"),
+                json={
+                    "preAuthSessionId": created["preAuthSessionId"],
+                    "deviceId": created["deviceId"],
+                    "userInputCode": "wrong",
+                },
+            )
+            .json
+        ),
+    )
     assert sorted(a["failedCodeInputAttemptCount"] for a in answers) == list(range(1, 11))
     [device] = rows(app, store.devices, api.app_id)
     assert device.failed_attempts == 10
@@ -580,10 +708,21 @@ def test_parallel_wrong_guesses_are_each_counted(make_app):
 
 def test_parallel_guesses_past_the_limit_all_fail_and_end_the_device(app, api):
     created = api.create(email="zed@example.com")
-    answers = race(12, lambda: app.test_client().post(
-        api.path("/recipe/signinup/code/consume"),
-        json={"preAuthSessionId": created["preAuthSessionId"], "deviceId": created["deviceId"],
-              "userInputCode": "wrong"}).json)
+    answers = race(
+        12,
+        lambda: (
+            app.test_client()
+            .post(
+                api.path("/recipe/signinup/code/consume"),
+                json={
+                    "preAuthSessionId": created["preAuthSessionId"],
+                    "deviceId": created["deviceId"],
+                    "userInputCode": "wrong",
+                },
+            )
+            .json
+        ),
+    )
     statuses = sorted(a["status"] for a in answers)
     assert statuses == ["INCORRECT_USER_INPUT_CODE_ERROR"] * 4 + ["RESTART_FLOW_ERROR"] * 8
     assert rows(app, store.devices, api.app_id) == []

@@ -87,9 +87,14 @@ def test_tenant_failures_lock_typed_codes_of_every_contact(make_app, clock) -> N
 
 
 def test_limits_are_per_tenant_config_and_zero_turns_them_off(make_app, clock) -> None:
-    api = new_api(make_app().test_client(), {"passwordless_max_failed_codes_per_hour": 0,
-                                             "passwordless_max_codes_created_per_hour": 0,
-                                             "tenant_max_failed_sign_ins_per_hour": 0})
+    api = new_api(
+        make_app().test_client(),
+        {
+            "passwordless_max_failed_codes_per_hour": 0,
+            "passwordless_max_codes_created_per_hour": 0,
+            "tenant_max_failed_sign_ins_per_hour": 0,
+        },
+    )
     for _ in range(4):
         guess_wrong(api, api.create(email="fay@example.com"), 5)
     for _ in range(10):

@@ -9,17 +9,23 @@ import jwt
 import sqlalchemy
 
 from core_app.tenant_prefix import TenantIdentifier
+from core_app.testing.apps import new_id
 from plugins.session import store
 from plugins.session.keys import KeyPolicy, SigningKeyRing
-from core_app.testing.apps import new_id
 
 ROTATION_HOURS = "0.0004"  # 1.44 s, what the SDK's own JWKS tests use
 
 
 def _create_session(client, app_id: str, user: str = "u1") -> dict:
-    answer = client.post(f"/appid-{app_id}/public/recipe/session", json={
-        "userId": user, "enableAntiCsrf": False, "userDataInJWT": {},
-        "userDataInDatabase": {}})
+    answer = client.post(
+        f"/appid-{app_id}/public/recipe/session",
+        json={
+            "userId": user,
+            "enableAntiCsrf": False,
+            "userDataInJWT": {},
+            "userDataInDatabase": {},
+        },
+    )
     assert answer.status_code == 200, answer.text
     return answer.json
 
@@ -30,19 +36,33 @@ def _kid(token: str) -> str:
 
 def test_short_rotation_needs_test_mode(make_app):
     client = make_app().test_client()
-    refused = client.put("/recipe/multitenancy/app/v2", json={
-        "appId": new_id(), "coreConfig": {
-            "access_token_dynamic_signing_key_update_interval": ROTATION_HOURS}})
+    refused = client.put(
+        "/recipe/multitenancy/app/v2",
+        json={
+            "appId": new_id(),
+            "coreConfig": {"access_token_dynamic_signing_key_update_interval": ROTATION_HOURS},
+        },
+    )
     assert refused.status_code == 400
-    assert refused.text == ("Invalid core config: 'access_token_dynamic_signing_key_update_"
-                            "interval' must be greater than, equal to 1 hour.\n")
+    assert refused.text == (
+        "Invalid core config: 'access_token_dynamic_signing_key_update_"
+        "interval' must be greater than, equal to 1 hour.\n"
+    )
 
 
 def test_keys_rotate_and_old_tokens_stay_verifiable(make_app):
     client = make_app(test_mode=True).test_client()
     app_id = new_id()
-    assert client.put("/recipe/multitenancy/app/v2", json={"appId": app_id, "coreConfig": {
-        "access_token_dynamic_signing_key_update_interval": ROTATION_HOURS}}).status_code == 200
+    assert (
+        client.put(
+            "/recipe/multitenancy/app/v2",
+            json={
+                "appId": app_id,
+                "coreConfig": {"access_token_dynamic_signing_key_update_interval": ROTATION_HOURS},
+            },
+        ).status_code
+        == 200
+    )
 
     first = _create_session(client, app_id)
     first_kid = _kid(first["accessToken"]["token"])
@@ -56,9 +76,15 @@ def test_keys_rotate_and_old_tokens_stay_verifiable(make_app):
     assert dynamic[:2] == sorted(dynamic, reverse=True)[:2]
     assert {first_kid, second_kid} <= set(dynamic)
 
-    verified = client.post(f"/appid-{app_id}/recipe/session/verify", json={
-        "accessToken": first["accessToken"]["token"], "doAntiCsrfCheck": False,
-        "enableAntiCsrf": False, "checkDatabase": False})
+    verified = client.post(
+        f"/appid-{app_id}/recipe/session/verify",
+        json={
+            "accessToken": first["accessToken"]["token"],
+            "doAntiCsrfCheck": False,
+            "enableAntiCsrf": False,
+            "checkDatabase": False,
+        },
+    )
     assert verified.json["status"] == "OK", verified.text
 
 
@@ -75,9 +101,11 @@ def test_new_key_is_published_before_it_signs(make_app):
     old = ring.dynamic_signing_key(core.storage, uri, app_id, policy)
     # Age the key to just inside the overlap before its interval ends.
     with core.storage.engine(uri).begin() as conn:
-        conn.execute(sqlalchemy.update(store.signing_keys)
-                     .where(store.signing_keys.c.app_id == app_id)
-                     .values(created_at=old.created_at - 9_000))
+        conn.execute(
+            sqlalchemy.update(store.signing_keys)
+            .where(store.signing_keys.c.app_id == app_id)
+            .values(created_at=old.created_at - 9_000)
+        )
     ring.forget()
     signer = ring.dynamic_signing_key(core.storage, uri, app_id, policy)
     with core.storage.engine(uri).connect() as conn:
@@ -91,11 +119,12 @@ def test_racing_processes_create_one_key(make_app):
     app = make_app()
     core = app.extensions["supertokens_core"]
     app_id = new_id()
-    assert app.test_client().put("/recipe/multitenancy/app/v2",
-                                 json={"appId": app_id}).status_code == 200
+    assert (
+        app.test_client().put("/recipe/multitenancy/app/v2", json={"appId": app_id}).status_code
+        == 200
+    )
     uri = core.storage.base_uri
-    policy = KeyPolicy(interval_ms=3_600_000, access_token_validity_ms=3_600_000,
-                       test_mode=False)
+    policy = KeyPolicy(interval_ms=3_600_000, access_token_validity_ms=3_600_000, test_mode=False)
     chosen: list[str] = []
     errors: list[BaseException] = []
     start = threading.Barrier(4)
@@ -104,8 +133,9 @@ def test_racing_processes_create_one_key(make_app):
         try:
             start.wait()
             # Each ring stands for a process with its own empty cache.
-            chosen.append(SigningKeyRing().dynamic_signing_key(core.storage, uri, app_id,
-                                                               policy).key_id)
+            chosen.append(
+                SigningKeyRing().dynamic_signing_key(core.storage, uri, app_id, policy).key_id
+            )
         except BaseException as error:  # noqa: BLE001 - reported below
             errors.append(error)
 

@@ -10,14 +10,16 @@ import pytest
 from supertokens_python.recipe import session
 from supertokens_python.recipe.session.exceptions import UnauthorisedError
 from supertokens_python.recipe.session.syncio import (
-    create_new_session_without_request_response, refresh_session_without_request_response)
+    create_new_session_without_request_response,
+    refresh_session_without_request_response,
+)
 from supertokens_python.types import RecipeUserId
 
 from core_app.config import ConfigError
-from plugins.session import service
-from plugins.session.config import DEFAULT_SESSION_MAX_LIFETIME_S
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from plugins.session import service
+from plugins.session.config import DEFAULT_SESSION_MAX_LIFETIME_S
 
 REFRESH_VALIDITY_MS = 144_000 * 60_000  # the default refresh_token_validity
 
@@ -39,33 +41,50 @@ class Sessions:
     def __init__(self, client, core_config: dict):
         self.client = client
         self.app_id = new_id()
-        answer = client.put("/recipe/multitenancy/app/v2",
-                            json={"appId": self.app_id, "coreConfig": core_config})
+        answer = client.put(
+            "/recipe/multitenancy/app/v2", json={"appId": self.app_id, "coreConfig": core_config}
+        )
         assert answer.json["status"] == "OK", answer.text
         self.prefix = f"/appid-{self.app_id}"
 
     def configure(self, core_config: dict) -> None:
-        answer = self.client.put("/recipe/multitenancy/app/v2",
-                                 json={"appId": self.app_id, "coreConfig": core_config})
+        answer = self.client.put(
+            "/recipe/multitenancy/app/v2", json={"appId": self.app_id, "coreConfig": core_config}
+        )
         assert answer.json["status"] == "OK", answer.text
 
     def create(self) -> dict:
-        return self.client.post(f"{self.prefix}/public/recipe/session", json={
-            "userId": "u1", "enableAntiCsrf": False, "userDataInJWT": {},
-            "userDataInDatabase": {}}).json
+        return self.client.post(
+            f"{self.prefix}/public/recipe/session",
+            json={
+                "userId": "u1",
+                "enableAntiCsrf": False,
+                "userDataInJWT": {},
+                "userDataInDatabase": {},
+            },
+        ).json
 
     def refresh(self, token: str) -> dict:
-        return self.client.post(f"{self.prefix}/recipe/session/refresh", json={
-            "refreshToken": token, "enableAntiCsrf": False, "useDynamicSigningKey": True}).json
+        return self.client.post(
+            f"{self.prefix}/recipe/session/refresh",
+            json={"refreshToken": token, "enableAntiCsrf": False, "useDynamicSigningKey": True},
+        ).json
 
     def verify(self, token: str) -> dict:
-        return self.client.post(f"{self.prefix}/recipe/session/verify", json={
-            "accessToken": token, "doAntiCsrfCheck": False, "enableAntiCsrf": False,
-            "checkDatabase": False}).json
+        return self.client.post(
+            f"{self.prefix}/recipe/session/verify",
+            json={
+                "accessToken": token,
+                "doAntiCsrfCheck": False,
+                "enableAntiCsrf": False,
+                "checkDatabase": False,
+            },
+        ).json
 
     def stored_expiry(self, handle: str) -> int:
-        answer = self.client.get(f"{self.prefix}/recipe/session",
-                                 query_string={"sessionHandle": handle}).json
+        answer = self.client.get(
+            f"{self.prefix}/recipe/session", query_string={"sessionHandle": handle}
+        ).json
         assert answer["status"] == "OK", answer
         return answer["expiry"]
 
@@ -103,7 +122,9 @@ def test_refreshing_keeps_a_session_alive_only_until_its_max_lifetime(client, mo
 
     clock.advance(0.001)
     assert sessions.refresh(second["refreshToken"]["token"]) == {
-        "status": "UNAUTHORISED", "message": service.SESSION_MAX_LIFETIME_REACHED}
+        "status": "UNAUTHORISED",
+        "message": service.SESSION_MAX_LIFETIME_REACHED,
+    }
     assert sessions.verify(second["accessToken"]["token"])["status"] == "TRY_REFRESH_TOKEN"
 
 
@@ -136,11 +157,14 @@ def test_a_lowered_limit_ends_sessions_created_before_it(client, monkeypatch):
 
 
 def test_negative_limit_is_refused(client, make_app):
-    answer = client.put("/recipe/multitenancy/app/v2",
-                        json={"appId": new_id(), "coreConfig": {"session_max_lifetime": -1}})
+    answer = client.put(
+        "/recipe/multitenancy/app/v2",
+        json={"appId": new_id(), "coreConfig": {"session_max_lifetime": -1}},
+    )
     assert answer.status_code == 400
-    assert answer.text.strip() == ("Invalid core config: 'session_max_lifetime' must be >= 0 "
-                                   "(0: no absolute lifetime).")
+    assert answer.text.strip() == (
+        "Invalid core config: 'session_max_lifetime' must be >= 0 (0: no absolute lifetime)."
+    )
     with pytest.raises(ConfigError, match="'session_max_lifetime' must be >= 0"):
         make_app(session_max_lifetime=-5)
 
@@ -149,11 +173,11 @@ def test_negative_limit_is_refused(client, make_app):
 def test_the_sdk_refresh_is_unauthorised_after_the_limit(running_core, monkeypatch):
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     uri = create_app_on_core(running_core, new_id(), {"session_max_lifetime": 3})
-    init_sdk(uri, [session.init(get_token_transfer_method=lambda *_: "header",
-                                anti_csrf="NONE")])
+    init_sdk(uri, [session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE")])
     try:
         created = create_new_session_without_request_response(
-            "public", RecipeUserId("max-lifetime-user"), {}, {})
+            "public", RecipeUserId("max-lifetime-user"), {}, {}
+        )
         tokens = created.get_all_session_tokens_dangerously()
         refreshed = refresh_session_without_request_response(tokens["refreshToken"])
         assert refreshed.get_user_id() == "max-lifetime-user"

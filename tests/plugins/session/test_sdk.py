@@ -7,14 +7,22 @@ import pytest
 from flask import Flask, g, jsonify
 from supertokens_python.framework.flask import Middleware
 from supertokens_python.recipe import session
+from supertokens_python.recipe.session.exceptions import UnauthorisedError
 from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.recipe.session.syncio import (
-    create_jwt, create_new_session, create_new_session_without_request_response,
-    get_all_session_handles_for_user, get_jwks, get_session_information,
-    get_session_without_request_response, merge_into_access_token_payload,
-    refresh_session_without_request_response, revoke_all_sessions_for_user, revoke_session,
-    update_session_data_in_database)
-from supertokens_python.recipe.session.exceptions import UnauthorisedError
+    create_jwt,
+    create_new_session,
+    create_new_session_without_request_response,
+    get_all_session_handles_for_user,
+    get_jwks,
+    get_session_information,
+    get_session_without_request_response,
+    merge_into_access_token_payload,
+    refresh_session_without_request_response,
+    revoke_all_sessions_for_user,
+    revoke_session,
+    update_session_data_in_database,
+)
 from supertokens_python.types import RecipeUserId
 
 from core_app.testing.apps import new_id
@@ -28,8 +36,7 @@ def core_app_uri(running_core: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh app on the running core; the SDK is initialised against it."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     uri = create_app_on_core(running_core, new_id())
-    init_sdk(uri, [session.init(get_token_transfer_method=lambda *_: "header",
-                                anti_csrf="NONE")])
+    init_sdk(uri, [session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE")])
     yield uri
     reset_sdk()
 
@@ -43,6 +50,7 @@ def web_app(core_app_uri: str) -> Flask:
     @app.post("/login/<user_id>")
     def login(user_id: str):
         from flask import request
+
         create_new_session(request, "public", RecipeUserId(user_id), {"role": "reader"}, {})
         return jsonify({})
 
@@ -50,8 +58,9 @@ def web_app(core_app_uri: str) -> Flask:
     @verify_session()
     def protected():
         container = g.supertokens
-        return jsonify({"user": container.get_user_id(),
-                        "payload": container.get_access_token_payload()})
+        return jsonify(
+            {"user": container.get_user_id(), "payload": container.get_access_token_payload()}
+        )
 
     @app.get("/protected-db")
     @verify_session(check_database=True)
@@ -73,11 +82,12 @@ def test_login_verify_refresh_and_theft(web_app: Flask) -> None:
     assert protected.status_code == 200
     assert protected.json["user"] == "alice"
     assert protected.json["payload"]["role"] == "reader"
-    assert client.get("/protected-db",
-                      headers={"Authorization": f"Bearer {access}"}).status_code == 200
+    assert (
+        client.get("/protected-db", headers={"Authorization": f"Bearer {access}"}).status_code
+        == 200
+    )
 
-    refreshed = client.post("/auth/session/refresh",
-                            headers={"Authorization": f"Bearer {refresh}"})
+    refreshed = client.post("/auth/session/refresh", headers={"Authorization": f"Bearer {refresh}"})
     assert refreshed.status_code == 200, refreshed.text
     new_access, new_refresh = _tokens(refreshed)
     assert new_refresh != refresh
@@ -92,18 +102,20 @@ def test_login_verify_refresh_and_theft(web_app: Flask) -> None:
     # revokes the session and answers 401.
     stolen = client.post("/auth/session/refresh", headers={"Authorization": f"Bearer {refresh}"})
     assert stolen.status_code == 401
-    assert client.get("/protected-db",
-                      headers={"Authorization": f"Bearer {new_access}"}).status_code == 401
+    assert (
+        client.get("/protected-db", headers={"Authorization": f"Bearer {new_access}"}).status_code
+        == 401
+    )
 
 
 def test_session_functions(core_app_uri: str) -> None:
     created = create_new_session_without_request_response(
-        "public", RecipeUserId("bob"), {"plan": "free"}, {"cart": 1})
+        "public", RecipeUserId("bob"), {"plan": "free"}, {"cart": 1}
+    )
     handle = created.get_handle()
     tokens = created.get_all_session_tokens_dangerously()
 
-    verified = get_session_without_request_response(tokens["accessToken"],
-                                                     check_database=True)
+    verified = get_session_without_request_response(tokens["accessToken"], check_database=True)
     assert verified is not None and verified.get_user_id() == "bob"
     assert verified.get_access_token_payload()["plan"] == "free"
 
@@ -111,8 +123,10 @@ def test_session_functions(core_app_uri: str) -> None:
     assert info is not None
     assert info.session_data_in_database == {"cart": 1}
     # The SDK adds its own issuer to every payload.
-    assert info.custom_claims_in_access_token_payload == {"plan": "free",
-                                                         "iss": "http://api.example.com/auth"}
+    assert info.custom_claims_in_access_token_payload == {
+        "plan": "free",
+        "iss": "http://api.example.com/auth",
+    }
     assert info.user_id == "bob" and info.tenant_id == "public"
 
     assert update_session_data_in_database(handle, {"cart": 2}) is True
@@ -126,14 +140,16 @@ def test_session_functions(core_app_uri: str) -> None:
     assert reverified.get_access_token_payload()["plan"] == "pro"
     assert merge_into_access_token_payload(handle, {"seats": 3}) is True
     assert get_session_information(handle).custom_claims_in_access_token_payload == {
-        "plan": "pro", "seats": 3, "iss": "http://api.example.com/auth"}
+        "plan": "pro",
+        "seats": 3,
+        "iss": "http://api.example.com/auth",
+    }
 
     refreshed = refresh_session_without_request_response(tokens["refreshToken"])
     assert refreshed.get_handle() == handle
 
     second = create_new_session_without_request_response("public", RecipeUserId("bob"))
-    assert sorted(get_all_session_handles_for_user("bob")) == sorted(
-        [handle, second.get_handle()])
+    assert sorted(get_all_session_handles_for_user("bob")) == sorted([handle, second.get_handle()])
     assert revoke_session(handle) is True
     assert get_session_information(handle) is None
     with pytest.raises(UnauthorisedError):
@@ -151,7 +167,8 @@ def test_jwt_and_jwks(core_app_uri: str) -> None:
     assert any(key.kid.startswith("s-") for key in keys)
     header = pyjwt.get_unverified_header(made.jwt)
     [key] = [k for k in keys if k.kid == header["kid"]]
-    public = pyjwt.PyJWK({"kty": key.kty, "n": key.n, "e": key.e, "kid": key.kid,
-                          "alg": "RS256"}).key
+    public = pyjwt.PyJWK(
+        {"kty": key.kty, "n": key.n, "e": key.e, "kid": key.kid, "alg": "RS256"}
+    ).key
     claims = pyjwt.decode(made.jwt, public, algorithms=["RS256"])
     assert claims["purpose"] == "test" and claims["exp"] - claims["iat"] == 60

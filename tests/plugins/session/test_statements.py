@@ -27,9 +27,15 @@ def counted_statements(app):
 
 
 def _new_session(client, app_id: str) -> dict:
-    return client.post(f"/appid-{app_id}/public/recipe/session", json={
-        "userId": "u", "enableAntiCsrf": False, "userDataInJWT": {},
-        "userDataInDatabase": {}}).json
+    return client.post(
+        f"/appid-{app_id}/public/recipe/session",
+        json={
+            "userId": "u",
+            "enableAntiCsrf": False,
+            "userDataInJWT": {},
+            "userDataInDatabase": {},
+        },
+    ).json
 
 
 def test_settled_verify_touches_no_database(app):
@@ -37,13 +43,19 @@ def test_settled_verify_touches_no_database(app):
     app_id = new_id()
     client.put("/recipe/multitenancy/app/v2", json={"appId": app_id})
     token = _new_session(client, app_id)["accessToken"]["token"]
-    body = {"accessToken": token, "doAntiCsrfCheck": False, "enableAntiCsrf": False,
-            "checkDatabase": False}
+    body = {
+        "accessToken": token,
+        "doAntiCsrfCheck": False,
+        "enableAntiCsrf": False,
+        "checkDatabase": False,
+    }
     client.post(f"/appid-{app_id}/recipe/session/verify", json=body)  # warm the caches
     with counted_statements(app) as statements:
         for _ in range(5):
-            assert client.post(f"/appid-{app_id}/recipe/session/verify",
-                               json=body).json["status"] == "OK"
+            assert (
+                client.post(f"/appid-{app_id}/recipe/session/verify", json=body).json["status"]
+                == "OK"
+            )
     assert statements == []
 
 
@@ -63,9 +75,14 @@ def test_create_and_refresh_run_a_constant_number_of_statements(app):
     refresh_counts = []
     for _ in range(3):
         with counted_statements(app) as statements:
-            answer = client.post(f"/appid-{app_id}/recipe/session/refresh", json={
-                "refreshToken": first["refreshToken"]["token"], "enableAntiCsrf": False,
-                "useDynamicSigningKey": True}).json
+            answer = client.post(
+                f"/appid-{app_id}/recipe/session/refresh",
+                json={
+                    "refreshToken": first["refreshToken"]["token"],
+                    "enableAntiCsrf": False,
+                    "useDynamicSigningKey": True,
+                },
+            ).json
         assert answer["status"] == "OK"
         refresh_counts.append(len(statements))
     assert refresh_counts[0] == refresh_counts[1] == refresh_counts[2]

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from plugins.thirdparty import store
 from core_app.testing.apps import new_id
 from core_app.testing.concurrency import race
+from plugins.thirdparty import store
 
 RID = {"rid": "thirdparty"}
 
@@ -25,25 +25,38 @@ class Api:
     def raw_sign_in(self, body: dict, tenant: str = "public"):
         return self.client.post(self.path("/recipe/signinup", tenant), json=body)
 
-    def sign_in(self, provider: str, subject: str, email: str, verified: bool = False,
-                tenant: str = "public") -> dict:
-        answer = self.raw_sign_in({"thirdPartyId": provider, "thirdPartyUserId": subject,
-                                   "email": {"id": email, "isVerified": verified}}, tenant)
+    def sign_in(
+        self,
+        provider: str,
+        subject: str,
+        email: str,
+        verified: bool = False,
+        tenant: str = "public",
+    ) -> dict:
+        answer = self.raw_sign_in(
+            {
+                "thirdPartyId": provider,
+                "thirdPartyUserId": subject,
+                "email": {"id": email, "isVerified": verified},
+            },
+            tenant,
+        )
         assert answer.status_code == 200, answer.data
         return answer.json
 
-    def get(self, route: str, tenant: str | None = "public", headers: dict | None = None,
-            **query):
+    def get(self, route: str, tenant: str | None = "public", headers: dict | None = None, **query):
         return self.client.get(self.path(route, tenant), query_string=query, headers=headers)
 
     def add_tenant(self, tenant_id: str) -> None:
-        answer = self.client.put(self.path("/recipe/multitenancy/tenant/v2", None),
-                                 json={"tenantId": tenant_id})
+        answer = self.client.put(
+            self.path("/recipe/multitenancy/tenant/v2", None), json={"tenantId": tenant_id}
+        )
         assert answer.json["status"] == "OK"
 
     def associate(self, tenant_id: str, user_id: str) -> dict:
-        return self.client.post(self.path("/recipe/multitenancy/tenant/user", tenant_id),
-                                json={"recipeUserId": user_id}).json
+        return self.client.post(
+            self.path("/recipe/multitenancy/tenant/user", tenant_id), json={"recipeUserId": user_id}
+        ).json
 
 
 @pytest.fixture
@@ -79,9 +92,16 @@ def test_first_sign_in_creates_the_user_and_later_ones_find_it(api: Api) -> None
 
 
 def test_identity_is_compared_exactly(api: Api) -> None:
-    ids = {api.sign_in(provider, subject, "a@example.com")["user"]["id"]
-           for provider, subject in (("google", "u1"), ("Google", "u1"), ("google", "U1"),
-                                     ("google", " u1"), ("github", "u1"))}
+    ids = {
+        api.sign_in(provider, subject, "a@example.com")["user"]["id"]
+        for provider, subject in (
+            ("google", "u1"),
+            ("Google", "u1"),
+            ("google", "U1"),
+            ("google", " u1"),
+            ("github", "u1"),
+        )
+    }
     assert len(ids) == 5
 
 
@@ -91,12 +111,26 @@ def test_a_new_email_from_the_provider_replaces_the_stored_one(api: Api, app) ->
     assert changed["createdNewUser"] is False and changed["recipeUserId"] == user_id
     assert changed["user"]["emails"] == ["new@example.com"]
     with _storage(app).engine().connect() as conn:
-        assert conn.execute(select(store.users.c.email).where(
-            store.users.c.user_id == user_id)).scalar() == "new@example.com"
-        assert conn.execute(select(store.user_to_tenant.c.email).where(
-            store.user_to_tenant.c.user_id == user_id)).scalar() == "new@example.com"
-    assert api.get("/users/by-accountinfo", email="old@example.com",
-                   doUnionOfAccountInfo="false").json["users"] == []
+        assert (
+            conn.execute(
+                select(store.users.c.email).where(store.users.c.user_id == user_id)
+            ).scalar()
+            == "new@example.com"
+        )
+        assert (
+            conn.execute(
+                select(store.user_to_tenant.c.email).where(
+                    store.user_to_tenant.c.user_id == user_id
+                )
+            ).scalar()
+            == "new@example.com"
+        )
+    assert (
+        api.get(
+            "/users/by-accountinfo", email="old@example.com", doUnionOfAccountInfo="false"
+        ).json["users"]
+        == []
+    )
 
 
 def test_verified_flag_marks_the_email_and_false_never_unmarks(api: Api) -> None:
@@ -107,8 +141,10 @@ def test_verified_flag_marks_the_email_and_false_never_unmarks(api: Api) -> None
     # a new email is not verified until the provider says so
     moved = api.sign_in("google", "g-9", "w@example.com", verified=False)["user"]
     assert moved["loginMethods"][0]["verified"] is False
-    verified = api.client.get(api.path("/recipe/user/email/verify", "public"),
-                              query_string={"userId": user["id"], "email": "v@example.com"})
+    verified = api.client.get(
+        api.path("/recipe/user/email/verify", "public"),
+        query_string={"userId": user["id"], "email": "v@example.com"},
+    )
     assert verified.json == {"status": "OK", "isVerified": True}
 
 
@@ -146,8 +182,9 @@ def test_a_user_removed_from_a_tenant_is_not_found_there(api: Api) -> None:
     api.add_tenant("t1")
     user_id = api.sign_in("google", "leaver", "l@example.com")["user"]["id"]
     api.associate("t1", user_id)
-    removed = api.client.post(api.path("/recipe/multitenancy/tenant/user/remove", "t1"),
-                              json={"recipeUserId": user_id}).json
+    removed = api.client.post(
+        api.path("/recipe/multitenancy/tenant/user/remove", "t1"), json={"recipeUserId": user_id}
+    ).json
     assert removed == {"status": "OK", "wasAssociated": True}
     again = api.sign_in("google", "leaver", "l@example.com", tenant="t1")
     assert again["createdNewUser"] is True and again["user"]["id"] != user_id
@@ -167,8 +204,10 @@ def test_email_change_is_refused_when_another_primary_user_has_the_email(api: Ap
     _make_primary(app, api.app_id, mine)
     _make_primary(app, api.app_id, theirs)
     refused = api.sign_in("google", "linked", "theirs@example.com")
-    assert refused == {"status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
-                       "reason": "Email already associated with another primary user."}
+    assert refused == {
+        "status": "EMAIL_CHANGE_NOT_ALLOWED_ERROR",
+        "reason": "Email already associated with another primary user.",
+    }
     kept = api.get("/user/id", tenant=None, userId=mine).json["user"]
     assert kept["emails"] == ["mine@example.com"]
     # a user that is not primary may take any email
@@ -184,22 +223,34 @@ def _make_primary(app, app_id: str, user_id: str) -> None:
 
     with _storage(app).engine().begin() as conn:
         for table in (user_index.app_id_to_user_id, user_index.all_auth_recipe_users):
-            conn.execute(update(table).where(table.c.app_id == app_id,
-                                             table.c.user_id == user_id)
-                         .values(is_linked_or_is_a_primary_user=True))
+            conn.execute(
+                update(table)
+                .where(table.c.app_id == app_id, table.c.user_id == user_id)
+                .values(is_linked_or_is_a_primary_user=True)
+            )
 
 
 def test_concurrent_first_sign_ins_make_one_user(core, api: Api) -> None:
-    body = {"thirdPartyId": "google", "thirdPartyUserId": "racer",
-            "email": {"id": "racer@example.com", "isVerified": True}}
-    answers = race(12, lambda: core.test_client().post(
-        api.path("/recipe/signinup"), json=body).json)
+    body = {
+        "thirdPartyId": "google",
+        "thirdPartyUserId": "racer",
+        "email": {"id": "racer@example.com", "isVerified": True},
+    }
+    answers = race(
+        12, lambda: core.test_client().post(api.path("/recipe/signinup"), json=body).json
+    )
     assert {a["status"] for a in answers} == {"OK"}
     assert sum(a["createdNewUser"] for a in answers) == 1
     assert len({a["user"]["id"] for a in answers}) == 1
     with _storage(core).engine().connect() as conn:
-        assert len(conn.execute(select(store.users.c.user_id).where(
-            store.users.c.app_id == api.app_id)).all()) == 1
+        assert (
+            len(
+                conn.execute(
+                    select(store.users.c.user_id).where(store.users.c.app_id == api.app_id)
+                ).all()
+            )
+            == 1
+        )
 
 
 @pytest.fixture
@@ -213,28 +264,58 @@ BAD_BODIES = [
     ({}, "Field name 'thirdPartyId' is invalid in JSON input"),
     ({"thirdPartyId": 5}, "Field name 'thirdPartyId' is invalid in JSON input"),
     ({"thirdPartyId": "google"}, "Field name 'thirdPartyUserId' is invalid in JSON input"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x"},
-     "Field name 'email' is invalid in JSON input"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x", "email": "a@example.com"},
-     "Field name 'email' is invalid in JSON input"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x", "email": {}},
-     "Field name 'id' is invalid in JSON input"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x", "email": {"id": 3}},
-     "Field name 'id' is invalid in JSON input"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x", "email": {"id": "a@example.com"}},
-     "Field name 'isVerified' is invalid in JSON input"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x",
-      "email": {"id": "a@example.com", "isVerified": "true"}},
-     "Field name 'isVerified' is invalid in JSON input"),
-    ({"thirdPartyId": "g" * 29, "thirdPartyUserId": "x",
-      "email": {"id": "a@example.com", "isVerified": True}},
-     "Field name 'thirdPartyId' must be at most 28 characters"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x" * 257,
-      "email": {"id": "a@example.com", "isVerified": True}},
-     "Field name 'thirdPartyUserId' must be at most 256 characters"),
-    ({"thirdPartyId": "google", "thirdPartyUserId": "x",
-      "email": {"id": "a" * 250 + "@example.com", "isVerified": True}},
-     "Field name 'id' must be at most 256 characters"),
+    (
+        {"thirdPartyId": "google", "thirdPartyUserId": "x"},
+        "Field name 'email' is invalid in JSON input",
+    ),
+    (
+        {"thirdPartyId": "google", "thirdPartyUserId": "x", "email": "a@example.com"},
+        "Field name 'email' is invalid in JSON input",
+    ),
+    (
+        {"thirdPartyId": "google", "thirdPartyUserId": "x", "email": {}},
+        "Field name 'id' is invalid in JSON input",
+    ),
+    (
+        {"thirdPartyId": "google", "thirdPartyUserId": "x", "email": {"id": 3}},
+        "Field name 'id' is invalid in JSON input",
+    ),
+    (
+        {"thirdPartyId": "google", "thirdPartyUserId": "x", "email": {"id": "a@example.com"}},
+        "Field name 'isVerified' is invalid in JSON input",
+    ),
+    (
+        {
+            "thirdPartyId": "google",
+            "thirdPartyUserId": "x",
+            "email": {"id": "a@example.com", "isVerified": "true"},
+        },
+        "Field name 'isVerified' is invalid in JSON input",
+    ),
+    (
+        {
+            "thirdPartyId": "g" * 29,
+            "thirdPartyUserId": "x",
+            "email": {"id": "a@example.com", "isVerified": True},
+        },
+        "Field name 'thirdPartyId' must be at most 28 characters",
+    ),
+    (
+        {
+            "thirdPartyId": "google",
+            "thirdPartyUserId": "x" * 257,
+            "email": {"id": "a@example.com", "isVerified": True},
+        },
+        "Field name 'thirdPartyUserId' must be at most 256 characters",
+    ),
+    (
+        {
+            "thirdPartyId": "google",
+            "thirdPartyUserId": "x",
+            "email": {"id": "a" * 250 + "@example.com", "isVerified": True},
+        },
+        "Field name 'id' must be at most 256 characters",
+    ),
 ]
 
 
@@ -254,12 +335,18 @@ def test_longest_allowed_values_are_stored(api: Api) -> None:
 
 
 def test_not_json_and_unknown_app(api: Api) -> None:
-    answer = api.client.post(api.path("/recipe/signinup"), data="{",
-                             content_type="application/json")
+    answer = api.client.post(
+        api.path("/recipe/signinup"), data="{", content_type="application/json"
+    )
     assert answer.status_code == 400 and answer.data.decode().rstrip("\n") == "Invalid Json Input"
-    missing = api.client.post("/appid-nosuchapp/recipe/signinup", json={
-        "thirdPartyId": "g", "thirdPartyUserId": "x",
-        "email": {"id": "a@example.com", "isVerified": True}})
+    missing = api.client.post(
+        "/appid-nosuchapp/recipe/signinup",
+        json={
+            "thirdPartyId": "g",
+            "thirdPartyUserId": "x",
+            "email": {"id": "a@example.com", "isVerified": True},
+        },
+    )
     assert missing.status_code == 400
     assert missing.data.decode().startswith("AppId or tenantId not found")
 
@@ -270,17 +357,34 @@ def test_not_json_and_unknown_app(api: Api) -> None:
 def test_account_info_lookups_find_third_party_users(api: Api) -> None:
     user_id = api.sign_in("okta", "sub-1", "look@example.com")["user"]["id"]
     api.sign_in("okta", "sub-2", "look@example.com")
-    by_identity = api.get("/users/by-accountinfo", thirdPartyId="okta",
-                          thirdPartyUserId="sub-1", doUnionOfAccountInfo="false").json
+    by_identity = api.get(
+        "/users/by-accountinfo",
+        thirdPartyId="okta",
+        thirdPartyUserId="sub-1",
+        doUnionOfAccountInfo="false",
+    ).json
     assert [u["id"] for u in by_identity["users"]] == [user_id]
-    by_email = api.get("/users/by-accountinfo", email="LOOK@example.com",
-                       doUnionOfAccountInfo="false").json["users"]
+    by_email = api.get(
+        "/users/by-accountinfo", email="LOOK@example.com", doUnionOfAccountInfo="false"
+    ).json["users"]
     assert len(by_email) == 2
-    both = api.get("/users/by-accountinfo", email="look@example.com", thirdPartyId="okta",
-                   thirdPartyUserId="sub-1", doUnionOfAccountInfo="false").json["users"]
+    both = api.get(
+        "/users/by-accountinfo",
+        email="look@example.com",
+        thirdPartyId="okta",
+        thirdPartyUserId="sub-1",
+        doUnionOfAccountInfo="false",
+    ).json["users"]
     assert [u["id"] for u in both] == [user_id]
-    assert api.get("/users/by-accountinfo", thirdPartyId="okta",
-                   thirdPartyUserId="SUB-1", doUnionOfAccountInfo="false").json["users"] == []
+    assert (
+        api.get(
+            "/users/by-accountinfo",
+            thirdPartyId="okta",
+            thirdPartyUserId="SUB-1",
+            doUnionOfAccountInfo="false",
+        ).json["users"]
+        == []
+    )
 
 
 def test_dashboard_search_by_provider_and_email(api: Api) -> None:
@@ -303,8 +407,10 @@ def test_user_delete_removes_the_rows(api: Api, app) -> None:
     assert removed.json == {"status": "OK"}
     with _storage(app).engine().connect() as conn:
         for table in store.TABLES:
-            assert conn.execute(select(table.c.user_id).where(
-                table.c.app_id == api.app_id)).all() == []
+            assert (
+                conn.execute(select(table.c.user_id).where(table.c.app_id == api.app_id)).all()
+                == []
+            )
     again = api.sign_in("google", "gone", "gone@example.com")
     assert again["createdNewUser"] is True and again["user"]["id"] != user_id
 
@@ -328,7 +434,9 @@ def test_users_by_email(api: Api) -> None:
     assert found["status"] == "OK"
     assert [u["id"] for u in found["users"]] == [first, second]
     assert api.get("/recipe/users/by-email", email="nobody@example.com").json == {
-        "status": "OK", "users": []}
+        "status": "OK",
+        "users": [],
+    }
     missing = api.get("/recipe/users/by-email")
     assert missing.status_code == 400
     assert missing.data.decode().rstrip("\n") == "Field name 'email' is missing in GET request"
@@ -340,38 +448,53 @@ def test_get_user_by_id_and_by_identity(api: Api) -> None:
     by_id = api.get("/recipe/user", tenant=None, headers=RID, userId=user["id"]).json
     assert by_id["status"] == "OK" and by_id["user"]["id"] == user["id"]
     assert by_id["user"]["thirdParty"] == [{"id": "apple", "userId": "a-1"}]
-    by_identity = api.get("/recipe/user", tenant="t1", headers=RID, thirdPartyId="apple",
-                          thirdPartyUserId="a-1").json
+    by_identity = api.get(
+        "/recipe/user", tenant="t1", headers=RID, thirdPartyId="apple", thirdPartyUserId="a-1"
+    ).json
     assert by_identity == {"status": "OK", "user": user}
-    assert api.get("/recipe/user", tenant="public", headers=RID, thirdPartyId="apple",
-                   thirdPartyUserId="a-1").json == {"status": "UNKNOWN_THIRD_PARTY_USER_ERROR"}
+    assert api.get(
+        "/recipe/user", tenant="public", headers=RID, thirdPartyId="apple", thirdPartyUserId="a-1"
+    ).json == {"status": "UNKNOWN_THIRD_PARTY_USER_ERROR"}
     assert api.get("/recipe/user", tenant=None, headers=RID, userId="nobody").json == {
-        "status": "UNKNOWN_USER_ID_ERROR"}
+        "status": "UNKNOWN_USER_ID_ERROR"
+    }
     # by id is an app route: from a tenant other than public it is refused
     refused = api.get("/recipe/user", tenant="t1", headers=RID, userId=user["id"])
     assert refused.status_code == 403
 
 
-@pytest.mark.parametrize("query,message", [
-    ({"userId": "u", "thirdPartyId": "g"},
-     "Please provide only one of userId or (thirdPartyId & thirdPartyUserId)"),
-    ({"thirdPartyId": "g"}, "Please provide one of userId or (thirdPartyId & thirdPartyUserId)"),
-    ({}, "Please provide one of userId or (thirdPartyId & thirdPartyUserId)"),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        (
+            {"userId": "u", "thirdPartyId": "g"},
+            "Please provide only one of userId or (thirdPartyId & thirdPartyUserId)",
+        ),
+        (
+            {"thirdPartyId": "g"},
+            "Please provide one of userId or (thirdPartyId & thirdPartyUserId)",
+        ),
+        ({}, "Please provide one of userId or (thirdPartyId & thirdPartyUserId)"),
+    ],
+)
 def test_get_user_input_errors(api: Api, query, message) -> None:
     answer = api.get("/recipe/user", tenant=None, headers=RID, **query)
     assert answer.status_code == 400 and answer.data.decode().rstrip("\n") == message
 
 
 def test_put_user_with_thirdparty_rid_is_405(api: Api) -> None:
-    answer = api.client.put(api.path("/recipe/user", None), json={"recipeUserId": "x"},
-                            headers=RID)
+    answer = api.client.put(api.path("/recipe/user", None), json={"recipeUserId": "x"}, headers=RID)
     assert answer.status_code == 405 and answer.data.decode().rstrip("\n") == "Method not supported"
 
 
 def test_routes_answer_404_when_the_recipe_is_disabled(make_app) -> None:
     client = make_app(recipes=["session", "emailpassword"]).test_client()
-    answer = client.post("/recipe/signinup", json={
-        "thirdPartyId": "g", "thirdPartyUserId": "x",
-        "email": {"id": "a@example.com", "isVerified": True}})
+    answer = client.post(
+        "/recipe/signinup",
+        json={
+            "thirdPartyId": "g",
+            "thirdPartyUserId": "x",
+            "email": {"id": "a@example.com", "isVerified": True},
+        },
+    )
     assert answer.status_code == 404

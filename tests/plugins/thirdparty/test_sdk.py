@@ -19,16 +19,19 @@ from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreate
 from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.recipe.thirdparty import syncio as tp
 from supertokens_python.recipe.thirdparty.interfaces import ManuallyCreateOrUpdateUserOkResult
-from supertokens_python.recipe.thirdparty.provider import (ProviderClientConfig,
-                                                           ProviderConfig, UserFields,
-                                                           UserInfoMap)
+from supertokens_python.recipe.thirdparty.provider import (
+    ProviderClientConfig,
+    ProviderConfig,
+    UserFields,
+    UserInfoMap,
+)
 from supertokens_python.recipe.thirdparty.types import ThirdPartyInfo
 from supertokens_python.syncio import get_user, list_users_by_account_info
 from supertokens_python.types.base import AccountInfoInput
 
-from tests.oidc_provider import Account, Client, OidcProvider
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from tests.oidc_provider import Account, Client, OidcProvider
 
 pytestmark = pytest.mark.integration
 
@@ -38,8 +41,12 @@ PROVIDER_ID = "loopback-oidc"
 
 @pytest.fixture
 def provider() -> OidcProvider:
-    with OidcProvider([Client("web-client", secret="web-secret", redirect_uris=(CALLBACK,)),
-                       Client("spa-client", redirect_uris=(CALLBACK,))]) as running:
+    with OidcProvider(
+        [
+            Client("web-client", secret="web-secret", redirect_uris=(CALLBACK,)),
+            Client("spa-client", redirect_uris=(CALLBACK,)),
+        ]
+    ) as running:
         yield running
 
 
@@ -50,10 +57,13 @@ def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, s
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     app_id = new_id()
     uri = create_app_on_core(running_core, app_id)
-    init_sdk(uri, [
-        thirdparty.init(),
-        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
-    ])
+    init_sdk(
+        uri,
+        [
+            thirdparty.init(),
+            session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+        ],
+    )
     yield running_core, app_id
     reset_sdk()
 
@@ -62,28 +72,43 @@ def loopback_provider(provider: OidcProvider, **overrides: Any) -> ProviderConfi
     """The loopback provider as a tenant's custom provider: endpoints from discovery, the
     user-info answer's own claim names mapped through ``userInfoMap``."""
     fields = dict(
-        third_party_id=PROVIDER_ID, name="Loopback",
-        clients=[ProviderClientConfig(client_id="web-client", client_secret="web-secret",
-                                      client_type="web", scope=["openid", "email"],
-                                      force_pkce=True),
-                 ProviderClientConfig(client_id="spa-client", client_type="spa",
-                                      scope=["openid", "email"], force_pkce=False)],
+        third_party_id=PROVIDER_ID,
+        name="Loopback",
+        clients=[
+            ProviderClientConfig(
+                client_id="web-client",
+                client_secret="web-secret",
+                client_type="web",
+                scope=["openid", "email"],
+                force_pkce=True,
+            ),
+            ProviderClientConfig(
+                client_id="spa-client",
+                client_type="spa",
+                scope=["openid", "email"],
+                force_pkce=False,
+            ),
+        ],
         oidc_discovery_endpoint=provider.discovery_url,
         authorization_endpoint_query_params={"prompt": "login"},
         user_info_map=UserInfoMap(
-            from_id_token_payload=UserFields(user_id="sub", email="email",
-                                             email_verified="email_verified"),
-            from_user_info_api=UserFields(user_id="uid", email="mail",
-                                          email_verified="mail_ok")),
-        require_email=True)
+            from_id_token_payload=UserFields(
+                user_id="sub", email="email", email_verified="email_verified"
+            ),
+            from_user_info_api=UserFields(user_id="uid", email="mail", email_verified="mail_ok"),
+        ),
+        require_email=True,
+    )
     fields.update(overrides)
     return ProviderConfig(**fields)
 
 
-def add_tenant(tenant_id: str, provider_config: ProviderConfig | None,
-               first_factors: list[str] | None = None) -> None:
-    mt.create_or_update_tenant(tenant_id, TenantConfigCreateOrUpdate(
-        first_factors=first_factors or ["thirdparty"]))
+def add_tenant(
+    tenant_id: str, provider_config: ProviderConfig | None, first_factors: list[str] | None = None
+) -> None:
+    mt.create_or_update_tenant(
+        tenant_id, TenantConfigCreateOrUpdate(first_factors=first_factors or ["thirdparty"])
+    )
     if provider_config is not None:
         created = mt.create_or_update_third_party_config(tenant_id, provider_config)
         assert created.created_new is True
@@ -98,8 +123,9 @@ def web_app(core_app: tuple[str, str]) -> Flask:
     @app.get("/protected")
     @verify_session()
     def protected():
-        return jsonify({"user": g.supertokens.get_user_id(),
-                        "tenant": g.supertokens.get_tenant_id()})
+        return jsonify(
+            {"user": g.supertokens.get_user_id(), "tenant": g.supertokens.get_tenant_id()}
+        )
 
     return app
 
@@ -112,9 +138,14 @@ class Frontend:
         self.prefix = "/auth" if tenant_id == "public" else f"/auth/{tenant_id}"
 
     def authorisation_url(self, client_type: str) -> tuple[str, str | None]:
-        got = self.client.get(f"{self.prefix}/authorisationurl", query_string={
-            "thirdPartyId": PROVIDER_ID, "redirectURIOnProviderDashboard": CALLBACK,
-            "clientType": client_type})
+        got = self.client.get(
+            f"{self.prefix}/authorisationurl",
+            query_string={
+                "thirdPartyId": PROVIDER_ID,
+                "redirectURIOnProviderDashboard": CALLBACK,
+                "clientType": client_type,
+            },
+        )
         assert got.status_code == 200 and got.json["status"] == "OK", got.data
         return got.json["urlWithQueryParams"], got.json.get("pkceCodeVerifier")
 
@@ -133,25 +164,37 @@ class Frontend:
     def sign_in(self, client_type: str = "web", verifier_override: str | None = None):
         url, verifier = self.authorisation_url(client_type)
         callback = self.visit_provider(url)
-        return self.client.post(f"{self.prefix}/signinup", json={
-            "thirdPartyId": PROVIDER_ID, "clientType": client_type,
-            "redirectURIInfo": {"redirectURIOnProviderDashboard": CALLBACK,
-                                "redirectURIQueryParams": callback,
-                                "pkceCodeVerifier": verifier_override or verifier}})
+        return self.client.post(
+            f"{self.prefix}/signinup",
+            json={
+                "thirdPartyId": PROVIDER_ID,
+                "clientType": client_type,
+                "redirectURIInfo": {
+                    "redirectURIOnProviderDashboard": CALLBACK,
+                    "redirectURIQueryParams": callback,
+                    "pkceCodeVerifier": verifier_override or verifier,
+                },
+            },
+        )
 
 
-def test_provider_config_round_trips_through_the_sdk(core_app: tuple[str, str],
-                                                     provider: OidcProvider) -> None:
+def test_provider_config_round_trips_through_the_sdk(
+    core_app: tuple[str, str], provider: OidcProvider
+) -> None:
     """Every field of the provider object comes back as the SDK sent it."""
     full = loopback_provider(
         provider,
-        clients=[ProviderClientConfig(client_id="web-client", client_secret="web-secret",
-                                      client_type="web", scope=["openid", "email", "profile"],
-                                      force_pkce=False,
-                                      additional_config={"hd": "example.com",
-                                                         "nested": {"list": [1, "two"]}}),
-                 ProviderClientConfig(client_id="ios-client", client_type="ios",
-                                      force_pkce=True)],
+        clients=[
+            ProviderClientConfig(
+                client_id="web-client",
+                client_secret="web-secret",
+                client_type="web",
+                scope=["openid", "email", "profile"],
+                force_pkce=False,
+                additional_config={"hd": "example.com", "nested": {"list": [1, "two"]}},
+            ),
+            ProviderClientConfig(client_id="ios-client", client_type="ios", force_pkce=True),
+        ],
         authorization_endpoint=f"{provider.url}/authorize",
         authorization_endpoint_query_params={"prompt": "login", "access_type": None},
         token_endpoint=f"{provider.url}/token",
@@ -160,25 +203,32 @@ def test_provider_config_round_trips_through_the_sdk(core_app: tuple[str, str],
         user_info_endpoint_query_params={"fields": "mail,uid", "drop": None},
         user_info_endpoint_headers={"X-Tenant": "t1", "Accept": None},
         jwks_uri=f"{provider.url}/jwks",
-        require_email=False)
+        require_email=False,
+    )
     add_tenant("t1", full)
     # what the core answers, and what the SDK makes of it
     core_url, app_id = core_app
-    raw = requests.get(f"{core_url}/appid-{app_id}/t1/recipe/multitenancy/tenant/v2",
-                       timeout=10).json()["thirdParty"]["providers"]
+    raw = requests.get(
+        f"{core_url}/appid-{app_id}/t1/recipe/multitenancy/tenant/v2", timeout=10
+    ).json()["thirdParty"]["providers"]
     assert raw == [full.to_json()]
     [stored] = mt.get_tenant("t1").third_party_providers
     assert stored.to_json() == full.to_json()
     assert stored.clients[0].client_secret == "web-secret"
     assert stored.user_info_map.from_user_info_api.email == "mail"
     # Minimal: unset fields stay unset (requireEmail absent means the SDK's default)
-    minimal = ProviderConfig(third_party_id="github",
-                             clients=[ProviderClientConfig(client_id="gh")])
+    minimal = ProviderConfig(
+        third_party_id="github", clients=[ProviderClientConfig(client_id="gh")]
+    )
     assert mt.create_or_update_third_party_config("t1", minimal).created_new is True
-    raw = requests.get(f"{core_url}/appid-{app_id}/t1/recipe/multitenancy/tenant/v2",
-                       timeout=10).json()["thirdParty"]["providers"]
-    assert raw[1] == {"thirdPartyId": "github", "clients": [{"clientId": "gh"}],
-                      "userInfoMap": {"fromIdTokenPayload": {}, "fromUserInfoAPI": {}}}
+    raw = requests.get(
+        f"{core_url}/appid-{app_id}/t1/recipe/multitenancy/tenant/v2", timeout=10
+    ).json()["thirdParty"]["providers"]
+    assert raw[1] == {
+        "thirdPartyId": "github",
+        "clients": [{"clientId": "gh"}],
+        "userInfoMap": {"fromIdTokenPayload": {}, "fromUserInfoAPI": {}},
+    }
     # the SDK reads the absent fields with its defaults
     by_id = {p.third_party_id: p for p in mt.get_tenant("t1").third_party_providers}
     assert by_id["github"].require_email is True
@@ -186,12 +236,12 @@ def test_provider_config_round_trips_through_the_sdk(core_app: tuple[str, str],
     # replaced entirely, then removed
     again = mt.create_or_update_third_party_config("t1", loopback_provider(provider))
     assert again.created_new is False
-    [replaced] = [p for p in mt.get_tenant("t1").third_party_providers
-                  if p.third_party_id == PROVIDER_ID]
+    [replaced] = [
+        p for p in mt.get_tenant("t1").third_party_providers if p.third_party_id == PROVIDER_ID
+    ]
     assert replaced.to_json() == loopback_provider(provider).to_json()
     assert mt.delete_third_party_config("t1", "github").did_config_exist is True
-    assert [p.third_party_id for p in mt.get_tenant("t1").third_party_providers] == [
-        PROVIDER_ID]
+    assert [p.third_party_id for p in mt.get_tenant("t1").third_party_providers] == [PROVIDER_ID]
 
 
 def test_sign_in_through_the_frontend_api(web_app: Flask, provider: OidcProvider) -> None:
@@ -205,10 +255,18 @@ def test_sign_in_through_the_frontend_api(web_app: Flask, provider: OidcProvider
     assert query["client_id"] == ["web-client"] and query["prompt"] == ["login"]
     assert query["code_challenge_method"] == ["S256"] and verifier
     callback = frontend.visit_provider(url)
-    signed = frontend.client.post(f"{frontend.prefix}/signinup", json={
-        "thirdPartyId": PROVIDER_ID, "clientType": "web",
-        "redirectURIInfo": {"redirectURIOnProviderDashboard": CALLBACK,
-                            "redirectURIQueryParams": callback, "pkceCodeVerifier": verifier}})
+    signed = frontend.client.post(
+        f"{frontend.prefix}/signinup",
+        json={
+            "thirdPartyId": PROVIDER_ID,
+            "clientType": "web",
+            "redirectURIInfo": {
+                "redirectURIOnProviderDashboard": CALLBACK,
+                "redirectURIQueryParams": callback,
+                "pkceCodeVerifier": verifier,
+            },
+        },
+    )
     assert signed.status_code == 200 and signed.json["status"] == "OK", signed.data
     assert signed.json["createdNewRecipeUser"] is True
     user = signed.json["user"]
@@ -221,7 +279,9 @@ def test_sign_in_through_the_frontend_api(web_app: Flask, provider: OidcProvider
 
     auth = {"Authorization": f"Bearer {signed.headers['st-access-token']}"}
     assert frontend.client.get("/protected", headers=auth).json == {
-        "user": user["id"], "tenant": "t1"}
+        "user": user["id"],
+        "tenant": "t1",
+    }
 
     # again, through the public client (PKCE because it has no secret): the same user
     provider.account = Account("alice-sub", "alice@new.example.com", email_verified=False)
@@ -239,8 +299,9 @@ def test_sign_in_through_the_frontend_api(web_app: Flask, provider: OidcProvider
     assert not wrong.headers.get("st-access-token")
 
 
-def test_same_provider_user_on_two_tenants_is_two_users(web_app: Flask,
-                                                        provider: OidcProvider) -> None:
+def test_same_provider_user_on_two_tenants_is_two_users(
+    web_app: Flask, provider: OidcProvider
+) -> None:
     add_tenant("t1", loopback_provider(provider))
     add_tenant("t2", loopback_provider(provider))
     provider.account = Account("bob-sub", "bob@example.com")
@@ -253,8 +314,9 @@ def test_same_provider_user_on_two_tenants_is_two_users(web_app: Flask,
         ids[tenant] = answer.json["user"]["id"]
     assert ids["t1"] != ids["t2"]
     for tenant in ("t1", "t2"):
-        found = list_users_by_account_info(tenant, AccountInfoInput(
-            third_party=thirdparty_info("bob-sub")))
+        found = list_users_by_account_info(
+            tenant, AccountInfoInput(third_party=thirdparty_info("bob-sub"))
+        )
         assert [u.id for u in found] == [ids[tenant]]
         assert found[0].login_methods[0].recipe_id == "thirdparty"
 
@@ -263,33 +325,40 @@ def thirdparty_info(user_id: str) -> ThirdPartyInfo:
     return ThirdPartyInfo(third_party_user_id=user_id, third_party_id=PROVIDER_ID)
 
 
-def test_tenant_without_the_provider_or_the_factor(web_app: Flask,
-                                                   provider: OidcProvider) -> None:
+def test_tenant_without_the_provider_or_the_factor(web_app: Flask, provider: OidcProvider) -> None:
     add_tenant("no-provider", None)
-    missing = web_app.test_client().get("/auth/no-provider/authorisationurl", query_string={
-        "thirdPartyId": PROVIDER_ID, "redirectURIOnProviderDashboard": CALLBACK})
+    missing = web_app.test_client().get(
+        "/auth/no-provider/authorisationurl",
+        query_string={"thirdPartyId": PROVIDER_ID, "redirectURIOnProviderDashboard": CALLBACK},
+    )
     assert missing.status_code == 400  # the SDK finds no such provider for the tenant
     add_tenant("passwords-only", loopback_provider(provider), first_factors=["emailpassword"])
     provider.account = Account("carol-sub", "carol@example.com")
     refused = Frontend(web_app.test_client(), "passwords-only").sign_in()
     # the SDK checks the tenant's first factors before it calls the core
     assert (refused.status_code, refused.json) == (401, {"message": "unauthorised"})
-    assert list_users_by_account_info("passwords-only", AccountInfoInput(
-        third_party=thirdparty_info("carol-sub"))) == []
+    assert (
+        list_users_by_account_info(
+            "passwords-only", AccountInfoInput(third_party=thirdparty_info("carol-sub"))
+        )
+        == []
+    )
     assert not refused.headers.get("st-access-token")
 
 
 def test_manually_create_or_update_user(core_app: tuple[str, str]) -> None:
-    created = tp.manually_create_or_update_user("public", "google", "g-1", "Dan@Example.com",
-                                                is_verified=True)
+    created = tp.manually_create_or_update_user(
+        "public", "google", "g-1", "Dan@Example.com", is_verified=True
+    )
     assert isinstance(created, ManuallyCreateOrUpdateUserOkResult)
     assert created.created_new_recipe_user is True
     assert created.user.emails == ["dan@example.com"]
     assert created.user.login_methods[0].verified is True
     assert created.recipe_user_id.get_as_string() == created.user.id
 
-    updated = tp.manually_create_or_update_user("public", "google", "g-1", "dan@new.example",
-                                                is_verified=False)
+    updated = tp.manually_create_or_update_user(
+        "public", "google", "g-1", "dan@new.example", is_verified=False
+    )
     assert isinstance(updated, ManuallyCreateOrUpdateUserOkResult)
     assert updated.created_new_recipe_user is False and updated.user.id == created.user.id
     assert updated.user.emails == ["dan@new.example"]

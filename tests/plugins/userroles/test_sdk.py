@@ -10,11 +10,14 @@ import json
 import pytest
 from flask import Flask, g, jsonify
 from supertokens_python.framework.flask import Middleware
-from supertokens_python.interfaces import (CreateUserIdMappingOkResult,
-                                           GetUserIdMappingOkResult, UnknownMappingError,
-                                           UnknownSupertokensUserIDError,
-                                           UpdateOrDeleteUserIdMappingInfoOkResult,
-                                           UserIdMappingAlreadyExistsError)
+from supertokens_python.interfaces import (
+    CreateUserIdMappingOkResult,
+    GetUserIdMappingOkResult,
+    UnknownMappingError,
+    UnknownSupertokensUserIDError,
+    UpdateOrDeleteUserIdMappingInfoOkResult,
+    UserIdMappingAlreadyExistsError,
+)
 from supertokens_python.recipe import emailpassword, session, usermetadata, userroles
 from supertokens_python.recipe.emailpassword import syncio as ep
 from supertokens_python.recipe.session.framework.flask import verify_session
@@ -22,9 +25,14 @@ from supertokens_python.recipe.usermetadata import syncio as metadata
 from supertokens_python.recipe.userroles import PermissionClaim, UserRoleClaim
 from supertokens_python.recipe.userroles import syncio as roles
 from supertokens_python.recipe.userroles.interfaces import UnknownRoleError
-from supertokens_python.syncio import (create_user_id_mapping, delete_user,
-                                       delete_user_id_mapping, get_user, get_user_id_mapping,
-                                       update_or_delete_user_id_mapping_info)
+from supertokens_python.syncio import (
+    create_user_id_mapping,
+    delete_user,
+    delete_user_id_mapping,
+    get_user,
+    get_user_id_mapping,
+    update_or_delete_user_id_mapping_info,
+)
 
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
@@ -38,14 +46,18 @@ def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch) -> tuple[str, s
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     app_id = new_id()
     uri = create_app_on_core(running_core, app_id)
-    init_sdk(uri, [
-        emailpassword.init(),
-        userroles.init(),
-        usermetadata.init(),
-        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
-    ])
-    from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
+    init_sdk(
+        uri,
+        [
+            emailpassword.init(),
+            userroles.init(),
+            usermetadata.init(),
+            session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+        ],
+    )
     from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
+    from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
+
     create_or_update_tenant("t1", TenantConfigCreateOrUpdate(first_factors=["emailpassword"]))
     yield running_core, app_id
     reset_sdk()
@@ -56,7 +68,10 @@ def test_role_functions(core_app: tuple[str, str]) -> None:
     assert created.created_new_role is True
     assert roles.create_new_role_or_add_permissions("admin", ["delete"]).created_new_role is False
     assert sorted(roles.get_permissions_for_role("admin").permissions) == [
-        "delete", "read", "write"]
+        "delete",
+        "read",
+        "write",
+    ]
     assert isinstance(roles.get_permissions_for_role("ghost"), UnknownRoleError)
     roles.create_new_role_or_add_permissions("viewer", ["read"])
     assert sorted(roles.get_all_roles().roles) == ["admin", "viewer"]
@@ -93,19 +108,26 @@ def test_metadata_functions(core_app: tuple[str, str]) -> None:
 
 def test_user_id_mapping_functions(core_app: tuple[str, str]) -> None:
     user = ep.sign_up("public", "map@example.com", "pass-map-1").user
-    assert isinstance(create_user_id_mapping(user.id, "ext-map", "info"),
-                      CreateUserIdMappingOkResult)
+    assert isinstance(
+        create_user_id_mapping(user.id, "ext-map", "info"), CreateUserIdMappingOkResult
+    )
     taken = create_user_id_mapping(user.id, "ext-map")
     assert isinstance(taken, UserIdMappingAlreadyExistsError)
     assert taken.does_super_tokens_user_id_exist and taken.does_external_user_id_exist
-    assert isinstance(create_user_id_mapping("no-such-user", "ext-2"),
-                      UnknownSupertokensUserIDError)
+    assert isinstance(
+        create_user_id_mapping("no-such-user", "ext-2"), UnknownSupertokensUserIDError
+    )
     found = get_user_id_mapping("ext-map")
     assert isinstance(found, GetUserIdMappingOkResult)
-    assert (found.supertokens_user_id, found.external_user_id,
-            found.external_user_info) == (user.id, "ext-map", "info")
-    assert isinstance(update_or_delete_user_id_mapping_info("ext-map", external_user_id_info="new"),
-                      UpdateOrDeleteUserIdMappingInfoOkResult)
+    assert (found.supertokens_user_id, found.external_user_id, found.external_user_info) == (
+        user.id,
+        "ext-map",
+        "info",
+    )
+    assert isinstance(
+        update_or_delete_user_id_mapping_info("ext-map", external_user_id_info="new"),
+        UpdateOrDeleteUserIdMappingInfoOkResult,
+    )
     assert get_user_id_mapping(user.id).external_user_info == "new"
 
     # Everything the SDK reads about the user now carries the external id.
@@ -131,14 +153,22 @@ def web_app(core_app: tuple[str, str]) -> Flask:
     Middleware(app)
 
     @app.get("/admin")
-    @verify_session(override_global_claim_validators=lambda validators, _s, _c: [
-        *validators, UserRoleClaim.validators.includes("admin")])
+    @verify_session(
+        override_global_claim_validators=lambda validators, _s, _c: [
+            *validators,
+            UserRoleClaim.validators.includes("admin"),
+        ]
+    )
     def admin_only():
         return jsonify({"user": g.supertokens.get_user_id()})
 
     @app.get("/writers")
-    @verify_session(override_global_claim_validators=lambda validators, _s, _c: [
-        *validators, PermissionClaim.validators.includes("write")])
+    @verify_session(
+        override_global_claim_validators=lambda validators, _s, _c: [
+            *validators,
+            PermissionClaim.validators.includes("write"),
+        ]
+    )
     def writers_only():
         return jsonify({"user": g.supertokens.get_user_id()})
 
@@ -182,8 +212,12 @@ def test_role_and_permission_claims_guard_routes(web_app: Flask) -> None:
     # Taking the permission from the role shows at the next sign-in.
     roles.remove_permissions_from_role("admin", ["write"])
     again = client.post("/auth/signin", json=_form("boss@example.com", "valid-pass1"))
-    assert client.get("/writers", headers={
-        "Authorization": f"Bearer {again.headers['st-access-token']}"}).status_code == 403
+    assert (
+        client.get(
+            "/writers", headers={"Authorization": f"Bearer {again.headers['st-access-token']}"}
+        ).status_code
+        == 403
+    )
 
 
 def test_mapped_user_signs_in_with_the_external_id(web_app: Flask) -> None:
@@ -202,4 +236,5 @@ def test_mapped_user_signs_in_with_the_external_id(web_app: Flask) -> None:
     assert _payload(token)["sub"] == "app-user-7"
     assert _payload(token)["st-role"]["v"] == ["admin"]
     assert client.get("/admin", headers={"Authorization": f"Bearer {token}"}).json == {
-        "user": "app-user-7"}
+        "user": "app-user-7"
+    }

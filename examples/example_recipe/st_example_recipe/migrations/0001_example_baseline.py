@@ -23,8 +23,9 @@ def upgrade() -> None:
         sa.Column("app_id", sa.String(length=64), nullable=False),
         sa.Column("tenant_id", sa.String(length=64), nullable=False),
         sa.Column("text", sa.String(length=256), nullable=False),
-        sa.ForeignKeyConstraint(["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"],
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["app_id", "tenant_id"], ["tenants.app_id", "tenants.tenant_id"], ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id"),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
