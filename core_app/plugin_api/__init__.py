@@ -58,6 +58,7 @@ from core_app.inputs import (
     QueryString,
     RequestSchema,
 )
+from core_app.plugin_api.tables import lock_row
 from core_app.recipes import (
     API_VERSION,
     AccountInfo,
@@ -129,6 +130,7 @@ __all__ = [
     "transaction",
     "insert_ignoring_duplicates",
     "insert_or_add",
+    "lock_row",
     "read_value",
     "put_value_if_absent",
     # tenants and account info
