@@ -34,7 +34,12 @@ from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
 from core_app.recipe_catalog import description_failures, disabled_recipe_keys, installed_recipes
-from core_app.recipes import RecipeDescriptor, build_plugin_manager, recipe_descriptors
+from core_app.recipes import (
+    RecipeDescriptor,
+    build_plugin_manager,
+    recipe_descriptors,
+    register_user_data,
+)
 from core_app.routes import (
     LoginMethodRules,
     SharedPaths,
@@ -89,6 +94,7 @@ def create_app(
     enabled = _host_schema().resolve([recipes_layer], test_mode=False).recipes
     plugins = build_plugin_manager(enabled, HOST_PLUGINS)
     descriptors = recipe_descriptors(plugins)
+    register_user_data(plugins, descriptors)
 
     schema = _host_schema()
     for descriptor in descriptors:

@@ -140,16 +140,7 @@ and named to the user-id mapping recipe so that a mapping never hides it.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
-from core_app.plugin_api import (
-    DeletedUser,
-    RecipeDescriptor,
-    TenantIdentifier,
-    data_user_ids,
-    hookimpl,
-    migrations_directory,
-)
+from core_app.plugin_api import RecipeDescriptor, UserData, hookimpl, migrations_directory
 from ${name} import api, config, store
 
 # How "UserId is already in use in <name> recipe" names this recipe's data.
@@ -158,30 +149,15 @@ DATA_NAME = "${data_name}"
 
 @hookimpl
 def st_recipe() -> RecipeDescriptor:
-    """The ${name} recipe: one table, two routes, one per-tenant config key."""
+    """The ${name} recipe: one table, two routes, one per-tenant config key, and labels as
+    user data (removed with the user, in a tenant when the user leaves it, and named to the
+    user-id mapping recipe)."""
     return RecipeDescriptor(id="${name}", config_keys=config.KEYS, tables=store.TABLES,
                             blueprints=(api.blueprint,),
-                            migrations=migrations_directory(__file__), requires_api="1.0")
-
-
-@hookimpl
-def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
-    """Labels of deleted users in ``conn``'s database, unless a linked group keeps them."""
-    if ids := data_user_ids(users):
-        store.remove_users(conn, app_id, ids)
-
-
-@hookimpl
-def st_user_tenant_removed(conn: Connection, tenant: TenantIdentifier, user_id: str,
-                           data_user_id: str) -> None:
-    """A user who leaves a tenant loses the labels given there."""
-    store.remove_users(conn, tenant.app_id, [data_user_id], tenant.tenant_id)
-
-
-@hookimpl
-def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
-    """Whether ``conn``'s database keeps labels under ``user_id``."""
-    return DATA_NAME if store.has_labels(conn, app_id, user_id) else None
+                            migrations=migrations_directory(__file__), requires_api="1.0",
+                            user_data=UserData(DATA_NAME, delete=store.remove_users,
+                                               exists=store.has_labels,
+                                               delete_in_tenant=store.remove_in_tenant))
 '''
 
 _CONFIG = '''\
@@ -261,13 +237,16 @@ def has_labels(conn: Connection, app_id: str, user_id: str) -> bool:
         labels.c.app_id == app_id, labels.c.user_id == user_id).limit(1)).first() is not None
 
 
-def remove_users(conn: Connection, app_id: str, user_ids: list[str],
-                 tenant_id: str | None = None) -> None:
-    """Delete the users' labels, in one tenant or in all of the app's."""
-    statement = delete(labels).where(labels.c.app_id == app_id, labels.c.user_id.in_(user_ids))
-    if tenant_id is not None:
-        statement = statement.where(labels.c.tenant_id == tenant_id)
-    conn.execute(statement)
+def remove_users(conn: Connection, app_id: str, user_ids: list[str]) -> None:
+    """Delete the users' labels in every tenant of the app kept in ``conn``'s database."""
+    conn.execute(delete(labels).where(labels.c.app_id == app_id, labels.c.user_id.in_(user_ids)))
+
+
+def remove_in_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> None:
+    """Delete a user's labels in one tenant (the user left it)."""
+    conn.execute(delete(labels).where(labels.c.app_id == tenant.app_id,
+                                      labels.c.tenant_id == tenant.tenant_id,
+                                      labels.c.user_id == user_id))
 '''
 
 _SCHEMAS = '''\

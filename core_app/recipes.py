@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -16,10 +17,11 @@ from typing import Any
 
 import pluggy
 from flask import Blueprint
-from sqlalchemy import Table
+from sqlalchemy import Connection, Table
 
 from core_app import hookspecs
 from core_app.config import ConfigCheck, ConfigError, ConfigKey
+from core_app.tenant_prefix import TenantIdentifier
 
 ENTRY_POINT_GROUP = "supertokens_core.recipes"
 TRACE_ENV = "SUPERTOKENS_TRACE_HOOKS"
@@ -59,6 +61,8 @@ class RecipeDescriptor:
     # ("Email password"); needed with ``route(..., signs_in=True)`` views.
     # Last, so that a 1.0 recipe building the descriptor positionally keeps working.
     login_method_name: str | None = None
+    # Data the recipe keeps under user ids, which the host removes with the users (UserData).
+    user_data: UserData | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,60 @@ class LoginMethod:
     third_party: tuple[str, str] | None = None  # (thirdPartyId, thirdPartyUserId)
     verified: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UserData:
+    """Data a recipe keeps under user ids (sessions, metadata, roles, ...), declared on its
+    descriptor so the host keeps it in step with the users, in every database of the app.
+
+    The ids are the ones callers see: the external id when a user is mapped. The host calls
+    ``delete`` when users are deleted (with the ids whose data goes, ``data_user_ids``),
+    ``delete_in_tenant`` when a user leaves a tenant, and ``exists`` before a user-id mapping
+    would hide the data (the mapping is then refused with "UserId is already in use in
+    <name> recipe"). A recipe needing more (moving data on a mapping) implements the
+    user-data hooks itself.
+    """
+
+    name: str  # upstream's name of the recipe in that message: "UserMetadata", "Session", ...
+    delete: Callable[[Connection, str, list[str]], None]  # (conn, app_id, user ids)
+    exists: Callable[[Connection, str, str], bool]  # (conn, app_id, user id)
+    # (conn, tenant, user id); None: the data is not per tenant
+    delete_in_tenant: Callable[[Connection, TenantIdentifier, str], None] | None = None
+
+
+class UserDataHooks:
+    """The user-data hooks of one recipe's ``UserData``, registered by the host in its name."""
+
+    def __init__(self, data: UserData):
+        self.data = data
+
+    @hookspecs.hookimpl
+    def st_user_deleted(self, conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
+        """The deleted users' data, unless their linked group lives on and keeps it."""
+        ids = data_user_ids(users)
+        if ids:
+            self.data.delete(conn, app_id, ids)
+
+    @hookspecs.hookimpl
+    def st_user_tenant_removed(
+        self, conn: Connection, tenant: TenantIdentifier, user_id: str, data_user_id: str
+    ) -> None:
+        """The data a user had in the tenant it leaves."""
+        if self.data.delete_in_tenant is not None:
+            self.data.delete_in_tenant(conn, tenant, data_user_id)
+
+    @hookspecs.hookimpl
+    def st_user_data_kept(self, conn: Connection, app_id: str, user_id: str) -> str | None:
+        """The recipe's name when it keeps data under ``user_id``."""
+        return self.data.name if self.data.exists(conn, app_id, user_id) else None
+
+
+def register_user_data(manager: pluggy.PluginManager, recipes: list[RecipeDescriptor]) -> None:
+    """Register the user-data hooks of every recipe that declares ``UserData``."""
+    for recipe in recipes:
+        if recipe.user_data is not None:
+            manager.register(UserDataHooks(recipe.user_data), name=f"{recipe.id}:user-data")
 
 
 @dataclass(frozen=True)

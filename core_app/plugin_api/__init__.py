@@ -65,6 +65,7 @@ from core_app.recipes import (
     DeletedUser,
     LoginMethod,
     RecipeDescriptor,
+    UserData,
     UserSearch,
     data_user_ids,
     migrations_directory,
@@ -142,6 +143,7 @@ __all__ = [
     "DeletedUser",
     "data_user_ids",
     "UserSearch",
+    "UserData",
     "normalise_email",
     "normalise_phone_number",
 ]

@@ -10,13 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from core_app.plugin_api import (
-    DeletedUser,
-    RecipeDescriptor,
-    data_user_ids,
-    hookimpl,
-    migrations_directory,
-)
+from core_app.plugin_api import RecipeDescriptor, UserData, hookimpl, migrations_directory
 from plugins.emailverification import config, store
 
 
@@ -31,6 +25,9 @@ def st_recipe() -> RecipeDescriptor:
         tables=store.TABLES,
         blueprints=(api.blueprint,),
         migrations=migrations_directory(__file__),
+        user_data=UserData(
+            "EmailVerification", delete=store.delete_user_data, exists=store.has_user_data
+        ),
     )
 
 
@@ -46,19 +43,6 @@ def st_verified_emails(
 def st_mark_email_verified(conn: Connection, app_id: str, user_id: str, email: str) -> None:
     """Mark a pair verified for a login recipe."""
     store.mark_verified(conn, app_id, user_id, email)
-
-
-@hookimpl
-def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
-    """A deleted user's verified emails and tokens, unless its group keeps them."""
-    if ids := data_user_ids(users):
-        store.delete_user_data(conn, app_id, ids)
-
-
-@hookimpl
-def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
-    """Whether ``user_id`` has a verified email or a pending token."""
-    return "EmailVerification" if store.has_user_data(conn, app_id, user_id) else None
 
 
 @hookimpl

@@ -10,14 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from core_app.plugin_api import (
-    DeletedUser,
-    RecipeDescriptor,
-    TenantIdentifier,
-    data_user_ids,
-    hookimpl,
-    migrations_directory,
-)
+from core_app.plugin_api import RecipeDescriptor, UserData, hookimpl, migrations_directory
 from plugins.session import config, store
 
 
@@ -33,29 +26,14 @@ def st_recipe() -> RecipeDescriptor:
         tables=store.TABLES,
         blueprints=(api.blueprint,),
         migrations=migrations_directory(__file__),
+        # keyed by the id sessions were made for; a user leaving a tenant loses those there
+        user_data=UserData(
+            "Session",
+            delete=store.delete_all_sessions_of_users,
+            exists=store.has_sessions,
+            delete_in_tenant=store.delete_sessions_in_tenant,
+        ),
     )
-
-
-@hookimpl
-def st_user_deleted(conn: Connection, app_id: str, users: list[DeletedUser]) -> None:
-    """A deleted user's sessions go, in every tenant (keyed by the id sessions were made for),
-    unless its linked group lives on and keeps them."""
-    if ids := data_user_ids(users):
-        store.delete_all_sessions_of_users(conn, app_id, ids)
-
-
-@hookimpl
-def st_user_tenant_removed(
-    conn: Connection, tenant: TenantIdentifier, user_id: str, data_user_id: str
-) -> None:
-    """A user leaving a tenant loses its sessions there."""
-    store.delete_all_sessions_of_users(conn, tenant.app_id, [data_user_id], tenant.tenant_id)
-
-
-@hookimpl
-def st_user_data_kept(conn: Connection, app_id: str, user_id: str) -> str | None:
-    """Whether a session (even an expired one) was made for ``user_id``."""
-    return "Session" if store.has_sessions(conn, app_id, user_id) else None
 
 
 @hookimpl

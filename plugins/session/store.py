@@ -221,6 +221,11 @@ def delete_all_sessions_of_users(
     conn.execute(query)
 
 
+def delete_sessions_in_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> None:
+    """Delete a user's sessions in one tenant (the user left it)."""
+    delete_all_sessions_of_users(conn, tenant.app_id, [user_id], tenant.tenant_id)
+
+
 def has_sessions(conn: Connection, app_id: str, user_id: str) -> bool:
     """Whether any session, in any tenant, was made for this user id."""
     return (

@@ -216,6 +216,11 @@ def delete_user_assignments(
     conn.execute(query)
 
 
+def delete_assignments_in_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> None:
+    """Delete a user's role assignments in one tenant (the user left it)."""
+    delete_user_assignments(conn, tenant.app_id, [user_id], tenant.tenant_id)
+
+
 def has_assignments(conn: Connection, app_id: str, user_id: str) -> bool:
     """Whether a user id has a role in any tenant kept in this database."""
     return (

@@ -10,6 +10,7 @@ it through its entry point like any recipe installed from an index.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -186,3 +187,30 @@ def test_the_generated_tests_pass(generated, database_url):
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert " passed" in run.stdout and "skipped" not in run.stdout, run.stdout
+
+
+def test_the_installed_recipe_is_listed_by_the_recipes_command(generated, tmp_path) -> None:
+    _source, target = generated
+    config = tmp_path / "config.yaml"
+    config.write_text(f"recipes: [session, {NAME}]\n")
+    env = {**os.environ, "PYTHONPATH": str(target), "SUPERTOKENS_CONFIG": str(config)}
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from core_app import cli; sys.exit(cli.main())",
+            "recipes",
+            "--json",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert listed.returncode == 0, listed.stderr
+    recipes = {recipe["name"]: recipe for recipe in json.loads(listed.stdout)["recipes"]}
+    assert recipes[NAME]["enabled"] is True and recipes[NAME]["version"] == "0.1.0"
+    assert recipes[NAME]["error"] is None
+    assert f"{NAME}_label_max_length" in {key["name"] for key in recipes[NAME]["config_keys"]}
+    assert recipes["emailpassword"]["enabled"] is False
