@@ -2,7 +2,8 @@
 
 Built-in recipes and third-party ones load the same way, from the entry-point group
 ``supertokens_core.recipes``; ``recipes:`` in the config picks which are enabled. The
-host's own features (multitenancy, /hello, /apiversion) are registered as plugins too.
+host registers its own tables and routes directly; a host feature that answers a hook
+(throttling's housekeeping) is registered as a plugin too.
 """
 
 from __future__ import annotations
