@@ -12,6 +12,7 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -466,29 +467,33 @@ def remove_by_user(
     ctx: RequestContext, user_id: str, across_all_tenants: bool, include_linked: bool
 ) -> list[str]:
     """Delete the alive sessions of a user (and its linked accounts)."""
-    tenant_id = None if across_all_tenants else ctx.tenant.tenant_id
-    return [
-        handle
-        for conn in _session_databases(ctx, across_all_tenants)
-        for handle in store.delete_alive_sessions_of_users(
-            conn,
-            ctx.tenant.app_id,
-            _user_ids(conn, ctx, user_id, include_linked),
-            now_ms(),
-            tenant_id,
-        )
-    ]
+    return _per_user_sessions(
+        ctx, store.delete_alive_sessions_of_users, user_id, across_all_tenants, include_linked
+    )
 
 
 def handles_of_user(
     ctx: RequestContext, user_id: str, across_all_tenants: bool, include_linked: bool
 ) -> list[str]:
     """Handles of the alive sessions of a user (and its linked accounts)."""
+    return _per_user_sessions(
+        ctx, store.alive_handles_of_users, user_id, across_all_tenants, include_linked
+    )
+
+
+def _per_user_sessions(
+    ctx: RequestContext,
+    statement: Callable[..., list[str]],
+    user_id: str,
+    across_all_tenants: bool,
+    include_linked: bool,
+) -> list[str]:
+    """The handles ``statement`` answers for the user's ids in each database it may be in."""
     tenant_id = None if across_all_tenants else ctx.tenant.tenant_id
     return [
         handle
         for conn in _session_databases(ctx, across_all_tenants)
-        for handle in store.alive_handles_of_users(
+        for handle in statement(
             conn,
             ctx.tenant.app_id,
             _user_ids(conn, ctx, user_id, include_linked),
