@@ -9,10 +9,7 @@ about how the host loads a recipe.
 
 from __future__ import annotations
 
-import importlib
 import logging
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ import sqlalchemy
 
 from core_app.config import ConfigError
 from core_app.testing.apps import new_id
+from tests.core_app.distributions import installed_on_path
 
 EXAMPLE_DISTRIBUTION = Path(__file__).resolve().parents[2] / "examples" / "example_recipe"
 
@@ -27,30 +25,10 @@ EXAMPLE_DISTRIBUTION = Path(__file__).resolve().parents[2] / "examples" / "examp
 @pytest.fixture(scope="module")
 def example_recipe_installed(tmp_path_factory: pytest.TempPathFactory):
     """The example distribution, pip-installed into a target directory on sys.path."""
-    target = tmp_path_factory.mktemp("site")
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            str(EXAMPLE_DISTRIBUTION),
-        ],
-        check=True,
-    )
-    sys.path.insert(0, str(target))
-    importlib.invalidate_caches()
-    yield
-    sys.path.remove(str(target))
-    for name in [module for module in sys.modules if module.startswith("st_example_recipe")]:
-        del sys.modules[name]
-    importlib.invalidate_caches()
+    with installed_on_path(
+        EXAMPLE_DISTRIBUTION, tmp_path_factory.mktemp("site"), "st_example_recipe"
+    ):
+        yield
 
 
 def _tables(uri: str) -> set[str]:

@@ -9,41 +9,21 @@ it through its entry point like any recipe installed from an index.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import subprocess
 import sys
 import uuid
 from importlib.metadata import entry_points
-from pathlib import Path
 
 import pytest
 
 from core_app import cli
 from core_app.recipe_template import NAME_MAX_LENGTH, write_recipe
+from tests.core_app.distributions import installed_on_path
 
 NAME = "template_probe"
 KIT_PLUGIN = "core_app.testing.plugin"
-
-
-def _pip_install(distribution: Path, target: Path) -> None:
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-deps",
-            "--no-build-isolation",
-            "--disable-pip-version-check",
-            "--target",
-            str(target),
-            str(distribution),
-        ],
-        check=True,
-    )
 
 
 @pytest.fixture(scope="module")
@@ -51,15 +31,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory):
     """The distribution ``new-recipe`` writes, pip-installed into a directory on sys.path;
     (its source directory, the install directory)."""
     source = write_recipe(NAME, tmp_path_factory.mktemp("source"))
-    target = tmp_path_factory.mktemp("site")
-    _pip_install(source, target)
-    sys.path.insert(0, str(target))
-    importlib.invalidate_caches()
-    yield source, target
-    sys.path.remove(str(target))
-    for module in [module for module in sys.modules if module.split(".")[0] == NAME]:
-        del sys.modules[module]
-    importlib.invalidate_caches()
+    with installed_on_path(source, tmp_path_factory.mktemp("site"), NAME) as target:
+        yield source, target
 
 
 def test_the_command_writes_a_distribution(tmp_path, capsys):
