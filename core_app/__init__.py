@@ -33,7 +33,7 @@ from core_app.config import (
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
-from core_app.recipe_catalog import description_failures, disabled_recipe_keys, installed_recipes
+from core_app.recipe_catalog import description_failures, disabled_recipe_keys, disabled_recipes
 from core_app.recipes import (
     RecipeDescriptor,
     build_plugin_manager,
@@ -99,9 +99,9 @@ def create_app(
     schema = _host_schema()
     for descriptor in descriptors:
         schema.add(descriptor.config_keys, descriptor.config_checks)
-    installed = installed_recipes(enabled)
-    config_warnings = description_failures(installed) + check_file_keys(
-        schema, file_values, os.environ, disabled_recipe_keys(installed)
+    disabled = disabled_recipes(enabled)
+    config_warnings = description_failures(disabled) + check_file_keys(
+        schema, file_values, os.environ, disabled_recipe_keys(disabled)
     )
     base_layer = {**file_values, **read_environment(schema, os.environ), **overrides}
     test_mode = bool(schema.keys["test_mode"].coerce(base_layer.get("test_mode", False)))

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib.metadata import EntryPoint, entry_points
+from importlib.metadata import EntryPoint
 
+from core_app import recipes as recipe_plugins
 from core_app.config import (
     HOST_KEYS,
     ConfigKey,
@@ -21,7 +22,7 @@ from core_app.config import (
     read_config_file,
     read_environment,
 )
-from core_app.recipes import ENTRY_POINT_GROUP, RecipeDescriptor
+from core_app.recipes import RecipeDescriptor
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,17 @@ def installed_recipes(enabled: tuple[str, ...] | None) -> list[InstalledRecipe]:
     module does not import or whose ``st_recipe`` raises is kept with ``failure`` set: for a
     recipe that is not enabled that is worth a warning, not a refusal to start.
     """
-    # A later entry point of the same name replaces an earlier one, as in the plugin manager.
-    points = {point.name: point for point in entry_points(group=ENTRY_POINT_GROUP)}
+    points = recipe_plugins.installed_recipes()
     return [_describe(points[name], enabled is None or name in enabled) for name in sorted(points)]
+
+
+def disabled_recipes(enabled: tuple[str, ...] | None) -> list[InstalledRecipe]:
+    """The installed recipes ``enabled`` leaves out, each described (what the config check
+    at start needs; the enabled ones are already loaded by the plugin manager)."""
+    if enabled is None:
+        return []
+    points = recipe_plugins.installed_recipes()
+    return [_describe(points[name], False) for name in sorted(points) if name not in enabled]
 
 
 def _describe(point: EntryPoint, enabled: bool) -> InstalledRecipe:
