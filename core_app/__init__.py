@@ -38,7 +38,7 @@ from core_app.recipes import (
     RecipeDescriptor,
     build_plugin_manager,
     recipe_descriptors,
-    register_user_data,
+    register_declared_hooks,
 )
 from core_app.routes import (
     LoginMethodRules,
@@ -94,7 +94,7 @@ def create_app(
     enabled = _host_schema().resolve([recipes_layer], test_mode=False).recipes
     plugins = build_plugin_manager(enabled, HOST_PLUGINS)
     descriptors = recipe_descriptors(plugins)
-    register_user_data(plugins, descriptors)
+    register_declared_hooks(plugins, descriptors)
 
     schema = _host_schema()
     for descriptor in descriptors:

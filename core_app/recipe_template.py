@@ -374,11 +374,9 @@ database kind (``--st-databases=sqlite`` for fewer).
 from __future__ import annotations
 
 import pytest
-import sqlalchemy
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
 from core_app.testing.apps import create_tenant, new_id, sign_up
+from core_app.testing.databases import schema_differences
 from ${name}.store import labels
 
 RECIPE = "${name}"
@@ -461,13 +459,7 @@ def test_a_user_id_mapping_does_not_hide_labels(make_app):
 
 
 def test_the_migration_builds_the_declared_table(app, database_url):
-    engine = sqlalchemy.create_engine(database_url, poolclass=sqlalchemy.pool.NullPool)
-    with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection),
-                                       app.extensions["supertokens_core"].storage.metadata)
-    engine.dispose()
-    assert [difference for difference in differences
-            if labels.name in repr(difference)] == []
+    assert schema_differences(app, database_url, [labels.name]) == []
 
 
 def test_a_disabled_recipe_has_no_routes(make_app):

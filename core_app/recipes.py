@@ -19,6 +19,7 @@ from typing import Any
 import pluggy
 from flask import Blueprint
 from sqlalchemy import Connection, Table
+from sqlalchemy.exc import IntegrityError
 
 from core_app import hookspecs
 from core_app.config import ConfigCheck, ConfigError, ConfigKey
@@ -64,6 +65,9 @@ class RecipeDescriptor:
     login_method_name: str | None = None
     # Data the recipe keeps under user ids, which the host removes with the users (UserData).
     user_data: UserData | None = None
+    # Where a login recipe keeps its users, which the host reads for user objects, account
+    # info, search and tenant association (RecipeUsers).
+    users: RecipeUsers | None = None
 
 
 @dataclass(frozen=True)
@@ -127,11 +131,97 @@ class UserDataHooks:
         return self.data.name if self.data.exists(conn, app_id, user_id) else None
 
 
-def register_user_data(manager: pluggy.PluginManager, recipes: list[RecipeDescriptor]) -> None:
-    """Register the user-data hooks of every recipe that declares ``UserData``."""
+# The search tags of UserSearch, by the name a RecipeUsers declares them with.
+SEARCH_TAGS = ("email", "phone", "provider")
+
+
+@dataclass(frozen=True)
+class RecipeUsers:
+    """Where a login recipe keeps its users, declared on its descriptor; the host answers
+    the user hooks (``st_login_methods``, ``st_recipe_users_with_account_info``,
+    ``st_search_recipe_users``, ``st_user_tenant_added``) with it, in the recipe's name.
+
+    Every callable receives the connection of the database the call is about.
+    ``add_to_tenant`` writes the recipe's per-tenant row and lets the database's
+    ``IntegrityError`` out when a uniqueness rule of the tenant refuses it; the host runs
+    it in a savepoint and answers ``tenant_conflict`` (a status, or a function of
+    ``(conn, tenant, user_id)`` choosing one). ``search`` is asked only when every tag of
+    the search is one of ``search_tags``.
+    """
+
+    login_methods: Callable[[Connection, str, list[str]], list[LoginMethod]]  # app id, ids
+    with_account_info: Callable[[Connection, TenantIdentifier, AccountInfo], list[str]]
+    search: Callable[[Connection, TenantIdentifier, UserSearch, int], list[str]]  # limit
+    search_tags: frozenset[str]  # of SEARCH_TAGS: what the recipe's login methods hold
+    add_to_tenant: Callable[[Connection, TenantIdentifier, str], None]
+    tenant_conflict: str | Callable[[Connection, TenantIdentifier, str], str]
+
+    def __post_init__(self) -> None:
+        unknown = set(self.search_tags) - set(SEARCH_TAGS)
+        if unknown:
+            raise ValueError(f"unknown search tags {sorted(unknown)}; known: {SEARCH_TAGS}")
+
+
+class RecipeUsersHooks:
+    """The user hooks of one login recipe's ``RecipeUsers``, registered by the host."""
+
+    def __init__(self, recipe_id: str, users: RecipeUsers):
+        self.recipe_id = recipe_id
+        self.users = users
+
+    @hookspecs.hookimpl
+    def st_login_methods(
+        self, conn: Connection, app_id: str, user_ids: list[str]
+    ) -> list[LoginMethod]:
+        """The recipe's login methods among ``user_ids``."""
+        return self.users.login_methods(conn, app_id, user_ids)
+
+    @hookspecs.hookimpl
+    def st_recipe_users_with_account_info(
+        self, conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+    ) -> list[str]:
+        """The recipe's users of the tenant holding ``account``."""
+        return self.users.with_account_info(conn, tenant, account)
+
+    @hookspecs.hookimpl
+    def st_search_recipe_users(
+        self, conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+    ) -> list[str]:
+        """The recipe's matches, when its login methods can hold every tag searched for."""
+        given = {
+            tag
+            for tag, values in zip(
+                SEARCH_TAGS, (search.emails, search.phone_numbers, search.third_party_ids)
+            )
+            if values
+        }
+        if not given or not given <= self.users.search_tags:
+            return []
+        return self.users.search(conn, tenant, search, limit)
+
+    @hookspecs.hookimpl
+    def st_user_tenant_added(
+        self, conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str
+    ) -> str | None:
+        """The recipe's per-tenant row, or the status of the uniqueness rule it breaks."""
+        if recipe_id != self.recipe_id:
+            return None
+        try:
+            with conn.begin_nested():
+                self.users.add_to_tenant(conn, tenant, user_id)
+        except IntegrityError:
+            conflict = self.users.tenant_conflict
+            return conflict if isinstance(conflict, str) else conflict(conn, tenant, user_id)
+        return None
+
+
+def register_declared_hooks(manager: pluggy.PluginManager, recipes: list[RecipeDescriptor]) -> None:
+    """Register the hooks the descriptors declare: ``UserData`` and ``RecipeUsers``."""
     for recipe in recipes:
         if recipe.user_data is not None:
             manager.register(UserDataHooks(recipe.user_data), name=f"{recipe.id}:user-data")
+        if recipe.users is not None:
+            manager.register(RecipeUsersHooks(recipe.id, recipe.users), name=f"{recipe.id}:users")
 
 
 @dataclass(frozen=True)

@@ -147,6 +147,20 @@ class RequestContext:
             self.app_databases(), self.core.plugins, self.tenant.app_id, user_id
         )
 
+    def login_method_user(self, user_id: str, recipe_id: str) -> dict[str, Any] | None:
+        """The deprecated ``GET /recipe/user`` by id of a login recipe: the user reduced to
+        its one login method of ``recipe_id``, from whichever database of the app holds it.
+
+        ``user_id`` may be either side of a user-id mapping; None unless it is a login
+        method of ``recipe_id``.
+        """
+        from core_app.users import service as users  # the users package declares routes
+
+        conn, _ = self.user_database(user_id)
+        return users.login_method_user(
+            conn, self.core.plugins, self.tenant.app_id, user_id, recipe_id, self.cdi_version
+        )
+
     @property
     def base_conn(self) -> Connection:
         """The connection to the base database (where tenant configuration lives)."""

@@ -65,6 +65,7 @@ from core_app.recipes import (
     DeletedUser,
     LoginMethod,
     RecipeDescriptor,
+    RecipeUsers,
     UserData,
     UserSearch,
     data_user_ids,
@@ -144,6 +145,7 @@ __all__ = [
     "data_user_ids",
     "UserSearch",
     "UserData",
+    "RecipeUsers",
     "normalise_email",
     "normalise_phone_number",
 ]

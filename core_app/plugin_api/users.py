@@ -28,7 +28,6 @@ from core_app.users.service import (
     get_user,
     held_by_another_primary_user,
     linked_data_user_ids,
-    login_method_user,
     primary_users_holding,
     remove_login_method,
     session_user_ids,
@@ -54,7 +53,6 @@ __all__ = [
     # user objects as the API answers them
     "get_user",
     "build_users",
-    "login_method_user",
     # ids across user-id mappings
     "supertokens_user_id",
     "external_user_id",

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy
@@ -89,3 +90,24 @@ def server_database(admin: str, kind: str) -> Iterator[str]:
             else:
                 conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         engine.dispose()
+
+
+def schema_differences(app: Any, database_url: str, tables: Iterable[str] = ()) -> list[Any]:
+    """What the database at ``database_url`` lacks or has otherwise than the tables the
+    core ``app`` declares (Alembic's autogenerate comparison); ``[]`` when they agree.
+
+    ``tables`` narrows the answer to the differences naming one of these tables, so that a
+    recipe's test checks that its own migrations build its own declared tables.
+    """
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    engine = sqlalchemy.create_engine(database_url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            metadata = app.extensions["supertokens_core"].storage.metadata
+            differences = compare_metadata(MigrationContext.configure(connection), metadata)
+    finally:
+        engine.dispose()
+    names = list(tables)
+    return [d for d in differences if not names or any(name in repr(d) for name in names)]

@@ -33,6 +33,7 @@ from core_app.testing.databases import (
 )
 
 DATABASE_FIXTURE = "database_url"
+FRESH_DATABASE_FIXTURE = "fresh_database_url"
 _SELECTED_KINDS = pytest.StashKey[tuple[str, ...]]()
 
 
@@ -68,18 +69,24 @@ def selected_database_kinds(config: pytest.Config) -> tuple[str, ...]:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run every test that needs ``database_url`` once per selected database kind."""
-    if DATABASE_FIXTURE not in metafunc.fixturenames:
-        return
+    """Run every test that needs ``database_url`` or ``fresh_database_url`` once per
+    selected database kind (both of one kind when a test takes both)."""
+    wanted = [
+        name for name in (DATABASE_FIXTURE, FRESH_DATABASE_FIXTURE) if name in metafunc.fixturenames
+    ]
     for marker in metafunc.definition.iter_markers("parametrize"):
         names = marker.args[0] if marker.args else marker.kwargs.get("argnames", ())
         if isinstance(names, str):
             names = [name.strip() for name in names.split(",")]
-        if DATABASE_FIXTURE in names:
-            return  # the test names its own databases
-    metafunc.parametrize(
-        DATABASE_FIXTURE, selected_database_kinds(metafunc.config), indirect=True, scope="session"
-    )
+        wanted = [name for name in wanted if name not in names]  # the test names its own
+    if not wanted:
+        return
+    kinds = selected_database_kinds(metafunc.config)
+    if len(wanted) == 1:
+        scope = "session" if wanted[0] == DATABASE_FIXTURE else "function"
+        metafunc.parametrize(wanted[0], kinds, indirect=True, scope=scope)
+    else:
+        metafunc.parametrize(wanted, [(kind, kind) for kind in kinds], indirect=True, ids=kinds)
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +108,18 @@ def database_url(
         )
     if kind == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'core.db'}"
+    else:
+        yield from server_database(admin_url(kind), kind)
+
+
+@pytest.fixture
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database for this test alone, removed after it: one per kind, like
+    ``database_url``. For tests that look at every database a core knows (migrations, the
+    CLI), where what other tests left in a shared one would count."""
+    kind = request.param
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
     else:
         yield from server_database(admin_url(kind), kind)
 

@@ -127,7 +127,7 @@ def get_user(ctx: RequestContext) -> dict[str, Any]:
         raise BadRequest("Please provide one of userId or email")
     if user_id is not None:
         ctx.require_scope(Scope.APP)
-        user = service.user_by_id(ctx, user_id)
+        user = ctx.login_method_user(user_id, service.RECIPE_ID)
         return {"status": "OK", "user": user} if user else {"status": "UNKNOWN_USER_ID_ERROR"}
     ctx.require_scope(Scope.TENANT)
     user = service.user_by_email(ctx, normalise_email(email))

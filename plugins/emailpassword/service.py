@@ -14,6 +14,7 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core_app.plugin_api import (
@@ -22,6 +23,8 @@ from core_app.plugin_api import (
     LoginMethod,
     RequestContext,
     StatusOutcome,
+    TenantIdentifier,
+    UserSearch,
     throttling,
     users,
 )
@@ -62,6 +65,28 @@ def login_method(account: store.Account) -> LoginMethod:
         time_joined=account.time_joined,
         email=account.email,
     )
+
+
+# --- the recipe's users as the host reads them (RecipeUsers on the descriptor) ----------
+
+
+def login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list[LoginMethod]:
+    """The email-password accounts among ``user_ids``."""
+    return [login_method(account) for account in store.accounts(conn, app_id, user_ids)]
+
+
+def users_with_account_info(
+    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+) -> list[str]:
+    """Accounts of the tenant with this email; an account has nothing else to match."""
+    return [] if account.email is None else store.users_with_email(conn, tenant, account.email)
+
+
+def search_users(
+    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+) -> list[str]:
+    """Accounts whose email matches."""
+    return store.search_by_email(conn, tenant, search.emails, limit)
 
 
 def _user(ctx: RequestContext, user_id: str) -> dict[str, Any]:
@@ -273,14 +298,6 @@ def update_account(
     if new_hash is not None:
         store.set_password_hash(conn, app_id, recipe_user_id, new_hash)
     return {"status": "OK"}
-
-
-def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
-    """§8 by id: a reduced user of this one email-password login method."""
-    conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(
-        conn, ctx.plugins, ctx.tenant.app_id, user_id, RECIPE_ID, ctx.cdi_version
-    )
 
 
 def user_by_email(ctx: RequestContext, email: str) -> dict[str, Any] | None:

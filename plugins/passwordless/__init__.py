@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from core_app.plugin_api import (
     DEFAULT_CONNECTION_URI_DOMAIN,
-    AccountInfo,
     DeletedUser,
-    LoginMethod,
     RecipeDescriptor,
+    RecipeUsers,
     TenantIdentifier,
-    UserSearch,
     hookimpl,
     migrations_directory,
 )
-from plugins.passwordless import config, store
-from plugins.passwordless.service import RECIPE_ID, login_method
+from plugins.passwordless import config, service, store
 from plugins.passwordless.store import Contact
 
 FIRST_FACTORS = ("otp-email", "otp-phone", "link-email", "link-phone")
@@ -36,63 +32,23 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.passwordless import api
 
     return RecipeDescriptor(
-        id=RECIPE_ID,
+        id=service.RECIPE_ID,
         first_factors=FIRST_FACTORS,
+        login_method_name="Passwordless",
+        users=RecipeUsers(
+            login_methods=service.login_methods,
+            with_account_info=service.users_with_account_info,
+            search=service.search_users,
+            search_tags=frozenset({"email", "phone"}),
+            # one user per email and one per phone number in a tenant
+            add_to_tenant=store.add_to_tenant,
+            tenant_conflict=service.tenant_conflict,
+        ),
         config_keys=config.KEYS,
         tables=store.TABLES,
         blueprints=(api.blueprint,),
         migrations=migrations_directory(__file__),
-        login_method_name="Passwordless",
     )
-
-
-@hookimpl
-def st_login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list[LoginMethod]:
-    """The passwordless users among ``user_ids``."""
-    return [login_method(user) for user in store.users_by_id(conn, app_id, user_ids)]
-
-
-@hookimpl
-def st_recipe_users_with_account_info(
-    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
-) -> list[str]:
-    """Users of the tenant with this email or phone number."""
-    if account.email is not None:
-        return store.users_with_contact(conn, tenant, Contact(email=account.email))
-    if account.phone_number is not None:
-        return store.users_with_contact(conn, tenant, Contact(phone_number=account.phone_number))
-    return []
-
-
-@hookimpl
-def st_search_recipe_users(
-    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
-) -> list[str]:
-    """Users whose email and/or phone number match; none has a provider to match."""
-    if search.third_party_ids or not (search.emails or search.phone_numbers):
-        return []
-    return store.search(conn, tenant, search.emails, search.phone_numbers, limit)
-
-
-@hookimpl
-def st_user_tenant_added(
-    conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str
-) -> str | None:
-    """A user joining a tenant keeps the tenant's one-user-per-contact rules."""
-    if recipe_id != RECIPE_ID:
-        return None
-    try:
-        with conn.begin_nested():
-            store.add_to_tenant(conn, tenant, user_id)
-    except IntegrityError:
-        user = store.users_by_id(conn, tenant.app_id, [user_id])[0]
-        if user.email is not None and any(
-            other != user_id
-            for other in store.users_with_contact(conn, tenant, Contact(email=user.email))
-        ):
-            return "EMAIL_ALREADY_EXISTS_ERROR"
-        return "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
-    return None
 
 
 @hookimpl

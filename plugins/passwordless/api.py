@@ -204,7 +204,7 @@ def get_user(ctx: RequestContext) -> dict[str, Any]:
     )
     if user_id is not None:
         ctx.require_scope(Scope.APP)
-        user = service.user_by_id(ctx, user_id)
+        user = ctx.login_method_user(user_id, RECIPE_ID)
         return {"status": "OK", "user": user} if user else {"status": "UNKNOWN_USER_ID_ERROR"}
     ctx.require_scope(Scope.TENANT)
     if email is not None:

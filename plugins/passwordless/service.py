@@ -21,6 +21,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from core_app.plugin_api import (
@@ -31,6 +32,7 @@ from core_app.plugin_api import (
     StatusOutcome,
     TenantIdentifier,
     TooManyRequests,
+    UserSearch,
     throttling,
     users,
 )
@@ -65,6 +67,43 @@ def login_method(user: PasswordlessUser) -> LoginMethod:
         phone_number=user.phone_number,
         verified=user.email is None,
     )
+
+
+# --- the recipe's users as the host reads them (RecipeUsers on the descriptor) ----------
+
+
+def login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list[LoginMethod]:
+    """The passwordless users among ``user_ids``."""
+    return [login_method(user) for user in store.users_by_id(conn, app_id, user_ids)]
+
+
+def users_with_account_info(
+    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+) -> list[str]:
+    """Users of the tenant with this email or phone number."""
+    if account.email is not None:
+        return store.users_with_contact(conn, tenant, Contact(email=account.email))
+    if account.phone_number is not None:
+        return store.users_with_contact(conn, tenant, Contact(phone_number=account.phone_number))
+    return []
+
+
+def search_users(
+    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+) -> list[str]:
+    """Users whose email and/or phone number match."""
+    return store.search(conn, tenant, search.emails, search.phone_numbers, limit)
+
+
+def tenant_conflict(conn: Connection, tenant: TenantIdentifier, user_id: str) -> str:
+    """Which one-user-per-contact rule of the tenant a joining user breaks."""
+    user = store.users_by_id(conn, tenant.app_id, [user_id])[0]
+    if user.email is not None and any(
+        other != user_id
+        for other in store.users_with_contact(conn, tenant, Contact(email=user.email))
+    ):
+        return "EMAIL_ALREADY_EXISTS_ERROR"
+    return "PHONE_NUMBER_ALREADY_EXISTS_ERROR"
 
 
 def _throttled(tenant: TenantIdentifier, kind: str, contact: Contact) -> throttling.Subject:
@@ -447,14 +486,6 @@ def update_user(
                 if value is not None:
                     store.delete_devices_of_contact(conn, tenant, Contact(**{kind: value}))
     return {"status": "OK"}
-
-
-def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
-    """§11 by id: a reduced user of this one passwordless login method."""
-    conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(
-        conn, ctx.plugins, ctx.tenant.app_id, user_id, RECIPE_ID, ctx.cdi_version
-    )
 
 
 def user_by_contact(ctx: RequestContext, contact: Contact) -> dict[str, Any] | None:

@@ -7,21 +7,15 @@ identity per tenant. Provider configuration belongs to the host's multitenancy A
 from __future__ import annotations
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
 
 from core_app.plugin_api import (
-    AccountInfo,
     DeletedUser,
-    LoginMethod,
     RecipeDescriptor,
-    TenantIdentifier,
-    UserSearch,
+    RecipeUsers,
     hookimpl,
     migrations_directory,
 )
-from plugins.thirdparty import store
-from plugins.thirdparty.service import RECIPE_ID, login_method
-from plugins.thirdparty.store import Identity
+from plugins.thirdparty import service, store
 
 
 @hookimpl
@@ -30,57 +24,22 @@ def st_recipe() -> RecipeDescriptor:
     from plugins.thirdparty import api
 
     return RecipeDescriptor(
-        id=RECIPE_ID,
+        id=service.RECIPE_ID,
         first_factors=("thirdparty",),
+        login_method_name="ThirdParty",
+        users=RecipeUsers(
+            login_methods=service.login_methods,
+            with_account_info=service.users_with_account_info,
+            search=service.search_users,
+            search_tags=frozenset({"email", "provider"}),
+            # one user per provider identity in a tenant
+            add_to_tenant=store.add_to_tenant,
+            tenant_conflict="THIRD_PARTY_USER_ALREADY_EXISTS_ERROR",
+        ),
         tables=store.TABLES,
         blueprints=(api.blueprint,),
         migrations=migrations_directory(__file__),
-        login_method_name="ThirdParty",
     )
-
-
-@hookimpl
-def st_login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list[LoginMethod]:
-    """The third-party users among ``user_ids``."""
-    return [login_method(user) for user in store.users_by_id(conn, app_id, user_ids)]
-
-
-@hookimpl
-def st_recipe_users_with_account_info(
-    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
-) -> list[str]:
-    """Users of the tenant with this provider identity, or with this email."""
-    if account.third_party is not None:
-        member = store.member_in_tenant(conn, tenant, Identity(*account.third_party))
-        return [member.user_id] if member else []
-    if account.email is not None:
-        return store.users_with_email(conn, tenant, account.email)
-    return []
-
-
-@hookimpl
-def st_search_recipe_users(
-    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
-) -> list[str]:
-    """Users whose email and/or provider id match; none has a phone number to match."""
-    if search.phone_numbers or not (search.emails or search.third_party_ids):
-        return []
-    return store.search(conn, tenant, search.emails, search.third_party_ids, limit)
-
-
-@hookimpl
-def st_user_tenant_added(
-    conn: Connection, tenant: TenantIdentifier, user_id: str, recipe_id: str
-) -> str | None:
-    """A user joining a tenant keeps the tenant's one-user-per-identity rule."""
-    if recipe_id != RECIPE_ID:
-        return None
-    try:
-        with conn.begin_nested():
-            store.add_to_tenant(conn, tenant, user_id)
-    except IntegrityError:
-        return "THIRD_PARTY_USER_ALREADY_EXISTS_ERROR"
-    return None
 
 
 @hookimpl

@@ -65,7 +65,7 @@ def get_user(ctx: RequestContext) -> dict[str, Any]:
         raise BadRequest("Please provide only one of userId or (thirdPartyId & thirdPartyUserId)")
     if user_id is not None:
         ctx.require_scope(Scope.APP)
-        user = service.user_by_id(ctx, user_id)
+        user = ctx.login_method_user(user_id, RECIPE_ID)
         return {"status": "OK", "user": user} if user else {"status": "UNKNOWN_USER_ID_ERROR"}
     if third_party_id is None or third_party_user_id is None:
         raise BadRequest("Please provide one of userId or (thirdPartyId & thirdPartyUserId)")

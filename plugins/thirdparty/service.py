@@ -11,9 +11,17 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from core_app.plugin_api import AccountInfo, LoginMethod, RequestContext, users
+from core_app.plugin_api import (
+    AccountInfo,
+    LoginMethod,
+    RequestContext,
+    TenantIdentifier,
+    UserSearch,
+    users,
+)
 from core_app.plugin_api import users as user_index
 from plugins.thirdparty import store
 from plugins.thirdparty.store import Identity, ThirdPartyUser
@@ -45,6 +53,33 @@ def login_method(user: ThirdPartyUser) -> LoginMethod:
         email=user.email,
         third_party=(identity.third_party_id, identity.third_party_user_id),
     )
+
+
+# --- the recipe's users as the host reads them (RecipeUsers on the descriptor) ----------
+
+
+def login_methods(conn: Connection, app_id: str, user_ids: list[str]) -> list[LoginMethod]:
+    """The third-party users among ``user_ids``."""
+    return [login_method(user) for user in store.users_by_id(conn, app_id, user_ids)]
+
+
+def users_with_account_info(
+    conn: Connection, tenant: TenantIdentifier, account: AccountInfo
+) -> list[str]:
+    """Users of the tenant with this provider identity, or with this email."""
+    if account.third_party is not None:
+        member = store.member_in_tenant(conn, tenant, Identity(*account.third_party))
+        return [member.user_id] if member else []
+    if account.email is not None:
+        return store.users_with_email(conn, tenant, account.email)
+    return []
+
+
+def search_users(
+    conn: Connection, tenant: TenantIdentifier, search: UserSearch, limit: int
+) -> list[str]:
+    """Users whose email and/or provider id match."""
+    return store.search(conn, tenant, search.emails, search.third_party_ids, limit)
 
 
 def _created_user(ctx: RequestContext, identity: Identity, email: str) -> str | None:
@@ -139,14 +174,6 @@ def users_by_email(ctx: RequestContext, email: str) -> list[dict[str, Any]]:
         ctx.conn, ctx.plugins, ctx.tenant.app_id, sorted(set(group_ids)), ctx.cdi_version
     )
     return [built[group_id] for group_id in group_ids if group_id in built]
-
-
-def user_by_id(ctx: RequestContext, user_id: str) -> dict[str, Any] | None:
-    """§6 by id: a reduced user of this one third-party login method."""
-    conn, _ = ctx.user_database(user_id)
-    return users.login_method_user(
-        conn, ctx.plugins, ctx.tenant.app_id, user_id, RECIPE_ID, ctx.cdi_version
-    )
 
 
 def user_by_identity(ctx: RequestContext, identity: Identity) -> dict[str, Any] | None:

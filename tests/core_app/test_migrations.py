@@ -18,17 +18,15 @@ from collections.abc import Iterator
 import pytest
 import requests
 import sqlalchemy
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy.engine import make_url
 
 from core_app import cli, create_app
 from core_app.migrations import SchemaBehind
 from core_app.testing.apps import new_id
 from core_app.testing.databases import (
-    DATABASE_KINDS,
     MYSQL_ADMIN_URL,
     POSTGRES_ADMIN_URL,
+    schema_differences,
     server_database,
 )
 
@@ -39,25 +37,19 @@ CHEAP_HASH = {"argon2_memory_kb": 8, "argon2_iterations": 1}
 SECRET = "not-to-be-printed"
 
 
-@pytest.fixture(params=DATABASE_KINDS)
-def fresh_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """An empty database of each kind, for this test alone."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'fresh.db'}"
-    elif request.param == "postgresql":
-        yield from server_database(POSTGRES_ADMIN_URL, "postgresql")
-    else:
-        yield from server_database(MYSQL_ADMIN_URL, "mysql")
-
-
 @pytest.fixture
-def build(fresh_url: str, isolated_environment: None) -> Iterator:
-    """Build cores on ``fresh_url``; each is disposed after the test."""
+def build(fresh_database_url: str, isolated_environment: None) -> Iterator:
+    """Build cores on ``fresh_database_url``; each is disposed after the test."""
     built = []
 
     def make(**config):
         app = create_app(
-            {"connection_uri": fresh_url, "housekeeping_interval_s": 0, **CHEAP_HASH, **config}
+            {
+                "connection_uri": fresh_database_url,
+                "housekeeping_interval_s": 0,
+                **CHEAP_HASH,
+                **config,
+            }
         )
         built.append(app)
         return app
@@ -72,7 +64,9 @@ def _engine(url: str) -> sqlalchemy.Engine:
     return sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
 
 
-def test_fresh_database_reaches_every_head_and_matches_the_table_definitions(build, fresh_url):
+def test_fresh_database_reaches_every_head_and_matches_the_table_definitions(
+    build, fresh_database_url
+):
     app = build()
     core = app.extensions["supertokens_core"]
     status = core.storage.schema_status()
@@ -80,13 +74,7 @@ def test_fresh_database_reaches_every_head_and_matches_the_table_definitions(bui
     assert set(status.current) == set(core.storage.history.heads())
     assert "host_0003" in status.current and "session_0001" in status.current
 
-    engine = _engine(fresh_url)
-    with engine.connect() as connection:
-        differences = compare_metadata(
-            MigrationContext.configure(connection), core.storage.metadata
-        )
-    engine.dispose()
-    assert differences == []
+    assert schema_differences(app, fresh_database_url) == []
 
 
 def _previous_release(app, url: str) -> None:
@@ -203,11 +191,11 @@ def _use_config(monkeypatch: pytest.MonkeyPatch, tmp_path, url: str) -> None:
 
 
 def test_previous_release_database_is_upgraded_by_the_migrate_command(
-    build, fresh_url, monkeypatch, tmp_path, capsys
+    build, fresh_database_url, monkeypatch, tmp_path, capsys
 ):
     filled = _fill(build())
-    _previous_release(build(), fresh_url)
-    _use_config(monkeypatch, tmp_path, fresh_url)
+    _previous_release(build(), fresh_database_url)
+    _use_config(monkeypatch, tmp_path, fresh_database_url)
 
     assert cli.main(["migrate", "--check"]) == 1
     out = capsys.readouterr().out
@@ -221,27 +209,27 @@ def test_previous_release_database_is_upgraded_by_the_migrate_command(
     _check_kept(build(migrate_on_start=False), filled)
 
 
-def test_behind_database_refuses_to_start_unless_migrate_on_start(build, fresh_url):
+def test_behind_database_refuses_to_start_unless_migrate_on_start(build, fresh_database_url):
     filled = _fill(build())
-    _previous_release(build(), fresh_url)
+    _previous_release(build(), fresh_database_url)
 
     with pytest.raises(SchemaBehind, match="run 'supertokens-core migrate'"):
         build(migrate_on_start=False)
     _check_kept(build(migrate_on_start=True), filled)
 
 
-def test_by_default_only_sqlite_is_upgraded_at_start(build, fresh_url):
+def test_by_default_only_sqlite_is_upgraded_at_start(build, fresh_database_url):
     _fill(build())
-    _previous_release(build(), fresh_url)
+    _previous_release(build(), fresh_database_url)
 
-    if fresh_url.startswith("sqlite"):
+    if fresh_database_url.startswith("sqlite"):
         assert not build().extensions["supertokens_core"].storage.schema_status().behind
     else:
         with pytest.raises(SchemaBehind):
             build()
 
 
-def test_a_recipe_enabled_later_gets_its_tables_without_migrate(build, fresh_url):
+def test_a_recipe_enabled_later_gets_its_tables_without_migrate(build, fresh_database_url):
     build(recipes=["session"], migrate_on_start=False)
     app = build(recipes=["session", "emailpassword"], migrate_on_start=False)
     status = app.extensions["supertokens_core"].storage.schema_status()
@@ -252,9 +240,9 @@ def test_a_recipe_enabled_later_gets_its_tables_without_migrate(build, fresh_url
 
 
 def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
-    build, fresh_url, tmp_path, monkeypatch, capsys
+    build, fresh_database_url, tmp_path, monkeypatch, capsys
 ):
-    kind = make_url(fresh_url).get_backend_name()
+    kind = make_url(fresh_database_url).get_backend_name()
     with contextlib.ExitStack() as stack:
         if kind == "sqlite":
             own = f"sqlite:///{tmp_path / 'own.db'}"
@@ -265,23 +253,23 @@ def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
             own = make_url(own).set(password=SECRET).render_as_string(hide_password=False)
         filled = _fill(build(), {"connection_uri": own})
         _previous_release(build(), own)
-        _use_config(monkeypatch, tmp_path, fresh_url)
+        _use_config(monkeypatch, tmp_path, fresh_database_url)
 
         assert cli.main(["migrate", "--check"]) == 1
         shown = make_url(own).render_as_string(hide_password=True)
         report = [
             line
             for line in capsys.readouterr().out.splitlines()
-            if line.startswith((f"{fresh_url}: ", f"{shown}: "))
+            if line.startswith((f"{fresh_database_url}: ", f"{shown}: "))
         ]
         assert sorted(report) == sorted(
-            [f"{fresh_url}: current", f"{shown}: behind, pending: host_0002, host_0003"]
+            [f"{fresh_database_url}: current", f"{shown}: behind, pending: host_0002, host_0003"]
         )
 
         assert cli.main(["migrate"]) == 0
         out = capsys.readouterr().out
         assert f"{shown}: upgraded through host_0002, host_0003" in out
-        assert f"{fresh_url}: current" in out
+        assert f"{fresh_database_url}: current" in out
         assert SECRET not in out
         assert cli.main(["migrate", "--check"]) == 0
         _check_kept(build(migrate_on_start=False), filled)
@@ -289,10 +277,14 @@ def test_migrate_upgrades_an_apps_own_database_too_and_hides_passwords(
             app.extensions["supertokens_core"].storage.dispose()
 
 
-def test_workers_starting_together_on_an_empty_database_upgrade_it_once(fresh_url, tmp_path):
+def test_workers_starting_together_on_an_empty_database_upgrade_it_once(
+    fresh_database_url, tmp_path
+):
     from core_app.testing.core_process import CoreProcess
 
-    with CoreProcess(tmp_path, {"SUPERTOKENS_CONNECTION_URI": fresh_url}, workers=3) as core:
+    with CoreProcess(
+        tmp_path, {"SUPERTOKENS_CONNECTION_URI": fresh_database_url}, workers=3
+    ) as core:
         assert requests.get(f"{core.url}/hello", timeout=10).text.strip() == "Hello"
     log = (tmp_path / "gunicorn.log").read_text()
     assert log.count("schema upgraded through host_0001") == 1, log

@@ -120,6 +120,28 @@ def test_database_kinds_are_chosen_per_run(
     assert _collected(result) == [f"test_probe.py::test_kind[{kind}]" for kind in kinds]
 
 
+def test_a_fresh_database_follows_the_same_choice(pytester: pytest.Pytester, monkeypatch):
+    monkeypatch.delenv("ST_TEST_DATABASES", raising=False)
+    pytester.makepyfile(
+        test_probe="""
+def test_kind(fresh_database_url):
+    pass
+
+def test_both(database_url, fresh_database_url):
+    pass
+"""
+    )
+    result = pytester.runpytest("--collect-only", "-q", "--st-databases=sqlite,mysql")
+    assert result.ret == 0, result.outlines
+    collected = sorted(line for line in result.outlines if "::test_" in line)
+    assert collected == [
+        "test_probe.py::test_both[mysql]",
+        "test_probe.py::test_both[sqlite]",
+        "test_probe.py::test_kind[mysql]",
+        "test_probe.py::test_kind[sqlite]",
+    ]
+
+
 def test_an_unknown_database_kind_is_a_usage_error(pytester: pytest.Pytester):
     pytester.makepyfile(test_probe=KIND_PROBE)
     result = pytester.runpytest("--st-databases=sqlite,oracle")

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy
 
 from core_app import cli, create_app
 from core_app.testing.apps import new_id
-from core_app.testing.databases import (
-    DATABASE_KINDS,
-    MYSQL_ADMIN_URL,
-    POSTGRES_ADMIN_URL,
-    server_database,
-)
 
 
 @pytest.fixture
@@ -274,21 +267,10 @@ def test_count(users):
     assert text(users.get("/users/count", includeRecipeIds="nope")) == "Unknown recipe ID: nope"
 
 
-@pytest.fixture(params=DATABASE_KINDS)
-def own_database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """An empty database of each kind for one test: the CLI visits every database the apps
-    of its base database name, so a shared one would make the test depend on the others."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'recount.db'}"
-    else:
-        admin = POSTGRES_ADMIN_URL if request.param == "postgresql" else MYSQL_ADMIN_URL
-        yield from server_database(admin, request.param)
-
-
 def test_recount_users_command_rebuilds_the_counts(
-    own_database_url, isolated_environment, monkeypatch, capsys
+    fresh_database_url, isolated_environment, monkeypatch, capsys
 ):
-    database_url = own_database_url
+    database_url = fresh_database_url
     app = create_app(
         {"connection_uri": database_url, "argon2_memory_kb": 8, "argon2_iterations": 1}
     )

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from st_example_recipe.store import notes
 
 from core_app.testing.apps import create_tenant, new_id
+from core_app.testing.databases import schema_differences
 
 RECIPE = "example"
 
@@ -75,11 +74,4 @@ def test_the_route_is_in_the_openapi_document(client):
 
 
 def test_the_migration_builds_the_declared_table(app, database_url):
-    engine = sqlalchemy.create_engine(database_url, poolclass=sqlalchemy.pool.NullPool)
-    with engine.connect() as connection:
-        differences = compare_metadata(
-            MigrationContext.configure(connection),
-            app.extensions["supertokens_core"].storage.metadata,
-        )
-    engine.dispose()
-    assert [difference for difference in differences if notes.name in repr(difference)] == []
+    assert schema_differences(app, database_url, [notes.name]) == []
