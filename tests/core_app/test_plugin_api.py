@@ -12,7 +12,7 @@ import pytest
 
 from core_app import recipes
 from core_app.config import ConfigError
-from core_app.plugin_api import API_VERSION, RecipeDescriptor, hookimpl
+from core_app.plugin_api import API_VERSION, RecipeDescriptor, RecipeUsers, hookimpl
 
 ROOT = Path(__file__).resolve().parents[2]
 # Directories holding recipe packages: the built-in ones, and each example distribution.
@@ -117,3 +117,18 @@ def test_a_misspelt_hook_stops_the_start_naming_it(
     _install(monkeypatch, "future", _recipe(API_VERSION, st_user_delted=st_user_delted))
     with pytest.raises(ConfigError, match="recipe 'future': .*st_user_delted"):
         make_app(recipes=["future"])
+
+
+def test_recipe_users_name_only_known_search_tags() -> None:
+    def nothing(*_args):
+        return []
+
+    with pytest.raises(ValueError, match=r"unknown search tags \['mail'\]"):
+        RecipeUsers(
+            login_methods=nothing,
+            with_account_info=nothing,
+            search=nothing,
+            search_tags=frozenset({"email", "mail"}),
+            add_to_tenant=nothing,
+            tenant_conflict="EMAIL_ALREADY_EXISTS_ERROR",
+        )
