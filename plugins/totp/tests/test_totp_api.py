@@ -15,6 +15,7 @@ from core_app.testing.apps import AppClient, create_tenant, new_app, new_id, sig
 from core_app.testing.client import core_test_client
 from core_app.testing.concurrency import race
 from core_app.testing.databases import schema_differences
+from core_app.testing.housekeeping import run_housekeeping_now
 
 DEVICE = "/recipe/totp/device"
 
@@ -258,3 +259,23 @@ def test_parallel_wrong_codes_never_pass_the_limit(app, api):
 def test_the_migration_builds_the_declared_tables(app, database_url):
     names = ["totp_users", "totp_user_devices", "totp_used_codes"]
     assert schema_differences(app, database_url, names) == []
+
+
+def test_housekeeping_keeps_used_codes_for_the_cooldown_after_their_window(app, api):
+    secret = _verified_device(api)
+    api.post("/recipe/totp/verify", {"userId": "user-1", "totp": _code(secret, 1)})
+    now = int(time.time() * 1000)
+    engine = app.extensions["supertokens_core"].storage.engine()
+    with engine.begin() as conn:
+        rows = sqlalchemy.select(used_codes.c.id).where(used_codes.c.app_id == api.app_id)
+        ids = sorted(row.id for row in conn.execute(rows))
+        assert len(ids) == 2
+        # The first window ended longer ago than the 900 s cooldown; the second just now.
+        for row_id, ended in zip(ids, (now - 901_000, now - 1_000)):
+            conn.execute(
+                sqlalchemy.update(used_codes)
+                .where(used_codes.c.id == row_id)
+                .values(expiry_time_ms=ended)
+            )
+    run_housekeeping_now(app)
+    assert [row.id for row in _rows(app, used_codes, api.app_id)] == ids[1:]
