@@ -9,17 +9,13 @@ from collections.abc import Iterator
 
 import pyotp
 import pytest
-import requests
 import sqlalchemy
 from supertokens_python.recipe import emailpassword, multifactorauth, session, totp
 from supertokens_python.recipe.emailpassword.syncio import sign_up
-from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
-from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
 from supertokens_python.recipe.totp import syncio as sdk_totp
 
-from core_app.testing.apps import new_id
 from core_app.testing.core_process import CoreProcess
-from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.sdk import app_with_own_database_tenant
 
 pytestmark = pytest.mark.integration
 
@@ -39,36 +35,17 @@ def own_tenant(
         "SUPERTOKENS_ARGON2_MEMORY_KB": "8",
         "SUPERTOKENS_ARGON2_ITERATIONS": "1",
     }
+    recipe_list = [
+        emailpassword.init(),
+        totp.init(),
+        multifactorauth.init(),  # the SDK's TOTP needs it
+        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+    ]
     with CoreProcess(tmp_path, env) as core:
-        app_id = new_id()
-        init_sdk(
-            create_app_on_core(core.url, app_id),
-            [
-                emailpassword.init(),
-                totp.init(),
-                multifactorauth.init(),  # the SDK's TOTP needs it
-                session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
-            ],
-        )
-        try:
-            created = create_or_update_tenant(
-                TENANT_ID,
-                TenantConfigCreateOrUpdate(
-                    first_factors=["emailpassword"],
-                    core_config={"connection_uri": fresh_database_url},
-                ),
-            )
-            assert created.created_new is True
+        with app_with_own_database_tenant(
+            core.url, recipe_list, TENANT_ID, fresh_database_url, first_factors=["emailpassword"]
+        ) as app_id:
             yield core.url, app_id
-        finally:
-            reset_sdk()
-            # The tenant must not outlive its database, dropped after the test.
-            for path, body in (
-                (f"/appid-{app_id}/recipe/multitenancy/tenant/remove", {"tenantId": TENANT_ID}),
-                ("/recipe/multitenancy/app/remove", {"appId": app_id}),
-            ):
-                removed = requests.post(f"{core.url}{path}", json=body, timeout=10)
-                assert removed.json() == {"status": "OK", "didExist": True}, removed.text
         assert "Traceback" not in core.output()
 
 
