@@ -34,13 +34,9 @@ def st_recipe() -> RecipeDescriptor:
         blueprints=(api.blueprint,),
         migrations=migrations_directory(__file__),
         requires_api="1.0",
-        # Devices are keyed by the id callers give; used codes by tenant as well.
-        user_data=UserData(
-            service.DATA_NAME,
-            delete=store.delete_users,
-            exists=store.has_devices,
-            delete_in_tenant=store.delete_used_codes_in_tenant,
-        ),
+        # Keyed by the id callers give. A user leaving a tenant keeps the codes checked
+        # there until housekeeping: they still count towards the tenant's limit.
+        user_data=UserData(service.DATA_NAME, delete=store.delete_users, exists=store.has_devices),
     )
 
 

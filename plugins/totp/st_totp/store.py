@@ -255,11 +255,6 @@ def has_devices(conn: Connection, app_id: str, user_id: str) -> bool:
     return row is not None
 
 
-def delete_used_codes_in_tenant(conn: Connection, tenant: TenantIdentifier, user_id: str) -> None:
-    """The codes a user leaving the tenant checked there."""
-    conn.execute(delete(used_codes).where(*_used_by(tenant, user_id)))
-
-
 def tenants_with_used_codes(conn: Connection) -> list[tuple[str, str]]:
     """(app id, tenant id) of every tenant with used codes in this database."""
     rows = conn.execute(select(used_codes.c.app_id, used_codes.c.tenant_id).distinct())
