@@ -87,6 +87,10 @@ def engine_options(uri: str, pool: PoolLimits = PoolLimits()) -> dict[str, Any]:
     if url.get_backend_name() == "mysql":
         # Stronger than any URL option: a server we connect to may never read our files.
         options["connect_args"] = {"local_infile": False}
+        # PostgreSQL's level. Under MySQL's REPEATABLE READ a plain read after a lock sees
+        # the snapshot of the transaction's first read, not what the lock's previous holder
+        # committed, and lock_row's "lock, then read and write" would count stale rows.
+        options["isolation_level"] = "READ COMMITTED"
     return options
 
 

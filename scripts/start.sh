@@ -3,5 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
+# The core and the recipes shipped as distributions of their own (plugins/totp).
+.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -e plugins/totp
 exec .venv/bin/supertokens-core start "$@"

@@ -6,8 +6,10 @@ when a helper is called, so the kit loads without them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import inspect
+from collections.abc import Iterator
 from typing import Any
 
 _RECIPES_WITH_STATE = (
@@ -81,3 +83,46 @@ def create_app_on_core(
     assert created.status_code == 200, created.text
     assert created.json() == {"status": "OK", "createdNew": True}
     return f"{core_url}/appid-{app_id}"
+
+
+@contextlib.contextmanager
+def app_with_own_database_tenant(
+    core_url: str,
+    recipe_list: list,
+    tenant_id: str,
+    database_url: str,
+    first_factors: list[str] | None = None,
+) -> Iterator[str]:
+    """A new app on the running core, the SDK initialised against it with ``recipe_list``,
+    and its tenant ``tenant_id`` in the database at ``database_url``; yields the app id.
+
+    Afterwards the SDK is reset and the tenant and the app are removed, so no tenant is left
+    pointing at a database the test run drops. The core must allow that database (its
+    ``database_uri_allow`` / ``database_sqlite_dir``), and the test must set
+    ``SUPERTOKENS_ENV=testing`` as the SDK asks.
+    """
+    import requests
+    from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
+    from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
+
+    from core_app.testing.apps import new_id
+
+    app_id = new_id()
+    init_sdk(create_app_on_core(core_url, app_id), recipe_list)
+    try:
+        created = create_or_update_tenant(
+            tenant_id,
+            TenantConfigCreateOrUpdate(
+                first_factors=first_factors, core_config={"connection_uri": database_url}
+            ),
+        )
+        assert created.created_new is True
+        yield app_id
+    finally:
+        reset_sdk()
+        for path, body in (
+            (f"/appid-{app_id}/recipe/multitenancy/tenant/remove", {"tenantId": tenant_id}),
+            ("/recipe/multitenancy/app/remove", {"appId": app_id}),
+        ):
+            removed = requests.post(f"{core_url}{path}", json=body, timeout=10)
+            assert removed.json() == {"status": "OK", "didExist": True}, removed.text

@@ -33,8 +33,6 @@ from supertokens_python.recipe.emailverification.interfaces import (
     CreateEmailVerificationTokenOkResult,
     VerifyEmailUsingTokenOkResult,
 )
-from supertokens_python.recipe.multitenancy.interfaces import TenantConfigCreateOrUpdate
-from supertokens_python.recipe.multitenancy.syncio import create_or_update_tenant
 from supertokens_python.recipe.session.exceptions import UnauthorisedError
 from supertokens_python.recipe.session.syncio import (
     create_new_session_without_request_response,
@@ -56,10 +54,12 @@ from supertokens_python.syncio import (
 )
 from supertokens_python.types import RecipeUserId
 
-from core_app.testing.apps import new_id
 from core_app.testing.core_process import CoreProcess
 from core_app.testing.databases import MYSQL_ADMIN_URL, POSTGRES_ADMIN_URL, server_database
-from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.sdk import (
+    app_with_own_database_tenant,
+    init_sdk,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -91,38 +91,17 @@ def own_tenant(
         "SUPERTOKENS_CONNECTION_URI": database_url,
         "SUPERTOKENS_DATABASE_SQLITE_DIR": str(databases),
     }
+    recipe_list = [
+        emailpassword.init(),
+        userroles.init(),
+        usermetadata.init(),
+        session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
+    ]
     with CoreProcess(tmp_path, env) as core:
-        app_id = new_id()
-        uri = create_app_on_core(core.url, app_id)
-        init_sdk(
-            uri,
-            [
-                emailpassword.init(),
-                userroles.init(),
-                usermetadata.init(),
-                session.init(get_token_transfer_method=lambda *_: "header", anti_csrf="NONE"),
-            ],
-        )
-        try:
-            created = create_or_update_tenant(
-                TENANT_ID,
-                TenantConfigCreateOrUpdate(
-                    first_factors=["emailpassword"],
-                    core_config={"connection_uri": own_database_url},
-                ),
-            )
-            assert created.created_new is True
+        with app_with_own_database_tenant(
+            core.url, recipe_list, TENANT_ID, own_database_url, first_factors=["emailpassword"]
+        ) as app_id:
             yield core.url, app_id
-        finally:
-            reset_sdk()
-            # The run's base database outlives this test, its own database does not: a
-            # tenant left pointing at a dropped database would fail later starts and CLIs.
-            for path, body in (
-                (f"/appid-{app_id}/recipe/multitenancy/tenant/remove", {"tenantId": TENANT_ID}),
-                ("/recipe/multitenancy/app/remove", {"appId": app_id}),
-            ):
-                removed = requests.post(f"{core.url}{path}", json=body, timeout=10)
-                assert removed.json() == {"status": "OK", "didExist": True}, removed.text
         assert "Traceback" not in core.output()
 
 
