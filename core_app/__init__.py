@@ -18,7 +18,7 @@ from flask import Blueprint, Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Table
 
-from core_app import housekeeping, service_info, throttling
+from core_app import health, housekeeping, service_info, throttling
 from core_app.config import (
     HOST_CHECKS,
     HOST_KEYS,
@@ -174,11 +174,11 @@ def _host_tables() -> tuple[Table, ...]:
 
 
 def _host_blueprints() -> tuple[Blueprint, ...]:
-    """The host's own routes: multitenancy, users, /hello and the service documents."""
+    """The host's own routes: multitenancy, users, /hello, the service documents, health."""
     from core_app.tenancy.api import blueprint as tenancy_routes
     from core_app.users.api import blueprint as user_routes
 
-    return (tenancy_routes, user_routes, service_info.blueprint)
+    return (tenancy_routes, user_routes, service_info.blueprint, health.blueprint)
 
 
 def _host_schema() -> ConfigSchema:
