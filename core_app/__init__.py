@@ -33,6 +33,7 @@ from core_app.config import (
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
+from core_app.proxies import trust_forwarded_for
 from core_app.recipe_catalog import description_failures, disabled_recipe_keys, disabled_recipes
 from core_app.recipes import (
     RecipeDescriptor,
@@ -159,6 +160,10 @@ def create_app(
         app.wsgi_app,
         api_paths.__contains__,  # type: ignore[method-assign]
         settings.base_path,
+    )
+    # Outermost: the IP filter and everything after it see the client's address.
+    app.wsgi_app = trust_forwarded_for(  # type: ignore[method-assign]
+        app.wsgi_app, settings.trusted_proxies
     )
     return app
 
