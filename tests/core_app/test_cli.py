@@ -1,0 +1,198 @@
+"""``supertokens-core``: start (options, the ready line), --version, config show / check,
+hash-calibrate. The kept commands have their tests beside the feature they serve:
+migrate (test_migrations.py), cleanup and recount-users (test_stale_config.py,
+test_housekeeping.py), recipes (test_recipe_catalog.py), new-recipe (test_recipe_template.py).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from importlib.metadata import version
+
+import pytest
+import yaml
+from sqlalchemy.engine import make_url
+
+from core_app import cli
+from core_app.testing.core_process import CoreProcess, free_port
+
+API_KEY = "cli-test-api-key-0123456789"
+SIGNER_KEY = "firebase-signer-key-not-to-be-printed"
+DB_PASSWORD = "db-password-not-to-be-printed"
+
+
+def _write_config(tmp_path, monkeypatch, values: dict) -> str:
+    path = tmp_path / "operator.yaml"
+    path.write_text(yaml.safe_dump(values))
+    monkeypatch.setenv("SUPERTOKENS_CONFIG", str(path))
+    return str(path)
+
+
+def test_version_is_the_distributions(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"supertokens-core {version('supertokens-core-py')}"
+
+
+def test_every_command_is_offered(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    listed = capsys.readouterr().out
+    for command in (
+        "start",
+        "config",
+        "hash-calibrate",
+        "migrate",
+        "cleanup",
+        "recount-users",
+        "recipes",
+        "new-recipe",
+    ):
+        assert command in listed
+
+
+def test_config_show_says_where_each_value_came_from(
+    isolated_environment, tmp_path, monkeypatch, capsys
+):
+    path = _write_config(
+        tmp_path,
+        monkeypatch,
+        {
+            "port": 4000,
+            "postgresql_connection_uri": f"postgresql://st:{DB_PASSWORD}@db.internal:5432/core",
+            "firebase_password_hashing_signer_key": SIGNER_KEY,
+        },
+    )
+    monkeypatch.setenv("SUPERTOKENS_API_KEYS", API_KEY)
+    monkeypatch.setenv("WORKERS", "3")  # the upstream image's variable name
+    assert cli.main(["config", "show", "--json"]) == 0
+    output = capsys.readouterr().out
+    keys = {row["name"]: row for row in json.loads(output)["keys"]}
+    assert keys["port"] == {"name": "port", "value": 4000, "source": f"file {path}"}
+    assert keys["workers"] == {"name": "workers", "value": 3, "source": "environment WORKERS"}
+    assert keys["host"] == {"name": "host", "value": "localhost", "source": "default"}
+    assert keys["api_keys"] == {
+        "name": "api_keys",
+        "value": "****",
+        "source": "environment SUPERTOKENS_API_KEYS",
+    }
+    assert keys["connection_uri"]["value"] == ("postgresql+psycopg2://st:***@db.internal:5432/core")
+    assert keys["connection_uri"]["source"] == f"file {path}"
+    assert keys["firebase_password_hashing_signer_key"]["value"] == "****"
+    for secret in (API_KEY, SIGNER_KEY, DB_PASSWORD):
+        assert secret not in output
+
+    assert cli.main(["config", "show"]) == 0
+    text = capsys.readouterr().out
+    port_line = next(line for line in text.splitlines() if line.startswith("port "))
+    assert port_line.split() == ["port", "4000", "file", path]
+    for secret in (API_KEY, SIGNER_KEY, DB_PASSWORD):
+        assert secret not in text
+
+
+def test_config_check_exits_1_with_the_error(isolated_environment, tmp_path, monkeypatch, capsys):
+    _write_config(tmp_path, monkeypatch, {"port": 4000, "connection_uri": "sqlite:///x.db"})
+    assert cli.main(["config", "check"]) == 0
+    assert "config OK" in capsys.readouterr().out
+
+    _write_config(tmp_path, monkeypatch, {"prot": 4000})
+    assert cli.main(["config", "check"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "supertokens-core: config error: unknown config key 'prot' in the config file"
+    )
+
+    _write_config(tmp_path, monkeypatch, {})
+    monkeypatch.setenv("SUPERTOKENS_TRUSTED_PROXIES", "10.0.0.0/8,proxy.internal")
+    assert cli.main(["config", "check"]) == 1
+    assert "'trusted_proxies' is not valid" in capsys.readouterr().err
+    # config show refuses the same configuration.
+    assert cli.main(["config", "show"]) == 1
+
+
+def _calibrated(capsys, *options: str) -> dict:
+    assert cli.main(["hash-calibrate", *options]) == 0
+    return yaml.safe_load(capsys.readouterr().out)
+
+
+def test_hash_calibrate_bcrypt_follows_the_target(capsys):
+    fast = _calibrated(capsys, "--algorithm", "bcrypt", "--target-ms", "2")
+    slow = _calibrated(capsys, "--algorithm", "bcrypt", "--target-ms", "120")
+    assert fast["password_hashing_alg"] == slow["password_hashing_alg"] == "BCRYPT"
+    # Each cost step doubles the time: 60 times the target is about 6 steps.
+    assert 4 <= fast["bcrypt_log_rounds"] < slow["bcrypt_log_rounds"] - 3
+    assert slow["bcrypt_log_rounds"] <= 16
+
+
+def test_hash_calibrate_argon2_prints_a_config_the_core_accepts(
+    isolated_environment, tmp_path, monkeypatch, capsys
+):
+    values = _calibrated(capsys, "--algorithm", "argon2", "--target-ms", "60")
+    assert values["password_hashing_alg"] == "ARGON2"
+    assert values["argon2_memory_kb"] >= 19456 or values["argon2_iterations"] == 1
+    assert 1 <= values["argon2_iterations"] <= 10
+    assert values["argon2_parallelism"] == 1
+    _write_config(tmp_path, monkeypatch, {"connection_uri": "sqlite:///x.db", **values})
+    assert cli.main(["config", "check"]) == 0
+
+
+@pytest.mark.parametrize("target", ["0", "2001", "fast"])
+def test_hash_calibrate_refuses_targets_out_of_bounds(target, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["hash-calibrate", "--target-ms", target])
+    assert exit_.value.code == 2
+
+
+def _cli_core(tmp_path, database_url: str, config: dict) -> CoreProcess:
+    """``supertokens-core start`` with every option, under CoreProcess's start and stop."""
+    operator_config = tmp_path / "operator.yaml"
+    # The options win over these: the core must listen where --host / --port say.
+    operator_config.write_text(yaml.safe_dump({"port": 1, "host": "192.0.2.1", **config}))
+    core = CoreProcess(tmp_path / "core", {"SUPERTOKENS_CONNECTION_URI": database_url})
+    core.port = free_port()
+    core.url = f"http://127.0.0.1:{core.port}"
+    core.command = [
+        sys.executable,
+        "-m",
+        "core_app.cli",
+        "start",
+        "--config",
+        str(operator_config),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(core.port),
+        "--workers",
+        "1",
+    ]
+    return core
+
+
+def test_start_logs_one_ready_line_and_warns_without_api_keys(tmp_path, database_url):
+    url = make_url(database_url)
+    if url.get_backend_name() == "postgresql":  # the local server trusts: shown, must be hidden
+        database_url = url.set(password=DB_PASSWORD).render_as_string(hide_password=False)
+    with _cli_core(tmp_path, database_url, {"recipes": ["session", "emailpassword"]}) as core:
+        output = core.output()
+    ready = [line for line in output.splitlines() if "supertokens-core ready" in line]
+    assert len(ready) == 1, output
+    shown = make_url(database_url).render_as_string(hide_password=True)
+    assert ready[0].endswith(
+        f"INFO core_app.cli: supertokens-core ready: listening on http://127.0.0.1:{core.port}, "
+        f"database {shown}, recipes: session, emailpassword"
+    )
+    warnings = [line for line in output.splitlines() if "WARNING" in line and "api_keys" in line]
+    assert len(warnings) == 1, output
+    assert "no api_keys are configured" in warnings[0]
+    assert DB_PASSWORD not in output
+    # One worker, as --workers said (the config file's default is 2).
+    assert output.count("Booting worker") == 1
+
+
+def test_start_with_api_keys_does_not_warn(tmp_path, database_url):
+    with _cli_core(tmp_path, database_url, {"api_keys": API_KEY}) as core:
+        output = core.output()
+    assert "supertokens-core ready" in output
+    assert "no api_keys" not in output
+    assert API_KEY not in output
