@@ -1,12 +1,13 @@
 """``/health/live`` and ``/health/ready``: what a load balancer or an orchestrator asks.
 
-Both answer without an api key, outside the request pipeline of ``core_app.routes`` (no IP
-filter, no cdi-version, no tenant prefix, no rate limit by app): a probe has no key and
-must not be refused because of a tenant's settings. They reveal nothing secret: liveness
-says only that the process answers; readiness names each database the core uses the way
-``supertokens-core migrate`` prints it (``core_app.housekeeping.database_name``: host,
-port, user and database, never the password) with ``OK`` or the kind of failure (the
-exception's class, not its text: the details go to the log).
+Both answer without an api key, as process-wide routes (``core_app.routes.route``,
+``process_wide=True``: no IP filter, no tenant prefix, no app looked up, no rate limit by
+app): a probe has no key and must not be refused because of an app's settings. They reveal
+nothing secret: liveness says only that the process answers; readiness names each database
+the core uses the way ``supertokens-core migrate`` prints it
+(``core_app.housekeeping.database_name``: host, port, user and database, never the
+password) with ``OK`` or the kind of failure (the exception's class, not its text: the
+details go to the log).
 
 Readiness costs every database one connection and the schema check of
 ``core_app.storage.Storage.schema_status`` (two small queries). Since anyone who reaches the
@@ -23,14 +24,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app
 from sqlalchemy.exc import SQLAlchemyError
 
 from core_app.config import ConfigError
-from core_app.errors import JSON_CONTENT_TYPE, NotFound
+from core_app.errors import JSON_CONTENT_TYPE
 from core_app.housekeeping import database_name, databases
 from core_app.migrations import SchemaBehind
-from core_app.tenant_prefix import BASE_TENANT, ENVIRON_KEY
+from core_app.routes import RequestContext, Scope, route
 
 log = logging.getLogger("core_app.health")
 blueprint = Blueprint("health", __name__)
@@ -123,30 +124,24 @@ def _problem(error: BaseException) -> str:
 READINESS_EXTENSION_KEY = "supertokens_readiness"
 
 
-def _refuse_tenant_prefix() -> None:
-    # The probes belong to the process, not to an app or tenant: /appid-a/health/live is 404.
-    if request.environ.get(ENVIRON_KEY, BASE_TENANT) != BASE_TENANT:
-        raise NotFound()
-
-
 def _json(body: dict[str, Any], status: int) -> Response:
     return Response(json.dumps(body) + "\n", status=status, content_type=JSON_CONTENT_TYPE)
 
 
-@blueprint.get(LIVE_PATH, provide_automatic_options=False)
-def live() -> Response:
+@route(blueprint, LIVE_PATH, ["GET"], scope=Scope.NO_AUTH, process_wide=True)
+def live(ctx: RequestContext) -> Response:
     """GET /health/live: 200 ``{"status": "OK"}`` while the process serves; no database."""
-    _refuse_tenant_prefix()
     return _json({"status": OK}, 200)
 
 
-@blueprint.get(READY_PATH, provide_automatic_options=False)
-def ready() -> Response:
-    """GET /health/ready: 200 when every database answers with a current schema, else 503;
-    the body lists each database by its name without password, with its status."""
-    _refuse_tenant_prefix()
+@route(blueprint, READY_PATH, ["GET"], scope=Scope.NO_AUTH, process_wide=True)
+def ready(ctx: RequestContext) -> Response:
+    """GET /health/ready: 200 when every database answers with a current schema, else 503.
+
+    The body lists each database by its name without password, with its status.
+    """
     cache = current_app.extensions.setdefault(READINESS_EXTENSION_KEY, _ReadinessCache())
-    report = cache.get(current_app.extensions["supertokens_core"])
+    report = cache.get(ctx.core)
     failing = [entry for entry in report if entry.problem is not None]
     body = {
         "status": OK if not failing else "NOT_READY",
