@@ -332,9 +332,14 @@ def _config_show(args: argparse.Namespace) -> int:
 
 def _load_core() -> Any:
     """The core built as ``start`` builds it, with no database opened (schema untouched)."""
+    import contextlib
+
     from core_app import create_app
 
-    core = create_app(prepare_schema=False).extensions["supertokens_core"]
+    # The core logs to stdout; what it logs while loading (warnings of the config) goes to
+    # stderr here, so that stdout stays the command's answer (`config show --json | jq`).
+    with contextlib.redirect_stdout(sys.stderr):
+        core = create_app(prepare_schema=False).extensions["supertokens_core"]
     core.storage.dispose()
     return core
 

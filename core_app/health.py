@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app
-from sqlalchemy.exc import SQLAlchemyError
 
 from core_app.config import ConfigError
 from core_app.errors import JSON_CONTENT_TYPE
@@ -76,8 +75,9 @@ def database_health(core: Any) -> list[DatabaseHealth]:
     read replicas), each checked now."""
     try:
         uris = databases(core)
-    except (SQLAlchemyError, ConfigError) as error:
+    except Exception as error:  # noqa: BLE001 - any failure here means "not ready", not a 500
         # The base database lists the others: when it fails, it is the one to report.
+        log.warning("readiness: the base database fails: %s", error)
         return [DatabaseHealth(database_name(core.storage.base_uri), _problem(error))]
     report = []
     for uri in uris:
@@ -91,7 +91,7 @@ def database_health(core: Any) -> list[DatabaseHealth]:
 def _schema_problem(core: Any, uri: str) -> str | None:
     try:
         status = core.storage.schema_status(uri)
-    except (SQLAlchemyError, ConfigError, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - any failure of a database is "not ready"
         log.warning("readiness: database %s fails: %s", database_name(uri), error)
         return _problem(error)
     if status.behind:
@@ -107,15 +107,17 @@ def _replica_health(core: Any, uri: str) -> list[DatabaseHealth]:
         with replica.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
         return [DatabaseHealth(database_name(str(replica.url)), None)]
-    except (SQLAlchemyError, ConfigError, SchemaBehind, OSError) as error:
+    except Exception as error:  # noqa: BLE001 - any failure of a replica is "not ready"
         log.warning("readiness: the read replica of %s fails: %s", database_name(uri), error)
         return [DatabaseHealth(f"read replica of {database_name(uri)}", _problem(error))]
 
 
 def _problem(error: BaseException) -> str:
     """What a failure was, without its message (which may hold a host's details)."""
-    if isinstance(error, ConfigError):
+    if isinstance(error, ConfigError) and not isinstance(error, SchemaBehind):
         return "refused by the database settings (see the log)"
+    if isinstance(error, SchemaBehind):
+        return "schema behind (run supertokens-core migrate)"
     original = getattr(error, "orig", None)
     kind = type(original if original is not None else error).__name__
     return f"does not answer ({kind}; see the log)"

@@ -92,6 +92,27 @@ def test_config_show_says_where_each_value_came_from(
         assert secret not in text
 
 
+def test_config_show_json_stays_json_when_the_core_warns(isolated_environment, tmp_path):
+    import os
+    import subprocess
+
+    config = tmp_path / "operator.yaml"
+    # A key of an installed recipe left out of `recipes`: the core logs a warning.
+    config.write_text(yaml.safe_dump({"recipes": ["session"], "totp_max_attempts": 3}))
+    shown = subprocess.run(
+        [sys.executable, "-m", "core_app.cli", "config", "show", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**os.environ, "SUPERTOKENS_CONFIG": str(config)},
+        timeout=60,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "totp_max_attempts" in shown.stderr  # the warning, on stderr
+    keys = {row["name"]: row for row in json.loads(shown.stdout)["keys"]}
+    assert keys["recipes"]["value"] == ["session"]
+
+
 def test_config_check_exits_1_with_the_error(isolated_environment, tmp_path, monkeypatch, capsys):
     _write_config(tmp_path, monkeypatch, {"port": 4000, "connection_uri": "sqlite:///x.db"})
     assert cli.main(["config", "check"]) == 0
