@@ -77,7 +77,8 @@ class RouteSpec:
     # for it: refused for a tenant that does not allow the method (``enforce_login_methods``).
     signs_in: bool = False
     # The view belongs to the process, not to an app (health probes, the API reference
-    # page): no tenant prefix (404), no IP filter, no lookup of an app. Scope NO_AUTH only.
+    # page): no tenant prefix (404), no IP filter, no lookup of an app, HEAD answered.
+    # Scope NO_AUTH only.
     process_wide: bool = False
 
 
@@ -274,7 +275,8 @@ def route(
     ``requiredSecondaryFactors`` name none of the recipe's ``first_factors`` gets 403
     ``<login_method_name> login not enabled for tenant``; such a recipe must declare both.
     ``process_wide``: the view answers for the process (a load balancer's probe), so it has
-    no tenant prefix, skips the IP filter and never looks an app up; ``Scope.NO_AUTH`` only.
+    no tenant prefix, skips the IP filter, never looks an app up and answers HEAD too;
+    ``Scope.NO_AUTH`` only.
     """
     if replica and writes:
         raise ValueError(f"{path}: a route that writes cannot read from a replica")
@@ -518,8 +520,8 @@ def check_request() -> None:
     if spec.process_wide:
         if tenant != BASE_TENANT:
             raise NotFound()
+        # HEAD is answered (as GET without a body): some load balancers probe with it.
         request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
-        _reject_head()
         return
     app_settings = core.directory.settings_if_exists(tenant.app)
     if app_settings is not None:

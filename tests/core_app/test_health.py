@@ -29,6 +29,7 @@ def test_live_answers_without_key_or_database(make_app):
     answer = client.get("/health/live")
     assert answer.status_code == 200
     assert answer.json == {"status": "OK"}
+    assert client.head("/health/live").status_code == 200  # some load balancers probe so
     # Not an API of an app or tenant.
     assert client.get("/appid-someapp/health/live").status_code == 404
     assert client.get("/t1/health/ready").status_code == 404
