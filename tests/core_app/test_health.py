@@ -18,14 +18,34 @@ API_KEY = "health-probe-test-key-0123456789"
 PASSWORD = "do-not-show-this-password"
 
 
+@pytest.fixture
+def make_core(fresh_database_url, isolated_environment):
+    """Cores on a database of this test alone: readiness lists every database the core
+    knows, and apps other tests leave in the shared one would count."""
+    from core_app import create_app
+
+    built = []
+
+    def build(**config):
+        app = create_app(
+            {"connection_uri": fresh_database_url, "housekeeping_interval_s": 0, **config}
+        )
+        built.append(app)
+        return app
+
+    yield build
+    for app in built:
+        app.extensions["supertokens_core"].storage.dispose()
+
+
 def _ready(client):
     # Readiness reuses an answer for READY_ANSWER_TTL_S: wait it out to see a change.
     time.sleep(health.READY_ANSWER_TTL_S + 0.05)
     return client.get("/health/ready")
 
 
-def test_live_answers_without_key_or_database(make_app):
-    client = make_app(api_keys=API_KEY).test_client()
+def test_live_answers_without_key_or_database(make_core):
+    client = make_core(api_keys=API_KEY).test_client()
     answer = client.get("/health/live")
     assert answer.status_code == 200
     assert answer.json == {"status": "OK"}
@@ -37,23 +57,23 @@ def test_live_answers_without_key_or_database(make_app):
     assert client.get("/apiversion").status_code == 401
 
 
-def test_ready_lists_the_base_database_without_a_key(make_app, database_url):
-    client = make_app(api_keys=API_KEY).test_client()
+def test_ready_lists_the_base_database_without_a_key(make_core, fresh_database_url):
+    client = make_core(api_keys=API_KEY).test_client()
     answer = client.get("/health/ready")
     assert answer.status_code == 200, answer.text
     assert answer.json == {
         "status": "OK",
         "databases": [
             {
-                "name": make_url(database_url).render_as_string(hide_password=True),
+                "name": make_url(fresh_database_url).render_as_string(hide_password=True),
                 "status": "OK",
             }
         ],
     }
 
 
-def test_ready_ignores_the_ip_filter_of_the_base_app(make_app):
-    client = make_app(ip_allow_regex=r"10\.0\.0\.1").test_client()
+def test_ready_ignores_the_ip_filter_of_the_base_app(make_core):
+    client = make_core(ip_allow_regex=r"10\.0\.0\.1").test_client()
     assert client.get("/hello", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 403
     assert client.get("/health/ready", environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code == 200
 
@@ -83,9 +103,12 @@ def _run_admin(database_url: str, statement: str) -> None:
         engine.dispose()
 
 
-def test_ready_fails_while_a_tenant_database_is_down_and_recovers(make_app, database_url, tmp_path):
+def test_ready_fails_while_a_tenant_database_is_down_and_recovers(
+    make_core, fresh_database_url, tmp_path
+):
+    database_url = fresh_database_url
     kind = _kind(database_url)
-    app = make_app(database_sqlite_dir=str(tmp_path))
+    app = make_core(database_sqlite_dir=str(tmp_path))
     client = app.test_client()
     with _own_database(kind, tmp_path) as own_uri:
         if kind == "postgresql":
@@ -130,40 +153,46 @@ def test_ready_fails_while_a_tenant_database_is_down_and_recovers(make_app, data
         answer = _ready(client)
         assert answer.status_code == 200, answer.text
 
-        client.post("/recipe/multitenancy/app/remove", json={"appId": app_id})
-
-
-def test_ready_fails_when_the_base_database_is_dropped(database_url, isolated_environment):
-    from core_app import create_app
-
-    if _kind(database_url) != "postgresql":
-        pytest.skip("a database dropped under a running core: shown on PostgreSQL")
-    with contextlib.contextmanager(server_database)(admin_url("postgresql"), "postgresql") as url:
-        app = create_app({"connection_uri": url, "housekeeping_interval_s": 0})
-        client = app.test_client()
-        try:
-            assert client.get("/health/ready").status_code == 200
-            name = make_url(url).database
-            _run_admin(admin_url("postgresql"), f"DROP DATABASE {name} WITH (FORCE)")
+        if kind == "postgresql":
+            # Dropped under the core: that database fails, the base one still answers.
+            name = make_url(own_uri).database
+            _run_admin(admin_url(kind), f"DROP DATABASE {name} WITH (FORCE)")
             answer = _ready(client)
             assert answer.status_code == 503, answer.text
-            assert answer.json == {
-                "status": "NOT_READY",
-                "databases": [
-                    {
-                        "name": make_url(url).render_as_string(hide_password=True),
-                        "status": "ERROR",
-                        "error": "does not answer (OperationalError; see the log)",
-                    }
-                ],
-            }
-            # Liveness does not touch the database.
-            assert client.get("/health/live").status_code == 200
+            by_name = {entry["name"]: entry for entry in answer.json["databases"]}
+            assert by_name[shown]["error"] == "does not answer (OperationalError; see the log)"
+            assert by_name[base]["status"] == "OK"
+            _run_admin(admin_url(kind), f"CREATE DATABASE {name}")
+            app.extensions["supertokens_core"].storage.migrate(own_uri)
+            assert _ready(client).status_code == 200
 
-            # Restored (here: made anew and migrated), it is ready again without a restart.
-            _run_admin(admin_url("postgresql"), f"CREATE DATABASE {name}")
-            app.extensions["supertokens_core"].storage.migrate(url)
-            answer = _ready(client)
-            assert answer.status_code == 200, answer.text
-        finally:
-            app.extensions["supertokens_core"].storage.dispose()
+
+def test_ready_fails_when_the_base_database_is_dropped(make_core, fresh_database_url):
+    if _kind(fresh_database_url) != "postgresql":
+        pytest.skip("a database dropped under a running core: shown on PostgreSQL")
+    url = fresh_database_url
+    app = make_core()
+    client = app.test_client()
+    assert client.get("/health/ready").status_code == 200
+    name = make_url(url).database
+    _run_admin(admin_url("postgresql"), f"DROP DATABASE {name} WITH (FORCE)")
+    answer = _ready(client)
+    assert answer.status_code == 503, answer.text
+    assert answer.json == {
+        "status": "NOT_READY",
+        "databases": [
+            {
+                "name": make_url(url).render_as_string(hide_password=True),
+                "status": "ERROR",
+                "error": "does not answer (OperationalError; see the log)",
+            }
+        ],
+    }
+    # Liveness does not touch the database.
+    assert client.get("/health/live").status_code == 200
+
+    # Restored (here: made anew and migrated), it is ready again without a restart.
+    _run_admin(admin_url("postgresql"), f"CREATE DATABASE {name}")
+    app.extensions["supertokens_core"].storage.migrate(url)
+    answer = _ready(client)
+    assert answer.status_code == 200, answer.text
