@@ -296,13 +296,12 @@ def _config_check(_args: argparse.Namespace) -> int:
     error when the core would refuse it."""
     from core_app.config import config_file_path
 
-    try:
-        _load_core()
-    except ConfigError as error:
-        print(f"supertokens-core: config error: {error}", file=sys.stderr)
+    core = _load_core_or_report()
+    if core is None:
         return 1
     path = config_file_path()
-    print(f"config OK ({path if path.exists() else 'no config file'}: defaults and environment)")
+    source = f"{path} and the environment" if path.exists() else "the environment (no file)"
+    print(f"config OK: defaults, then {source}")
     return 0
 
 
@@ -310,10 +309,8 @@ def _config_show(args: argparse.Namespace) -> int:
     """Print every key's effective value and where it came from, secrets masked."""
     import json
 
-    try:
-        core = _load_core()
-    except ConfigError as error:
-        print(f"supertokens-core: config error: {error}", file=sys.stderr)
+    core = _load_core_or_report()
+    if core is None:
         return 1
     rows = config_sources(core.config_schema, core.settings, os.environ)
     if args.json:
@@ -328,6 +325,20 @@ def _config_show(args: argparse.Namespace) -> int:
     for name, value, source in rows:
         print(f"{name.ljust(name_width)}  {_shown(value).ljust(value_width)}  {source}")
     return 0
+
+
+def _load_core_or_report() -> Any:
+    """The core built as ``start`` builds it, with no database opened (schema untouched);
+    None, with the reason on stderr, when ``start`` would refuse the configuration."""
+    try:
+        return _load_core()
+    except ConfigError as error:
+        reason = str(error)
+    except (ValueError, SQLAlchemyError) as error:
+        # A connection URI SQLAlchemy cannot read (no such driver, a port that is no number)
+        reason = f"{type(error).__name__}: {error}"
+    print(f"supertokens-core: config error: {reason}", file=sys.stderr)
+    return None
 
 
 def _load_core() -> Any:

@@ -116,7 +116,7 @@ def test_config_show_json_stays_json_when_the_core_warns(isolated_environment, t
 def test_config_check_exits_1_with_the_error(isolated_environment, tmp_path, monkeypatch, capsys):
     _write_config(tmp_path, monkeypatch, {"port": 4000, "connection_uri": "sqlite:///x.db"})
     assert cli.main(["config", "check"]) == 0
-    assert "config OK" in capsys.readouterr().out
+    assert capsys.readouterr().out.startswith("config OK: defaults, then ")
 
     _write_config(tmp_path, monkeypatch, {"prot": 4000})
     assert cli.main(["config", "check"]) == 1
@@ -130,6 +130,12 @@ def test_config_check_exits_1_with_the_error(isolated_environment, tmp_path, mon
     assert "'trusted_proxies' is not valid" in capsys.readouterr().err
     # config show refuses the same configuration.
     assert cli.main(["config", "show"]) == 1
+    capsys.readouterr()
+
+    monkeypatch.delenv("SUPERTOKENS_TRUSTED_PROXIES")
+    monkeypatch.setenv("SUPERTOKENS_CONNECTION_URI", "nosuchdriver://db.internal/core")
+    assert cli.main(["config", "check"]) == 1
+    assert capsys.readouterr().err.startswith("supertokens-core: config error: NoSuchModuleError: ")
 
 
 def _calibrated(capsys, *options: str) -> dict:
