@@ -602,7 +602,7 @@ def read_environment(schema: ConfigSchema, environ: Mapping[str, str]) -> dict[s
     """Overrides from ``SUPERTOKENS_<KEY>`` (or the upstream variable name)."""
     found: dict[str, Any] = {}
     for key in schema.keys.values():
-        for variable in environment_variables(key):
+        for variable in _variables_of(key):
             value = environ.get(variable)
             if value:
                 found[key.name] = _unwrap_env(value)
@@ -610,7 +610,7 @@ def read_environment(schema: ConfigSchema, environ: Mapping[str, str]) -> dict[s
     return found
 
 
-def environment_variables(key: ConfigKey) -> list[str]:
+def _variables_of(key: ConfigKey) -> list[str]:
     """Every environment variable that sets ``key``, its aliases' too, strongest first."""
     variables = []
     for name in [key.name, *key.aliases]:
@@ -619,6 +619,11 @@ def environment_variables(key: ConfigKey) -> list[str]:
         )
         variables.extend(probe.env_names())
     return variables
+
+
+def environment_variables(key: ConfigKey) -> list[str]:
+    """Every environment variable that sets ``key``, strongest first (``config show``)."""
+    return _variables_of(key)
 
 
 def check_file_keys(
@@ -636,14 +641,14 @@ def check_file_keys(
     """
     owners: dict[str, list[str]] = {}  # a disabled recipe's key or alias -> its recipes
     variables: dict[str, str] = {}  # an environment variable -> the disabled key it sets
-    declared = {variable for key in schema.keys.values() for variable in environment_variables(key)}
+    declared = {variable for key in schema.keys.values() for variable in _variables_of(key)}
     for recipe, keys in (disabled or {}).items():
         for key in keys:
             if key.name in schema.keys:
                 continue  # the host or an enabled recipe declares it, and that one applies
             for name in (key.name, *key.aliases):
                 owners.setdefault(name, []).append(recipe)
-            for variable in environment_variables(key):
+            for variable in _variables_of(key):
                 if variable not in declared:
                     variables.setdefault(variable, key.name)
 
