@@ -15,12 +15,13 @@ fi
 # .venv or the project files that name the dependencies (the core's and the TOTP recipe's,
 # shipped as a distribution of its own). The stamp records them after a successful install.
 stamp=.venv/.supertokens-install-stamp
-wanted="$(
-    {
-        .venv/bin/python --version
-        cat pyproject.toml plugins/totp/pyproject.toml
-    } | sha256sum | cut -d' ' -f1
-)"
+wanted="$(.venv/bin/python -c '
+import hashlib, sys
+digest = hashlib.sha256(sys.version.encode())
+for name in sys.argv[1:]:
+    digest.update(open(name, "rb").read())
+print(digest.hexdigest())
+' pyproject.toml plugins/totp/pyproject.toml)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] || [ ! -x .venv/bin/supertokens-core ]; then
     say "installing the core and its recipes into .venv (pip) ..."
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -e plugins/totp
