@@ -223,3 +223,79 @@ def test_start_with_api_keys_does_not_warn(tmp_path, database_url):
     assert "supertokens-core ready" in output
     assert "no api_keys" not in output
     assert API_KEY not in output
+
+
+FAKE_PYTHON = """#!/bin/sh
+# Records pip runs instead of installing; anything else is the real Python.
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
+    echo pip >> "$(dirname "$0")/../pip-runs"
+    exit 0
+fi
+exec {python} "$@"
+"""
+FAKE_CORE = """#!/bin/sh
+if [ "$1" = "--version" ]; then echo "supertokens-core 9.9.9"; exit 0; fi
+echo "core started with: $*"
+"""
+
+
+def _start_script_checkout(tmp_path):
+    """A copy of what scripts/start.sh reads, with a .venv whose pip and core are fakes."""
+    import shutil
+    from pathlib import Path
+
+    repository = Path(__file__).resolve().parents[2]
+    root = tmp_path / "checkout"
+    (root / "scripts").mkdir(parents=True)
+    (root / "plugins" / "totp").mkdir(parents=True)
+    shutil.copy(repository / "scripts" / "start.sh", root / "scripts" / "start.sh")
+    shutil.copy(repository / "pyproject.toml", root / "pyproject.toml")
+    shutil.copy(
+        repository / "plugins" / "totp" / "pyproject.toml",
+        root / "plugins" / "totp" / "pyproject.toml",
+    )
+    bin_dir = root / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name, text in (
+        ("python", FAKE_PYTHON.format(python=sys.executable)),
+        ("supertokens-core", FAKE_CORE),
+    ):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    return root
+
+
+def test_start_script_installs_only_when_needed(tmp_path):
+    import subprocess
+
+    root = _start_script_checkout(tmp_path)
+
+    def start() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["bash", str(root / "scripts" / "start.sh"), "--port", "4001"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def pip_runs() -> int:
+        runs = root / ".venv" / "pip-runs"
+        return len(runs.read_text().split()) if runs.exists() else 0
+
+    first = start()
+    assert first.returncode == 0, first.stderr
+    assert "installing the core and its recipes into .venv" in first.stderr
+    assert "starting supertokens-core 9.9.9" in first.stderr
+    assert first.stdout.strip() == "core started with: start --port 4001"
+    assert pip_runs() == 1
+
+    again = start()
+    assert "skipping pip" in again.stderr
+    assert pip_runs() == 1
+
+    # A dependency changed: the next start installs again.
+    pyproject = root / "plugins" / "totp" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n# changed\n")
+    changed = start()
+    assert "installing" in changed.stderr
+    assert pip_runs() == 2
