@@ -18,7 +18,7 @@ from flask import Blueprint, Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Table
 
-from core_app import housekeeping, service_info, throttling
+from core_app import health, housekeeping, service_info, throttling
 from core_app.config import (
     HOST_CHECKS,
     HOST_KEYS,
@@ -33,6 +33,7 @@ from core_app.config import (
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
 from core_app.migrations import SchemaHistory
+from core_app.proxies import trust_forwarded_for
 from core_app.recipe_catalog import description_failures, disabled_recipe_keys, disabled_recipes
 from core_app.recipes import (
     RecipeDescriptor,
@@ -160,6 +161,10 @@ def create_app(
         api_paths.__contains__,  # type: ignore[method-assign]
         settings.base_path,
     )
+    # Outermost: the IP filter and everything after it see the client's address.
+    app.wsgi_app = trust_forwarded_for(  # type: ignore[method-assign]
+        app.wsgi_app, settings.trusted_proxies
+    )
     return app
 
 
@@ -174,11 +179,11 @@ def _host_tables() -> tuple[Table, ...]:
 
 
 def _host_blueprints() -> tuple[Blueprint, ...]:
-    """The host's own routes: multitenancy, users, /hello and the service documents."""
+    """The host's own routes: multitenancy, users, /hello, the service documents, health."""
     from core_app.tenancy.api import blueprint as tenancy_routes
     from core_app.users.api import blueprint as user_routes
 
-    return (tenancy_routes, user_routes, service_info.blueprint)
+    return (tenancy_routes, user_routes, service_info.blueprint, health.blueprint)
 
 
 def _host_schema() -> ConfigSchema:

@@ -1,10 +1,18 @@
-"""``supertokens-core``: run the core under gunicorn with the configured host and port."""
+"""``supertokens-core``: run the core under gunicorn, and the operator's other commands.
+
+The commands are argparse sub-commands: the standard library's parser is enough for a
+handful of options, so the CLI adds no dependency (no click or typer).
+"""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
+import re
 import sys
-from typing import TYPE_CHECKING, Any
+import time
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -14,15 +22,37 @@ if TYPE_CHECKING:
     from core_app.recipe_catalog import InstalledRecipe
 
 
-def _start(_args: argparse.Namespace) -> int:
-    from gunicorn.app.wsgiapp import run
+log = logging.getLogger("core_app.cli")
+
+# ``start`` options and the config keys they override (through the environment, so the
+# gunicorn workers, which build the app again, see the same values).
+START_OPTIONS = {"host": "host", "port": "port", "workers": "workers"}
+CONFIG_FILE_VARIABLE = "SUPERTOKENS_CONFIG"
+
+
+def _apply_start_options(args: argparse.Namespace) -> None:
+    """``--config`` and the key options of ``start`` win over the config file and environment."""
+    from core_app.config import ENV_PREFIX
+
+    if args.config is not None:
+        os.environ[CONFIG_FILE_VARIABLE] = args.config
+    for option, key in START_OPTIONS.items():
+        value = getattr(args, option)
+        if value is not None:
+            os.environ[ENV_PREFIX + key.upper()] = str(value)
+
+
+def _start(args: argparse.Namespace) -> int:
+    from gunicorn.app.wsgiapp import WSGIApplication
 
     from core_app import create_app
 
+    _apply_start_options(args)
     # Build once here so a bad config stops with its message before any worker starts.
     app = create_app()
-    settings = app.extensions["supertokens_core"].settings
-    app.extensions["supertokens_core"].storage.dispose()
+    core = app.extensions["supertokens_core"]
+    settings = core.settings
+    core.storage.dispose()
     sys.argv = [
         "gunicorn",
         "--bind",
@@ -35,8 +65,43 @@ def _start(_args: argparse.Namespace) -> int:
         str(settings.max_server_pool_size if settings.worker_class == "gthread" else 1),
         "core_app:create_app()",
     ]
-    run()
+    server = WSGIApplication("%(prog)s [OPTIONS] [APP_MODULE]", prog="supertokens-core start")
+    _log_when_ready(server, core)
+    server.run()
     return 0
+
+
+def _log_when_ready(server: Any, core: Any) -> None:
+    """Log the ready line (and the warning of a core without api keys) once gunicorn's
+    master listens, after any ``when_ready`` hook a gunicorn config file set."""
+    configured = server.cfg.when_ready
+
+    def when_ready(arbiter: Any) -> None:
+        configured(arbiter)
+        log_ready(core, [str(listener) for listener in arbiter.LISTENERS])
+
+    server.cfg.set("when_ready", when_ready)
+
+
+def log_ready(core: Any, addresses: list[str]) -> None:
+    """One INFO line saying where the core listens, on which database, with which recipes;
+    a WARNING when no api key protects it."""
+    from core_app.housekeeping import database_name
+
+    settings = core.settings
+    urls = ", ".join(f"{address}{settings.base_path}" for address in addresses)
+    log.info(
+        "supertokens-core ready: listening on %s, database %s, recipes: %s",
+        urls,
+        database_name(settings.connection_uri),
+        ", ".join(recipe.id for recipe in core.recipes) or "none",
+    )
+    if not settings.api_keys:
+        log.warning(
+            "no api_keys are configured: anyone who can reach %s is the operator of every "
+            "app and its database settings; set api_keys before exposing the core",
+            urls,
+        )
 
 
 def _cleanup(_args: argparse.Namespace) -> int:
@@ -215,7 +280,253 @@ def _shown(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (list, tuple)):
+        return ",".join(_shown(item) for item in value)
     return str(value)
+
+
+# Values ``config show`` never prints: keys named like a secret (``api_keys``, a hashing
+# signer key); a connection URI is printed with its password hidden.
+SECRET_KEY_NAME = re.compile(r"(^|_)(keys?|secrets?)$")
+MASK = "****"
+
+
+def _config_check(_args: argparse.Namespace) -> int:
+    """Load the configuration as ``start`` would, connecting to no database; exit 1 with the
+    error when the core would refuse it."""
+    from core_app.config import config_file_path
+
+    core = _load_core_or_report()
+    if core is None:
+        return 1
+    path = config_file_path()
+    source = f"{path} and the environment" if path.exists() else "the environment (no file)"
+    print(f"config OK: defaults, then {source}")
+    return 0
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    """Print every key's effective value and where it came from, secrets masked."""
+    import json
+
+    core = _load_core_or_report()
+    if core is None:
+        return 1
+    rows = config_sources(core.config_schema, core.settings, os.environ)
+    if args.json:
+        print(
+            json.dumps(
+                {"keys": [{"name": n, "value": v, "source": src} for n, v, src in rows]}, indent=2
+            )
+        )
+        return 0
+    name_width = max(len(name) for name, _, _ in rows)
+    value_width = min(60, max(len(_shown(value)) for _, value, _ in rows))
+    for name, value, source in rows:
+        print(f"{name.ljust(name_width)}  {_shown(value).ljust(value_width)}  {source}")
+    return 0
+
+
+def _load_core_or_report() -> Any:
+    """The core built as ``start`` builds it, with no database opened (schema untouched);
+    None, with the reason on stderr, when ``start`` would refuse the configuration."""
+    try:
+        return _load_core()
+    except ConfigError as error:
+        reason = str(error)
+    except (ValueError, SQLAlchemyError) as error:
+        # A connection URI SQLAlchemy cannot read (no such driver, a port that is no number)
+        reason = f"{type(error).__name__}: {error}"
+    print(f"supertokens-core: config error: {reason}", file=sys.stderr)
+    return None
+
+
+def _load_core() -> Any:
+    """The core built as ``start`` builds it, with no database opened (schema untouched)."""
+    import contextlib
+
+    from core_app import create_app
+
+    # The core logs to stdout; what it logs while loading (warnings of the config) goes to
+    # stderr here, so that stdout stays the command's answer (`config show --json | jq`).
+    with contextlib.redirect_stdout(sys.stderr):
+        core = create_app(prepare_schema=False).extensions["supertokens_core"]
+    core.storage.dispose()
+    return core
+
+
+def config_sources(schema: Any, settings: Any, environ: Any) -> list[tuple[str, Any, str]]:
+    """Each key of ``schema`` with its shown value and its source: ``default``,
+    ``file <path>`` (under its name or an alias) or ``environment <VARIABLE>``."""
+    from core_app.config import config_file_path, environment_variables, read_config_file
+
+    path = config_file_path()
+    in_file = {schema.canonical_name(name) for name in read_config_file(path)}
+    rows = []
+    for name, key in schema.keys.items():
+        variable = next((v for v in environment_variables(key) if environ.get(v)), None)
+        if variable is not None:
+            source = f"environment {variable}"
+        elif name in in_file:
+            source = f"file {path}"
+        else:
+            source = "default"
+        rows.append((name, _masked(name, settings[name]), source))
+    return rows
+
+
+def _masked(name: str, value: Any) -> Any:
+    """A value as ``config show`` prints it: JSON-friendly, secrets masked."""
+    from core_app.housekeeping import database_name
+
+    if value is None:
+        return None
+    if SECRET_KEY_NAME.search(name):
+        return MASK
+    if isinstance(value, (tuple, list)):
+        return [_masked(name, item) for item in value]
+    if isinstance(value, (bool, int, float)):
+        return value
+    pattern = getattr(value, "pattern", None)  # an ip_*_regex (an RE2 program)
+    text = pattern if isinstance(pattern, str) else str(value)
+    if "://" in text:
+        try:
+            return database_name(text)
+        except Exception:  # noqa: BLE001 - not a URL after all: shown masked, never raw
+            return MASK
+    return text
+
+
+# hash-calibrate: measurements are bounded (at most 5 settings timed, each about a second or
+# two hashes), so the command ends within half a minute even at the largest target.
+CALIBRATION_MAX_TARGET_MS = 2000
+# Each setting is timed this often and the fastest counts: on a shared machine other work
+# only ever adds time. The iteration count is then corrected at most this often.
+CALIBRATION_ROUNDS = 5
+CALIBRATION_CORRECTIONS = 3
+CALIBRATION_TOLERANCE = 0.15
+ARGON2_OWASP_MEMORY_KB = 19456  # OWASP's argon2id minimum (and this core's default)
+# Past 10 iterations (this core's cap on imported hashes) memory grows instead, up to the
+# 128 MiB cap: more memory costs an attacker's hardware more than more passes do.
+ARGON2_MAX_ITERATIONS = 10
+ARGON2_MAX_MEMORY_KB = 131072
+CALIBRATION_PASSWORD = "calibration password, never stored"
+
+
+def _target_ms(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= CALIBRATION_MAX_TARGET_MS:
+        raise argparse.ArgumentTypeError(f"must be 1..{CALIBRATION_MAX_TARGET_MS}")
+    return value
+
+
+def _fastest_ms(hash_once: Callable[[], Any]) -> float:
+    """The fastest of a few hashes: ``CALIBRATION_ROUNDS``, or 2 for hashes over 0.5 s."""
+    times: list[float] = []
+    while len(times) < CALIBRATION_ROUNDS and (len(times) < 2 or sum(times) < 1000):
+        started = time.perf_counter()
+        hash_once()
+        times.append((time.perf_counter() - started) * 1000)
+    return min(times)
+
+
+def _hash_calibrate(args: argparse.Namespace) -> int:
+    """Time real hashes here and print the config lines closest to ``--target-ms``."""
+    if args.algorithm == "bcrypt":
+        lines, measured = _calibrate_bcrypt(args.target_ms)
+    else:
+        lines, measured = _calibrate_argon2(args.target_ms, args.parallelism)
+    print(
+        f"# {args.algorithm}: {measured:.0f} ms per hash measured on this machine "
+        f"(target {args.target_ms} ms, one CPU core per sign-in or sign-up)"
+    )
+    for line in lines:
+        print(line)
+    return 0
+
+
+def _calibrate_bcrypt(target_ms: int) -> tuple[list[str], float]:
+    """bcrypt's cost doubles the time per step: time one cost, scale, check the choice."""
+    import math
+
+    import bcrypt
+
+    probe = 8
+
+    def timed(cost: int) -> float:
+        salt = bcrypt.gensalt(cost)
+        return _fastest_ms(lambda: bcrypt.hashpw(CALIBRATION_PASSWORD.encode(), salt))
+
+    at_probe = timed(probe)
+    rounds = probe + round(math.log2(max(target_ms, 0.01) / max(at_probe, 0.01)))
+    rounds = min(max(rounds, 4), 31)
+    measured = timed(rounds) if rounds != probe else at_probe
+    return ["password_hashing_alg: BCRYPT", f"bcrypt_log_rounds: {rounds}"], measured
+
+
+def _calibrate_argon2(target_ms: int, parallelism: int) -> tuple[list[str], float]:
+    """argon2id at OWASP's 19 MiB: time grows linearly with iterations, so time 1 and 2,
+    solve and correct; past 10 iterations, more memory; when even one iteration is too slow,
+    less memory (with a warning)."""
+    import argon2
+
+    def timed(iterations: int, memory_kb: int) -> float:
+        hasher = argon2.PasswordHasher(
+            time_cost=iterations,
+            memory_cost=memory_kb,
+            parallelism=parallelism,
+            type=argon2.Type.ID,
+        )
+        return _fastest_ms(lambda: hasher.hash(CALIBRATION_PASSWORD))
+
+    memory_kb = max(ARGON2_OWASP_MEMORY_KB, 8 * parallelism)
+    one = timed(1, memory_kb)
+    lines = []
+    if one > target_ms:
+        # Memory sets the time of one pass: scale it down to the target.
+        memory_kb = max(8 * parallelism, int(memory_kb * target_ms / one) // 1024 * 1024)
+        lines.append(
+            f"# warning: one pass over {ARGON2_OWASP_MEMORY_KB} KiB takes {one:.0f} ms here, "
+            f"over the target: {memory_kb} KiB instead, below OWASP's minimum"
+        )
+        return lines + _argon2_lines(memory_kb, 1, parallelism), timed(1, memory_kb)
+    iterations, measured = 2, timed(2, memory_kb)
+    for _ in range(CALIBRATION_CORRECTIONS):
+        if abs(measured - target_ms) <= CALIBRATION_TOLERANCE * target_ms:
+            break
+        # Time is about one + (iterations - 1) x the cost of an iteration.
+        per_iteration = max((measured - one) / (iterations - 1), 0.01)
+        chosen = 1 + round((target_ms - one) / per_iteration)
+        chosen = min(max(chosen, 1), ARGON2_MAX_ITERATIONS)
+        if chosen == iterations:
+            break
+        iterations, measured = chosen, timed(chosen, memory_kb) if chosen > 1 else one
+        if iterations == 1:
+            break
+    if iterations == ARGON2_MAX_ITERATIONS and measured < (1 - CALIBRATION_TOLERANCE) * target_ms:
+        # Time grows about linearly with memory too.
+        memory_kb = min(ARGON2_MAX_MEMORY_KB, int(memory_kb * target_ms / measured) // 1024 * 1024)
+        measured = timed(iterations, memory_kb)
+    return lines + _argon2_lines(memory_kb, iterations, parallelism), measured
+
+
+def _argon2_lines(memory_kb: int, iterations: int, parallelism: int) -> list[str]:
+    return [
+        "password_hashing_alg: ARGON2",
+        f"argon2_memory_kb: {memory_kb}",
+        f"argon2_iterations: {iterations}",
+        f"argon2_parallelism: {parallelism}",
+    ]
+
+
+def _version() -> str:
+    """The installed distribution's version."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("supertokens-core-py")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _new_recipe(args: argparse.Namespace) -> int:
@@ -239,10 +550,55 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="supertokens-core", description="SuperTokens-compatible authentication core"
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
+    start = commands.add_parser(
         "start", help="serve the core under gunicorn (config: host, port, workers)"
-    ).set_defaults(run=_start)
+    )
+    start.add_argument(
+        "--config",
+        metavar="PATH",
+        help="the config file (default: ./config.yaml or $SUPERTOKENS_CONFIG)",
+    )
+    start.add_argument("--host", help="override the config's host")
+    start.add_argument("--port", type=int, help="override the config's port")
+    start.add_argument("--workers", type=int, help="override the config's workers")
+    start.set_defaults(run=_start)
+    config = commands.add_parser(
+        "config", help="show or check the configuration (file, environment, defaults)"
+    )
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    show = config_commands.add_parser(
+        "show", help="every key's value and its source (default, file, environment); secrets masked"
+    )
+    show.add_argument("--json", action="store_true", help="print JSON instead of text")
+    show.set_defaults(run=_config_show)
+    config_commands.add_parser(
+        "check",
+        help="load the configuration as start does, without opening a database; exit 1 with "
+        "the error when it would be refused",
+    ).set_defaults(run=_config_check)
+    calibrate = commands.add_parser(
+        "hash-calibrate",
+        help="time password hashes on this machine and print the config lines that take "
+        "about --target-ms per hash",
+    )
+    calibrate.add_argument("--algorithm", choices=("argon2", "bcrypt"), default="argon2")
+    calibrate.add_argument(
+        "--target-ms",
+        type=_target_ms,
+        required=True,
+        help=f"time one hash should take, 1..{CALIBRATION_MAX_TARGET_MS} ms",
+    )
+    calibrate.add_argument(
+        "--parallelism",
+        type=int,
+        default=1,
+        choices=range(1, 17),
+        metavar="1..16",
+        help="argon2 lanes (default 1, this core's default argon2_parallelism)",
+    )
+    calibrate.set_defaults(run=_hash_calibrate)
     commands.add_parser(
         "cleanup", help="remove expired sessions, tokens, codes and retired keys now (for cron)"
     ).set_defaults(run=_cleanup)

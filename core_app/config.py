@@ -219,6 +219,24 @@ class _Names(fields.Field):
         raise ValidationError("must be a list of names")
 
 
+class _CountOrNames(fields.Field):
+    """A count (an integer) or a list of names, from YAML or from the environment as text."""
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, (int, str, list, tuple)) and not isinstance(value, bool):
+            return value
+        raise ValidationError("must be a count or a list")
+
+
+def _normalise_trusted_proxies(value: Any) -> Any:
+    from core_app.proxies import TrustedProxiesError, parse_trusted_proxies
+
+    try:
+        return parse_trusted_proxies(value)
+    except TrustedProxiesError as error:
+        raise ConfigError(f"'trusted_proxies' is not valid: {error}") from None
+
+
 DEFAULT_CONNECTION_URI = "sqlite:///supertokens.db"
 DEFAULT_CONNECTION_POOL_SIZE = 10  # upstream's postgresql_connection_pool_size
 # A request's transaction and a read of tenant configs may each hold a connection to one
@@ -260,6 +278,9 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
         normalise=str.lower,
     ),
     ConfigKey("recipes", _Names(), None, normalise=_normalise_names),
+    # The reverse proxies in front, whose X-Forwarded-For gives the client address the IP
+    # filter reads (core_app.proxies): a count, or their networks. 0: none is believed.
+    ConfigKey("trusted_proxies", _CountOrNames(), 0, normalise=_normalise_trusted_proxies),
     ConfigKey("test_mode", fields.Boolean(), False),
     ConfigKey(
         "max_request_body_bytes",
@@ -598,6 +619,11 @@ def _variables_of(key: ConfigKey) -> list[str]:
         )
         variables.extend(probe.env_names())
     return variables
+
+
+def environment_variables(key: ConfigKey) -> list[str]:
+    """Every environment variable that sets ``key``, strongest first (``config show``)."""
+    return _variables_of(key)
 
 
 def check_file_keys(

@@ -29,6 +29,7 @@ from core_app.errors import (
     Forbidden,
     InvalidApiKey,
     MethodNotSupported,
+    NotFound,
     json_response,
     tenant_not_found,
 )
@@ -36,7 +37,7 @@ from core_app.inputs import parse_body, parse_query
 from core_app.recipes import RecipeDescriptor
 from core_app.storage import Transaction
 from core_app.tenancy import store as tenancy_store
-from core_app.tenant_prefix import ENVIRON_KEY, TenantIdentifier
+from core_app.tenant_prefix import BASE_TENANT, ENVIRON_KEY, TenantIdentifier
 
 NEWEST_CDI_VERSION = SUPPORTED_CDI_VERSIONS[-1]
 ONLY_PUBLIC_TENANT = "Only public tenantId can call this app specific API"
@@ -75,6 +76,10 @@ class RouteSpec:
     # The view signs users in or up with its recipe's login method, or creates credentials
     # for it: refused for a tenant that does not allow the method (``enforce_login_methods``).
     signs_in: bool = False
+    # The view belongs to the process, not to an app (health probes, the API reference
+    # page): no tenant prefix (404), no IP filter, no lookup of an app, HEAD answered.
+    # Scope NO_AUTH only.
+    process_wide: bool = False
 
 
 RID_DEFAULT = "*"
@@ -254,6 +259,7 @@ def route(
     rid: str | None = None,
     replica: bool = False,
     signs_in: bool = False,
+    process_wide: bool = False,
 ) -> Callable:
     """Declare a view of the CDI: path, methods, scope, input schema, whether it writes.
 
@@ -268,9 +274,14 @@ def route(
     With ``enforce_login_methods`` on, a tenant whose ``firstFactors`` and
     ``requiredSecondaryFactors`` name none of the recipe's ``first_factors`` gets 403
     ``<login_method_name> login not enabled for tenant``; such a recipe must declare both.
+    ``process_wide``: the view answers for the process (a load balancer's probe), so it has
+    no tenant prefix, skips the IP filter, never looks an app up and answers HEAD too;
+    ``Scope.NO_AUTH`` only.
     """
     if replica and writes:
         raise ValueError(f"{path}: a route that writes cannot read from a replica")
+    if process_wide and scope is not Scope.NO_AUTH:
+        raise ValueError(f"{path}: a process-wide route needs no api key (Scope.NO_AUTH)")
     spec = RouteSpec(
         scope,
         body() if body else None,
@@ -281,6 +292,7 @@ def route(
         rid,
         replica,
         signs_in,
+        process_wide,
     )
 
     def decorate(view: Callable[[RequestContext], dict[str, Any] | Response]) -> Callable:
@@ -454,6 +466,8 @@ def check_login_method(core: Any, tenant: TenantIdentifier, rule: LoginMethodRul
 
 def check_scope(core: Any, tenant: TenantIdentifier, spec: RouteSpec) -> None:
     """Apply the route's scope to the request's tenant (conventions §3)."""
+    if spec.process_wide:
+        return  # checked in check_request: no tenant prefix
     directory = core.directory
     if spec.scope is Scope.APP and not tenant.is_public_tenant:
         raise Forbidden(ONLY_PUBLIC_TENANT)
@@ -503,6 +517,12 @@ def check_request() -> None:
     if spec is None:
         return
     tenant: TenantIdentifier = request.environ[ENVIRON_KEY]
+    if spec.process_wide:
+        if tenant != BASE_TENANT:
+            raise NotFound()
+        # HEAD is answered (as GET without a body): some load balancers probe with it.
+        request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
+        return
     app_settings = core.directory.settings_if_exists(tenant.app)
     if app_settings is not None:
         tenant_settings = core.directory.settings_if_exists(tenant) or app_settings

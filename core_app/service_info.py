@@ -1,16 +1,20 @@
-"""Routes that tell a client about the service: ``/hello``, ``/``, ``/apiversion`` and
-``/openapi.json``.
+"""Routes that tell a client about the service: ``/hello``, ``/``, ``/apiversion``,
+``/openapi.json`` and its browsable page ``/api-reference``.
 
 Registered as a host plugin (contract, conventions §6 and §11).
 """
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app
+from flask import Blueprint, Response, current_app, request, send_file
+from swagger_ui_bundle import swagger_ui_path
 
 from core_app import openapi
 from core_app.config import SUPPORTED_CDI_VERSIONS
@@ -99,3 +103,157 @@ def openapi_document(ctx: RequestContext) -> Response:
             current_app
         )
     return json_response(document)
+
+
+# --- GET /api-reference: the OpenAPI document in a browser ---------------------------------
+#
+# Swagger UI's files come from the ``swagger_ui_bundle`` package (no CDN: the page works on
+# a core with no way out to the internet). The page and its files reveal nothing: every route
+# it shows comes from /openapi.json, which needs the api key exactly as before. The page asks
+# for the key when /openapi.json answers 401 and sends it as the ``api-key`` header (kept in
+# the tab's sessionStorage), also on "Try it out".
+API_REFERENCE_PATH = "/api-reference"
+# Swagger UI's files the page loads, by the name they are served under, with their type.
+API_REFERENCE_ASSETS = {
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui-standalone-preset.js": "text/javascript; charset=utf-8",
+}
+ASSET_MAX_AGE_S = 86_400
+_PAGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+}
+# Asks for the api key only when /openapi.json refuses the request without one.
+_INITIALIZER = """\
+"use strict";
+(function () {
+  var KEY_ITEM = "supertokens-core-api-key";
+  var root = document.getElementById("swagger-ui");
+  var documentUrl = root.getAttribute("data-openapi-url");
+  var form = document.getElementById("api-key-form");
+
+  function withKey(key, headers) {
+    if (key) headers["api-key"] = key;
+    return headers;
+  }
+
+  function show(key) {
+    var ui = SwaggerUIBundle({
+      url: documentUrl,
+      domNode: root,
+      deepLinking: true,
+      presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
+      layout: "BaseLayout",
+      requestInterceptor: function (request) {
+        withKey(key, request.headers);
+        return request;
+      },
+    });
+    if (key) ui.preauthorizeApiKey("api-key", key);
+  }
+
+  function load(key) {
+    fetch(documentUrl, { headers: withKey(key, {}) }).then(function (answer) {
+      if (answer.status === 401) {
+        sessionStorage.removeItem(KEY_ITEM);
+        form.hidden = false;
+        document.getElementById("api-key-refused").hidden = !key;
+        return;
+      }
+      form.hidden = true;
+      if (key) sessionStorage.setItem(KEY_ITEM, key);
+      show(key);
+    });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    load(document.getElementById("api-key").value.trim());
+  });
+  load(sessionStorage.getItem(KEY_ITEM));
+})();
+"""
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>SuperTokens core API reference</title>
+<link rel="stylesheet" href="{assets}/swagger-ui.css">
+</head>
+<body>
+<form id="api-key-form" hidden>
+<p>This core has api keys: enter one to read its API reference.</p>
+<input id="api-key" type="password" autocomplete="off" aria-label="api key">
+<button type="submit">Show</button>
+<p id="api-key-refused" hidden>That key was refused.</p>
+</form>
+<div id="swagger-ui" data-openapi-url="{document}"></div>
+<script src="{assets}/swagger-ui-bundle.js"></script>
+<script src="{assets}/swagger-ui-standalone-preset.js"></script>
+<script src="{assets}/initializer.js"></script>
+</body>
+</html>
+"""
+
+
+def _prefix(ctx: RequestContext) -> str:
+    """The path the request's routes start with: the script root and ``base_path``."""
+    return request.script_root + ctx.core.settings.base_path
+
+
+@route(blueprint, API_REFERENCE_PATH, ["GET"], scope=Scope.NO_AUTH, process_wide=True)
+def api_reference(ctx: RequestContext) -> Response:
+    """GET /api-reference: /openapi.json as a browsable page (Swagger UI, an extension)."""
+    prefix = _prefix(ctx)
+    page = _PAGE.format(
+        assets=html.escape(prefix + API_REFERENCE_PATH, quote=True),
+        document=html.escape(prefix + "/openapi.json", quote=True),
+    )
+    return Response(page, 200, content_type="text/html; charset=utf-8", headers=_PAGE_HEADERS)
+
+
+@route(
+    blueprint,
+    API_REFERENCE_PATH + "/initializer.js",
+    ["GET"],
+    scope=Scope.NO_AUTH,
+    process_wide=True,
+)
+def api_reference_initializer(ctx: RequestContext) -> Response:
+    """GET /api-reference/initializer.js: starts Swagger UI on /openapi.json with the key."""
+    return _asset(_INITIALIZER.encode(), "text/javascript; charset=utf-8")
+
+
+def _asset(content: bytes, content_type: str) -> Response:
+    answer = Response(content, 200, content_type=content_type, headers=_PAGE_HEADERS)
+    answer.cache_control.public = True
+    answer.cache_control.max_age = ASSET_MAX_AGE_S
+    return answer
+
+
+def _bundled_file(name: str, content_type: str) -> Response:
+    # send_file answers If-None-Match / If-Modified-Since with 304: browsers keep the files.
+    answer = send_file(
+        Path(str(swagger_ui_path)) / name, mimetype=content_type, max_age=ASSET_MAX_AGE_S
+    )
+    answer.headers.update(_PAGE_HEADERS)
+    return answer
+
+
+def _declare_asset(name: str, content_type: str) -> None:
+    """A route serving one of Swagger UI's files from the installed package."""
+
+    def serve(ctx: RequestContext) -> Response:
+        return _bundled_file(name, content_type)
+
+    serve.__name__ = "api_reference_" + re.sub(r"\W", "_", name)
+    serve.__doc__ = f"GET /api-reference/{name}: Swagger UI's {name}, from swagger_ui_bundle."
+    route(
+        blueprint, f"{API_REFERENCE_PATH}/{name}", ["GET"], scope=Scope.NO_AUTH, process_wide=True
+    )(serve)
+
+
+for _name, _content_type in API_REFERENCE_ASSETS.items():
+    _declare_asset(_name, _content_type)

@@ -1,8 +1,34 @@
 #!/usr/bin/env bash
-# Sets up the virtual environment (if needed) and starts the core (gunicorn, config.yaml).
+# Sets up the virtual environment (when needed) and starts the core (gunicorn, config.yaml).
+# Arguments go to `supertokens-core start` (--config PATH, --host, --port, --workers).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -x .venv/bin/python ] || python3 -m venv .venv
-# The core and the recipes shipped as distributions of their own (plugins/totp).
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -e plugins/totp
+
+say() { echo "start.sh: $*" >&2; }
+
+if [ ! -x .venv/bin/python ]; then
+    say "creating the virtual environment .venv ..."
+    python3 -m venv .venv
+fi
+
+# pip runs only when what it would install changed since the last install: the Python of
+# .venv or the project files that name the dependencies (the core's and the TOTP recipe's,
+# shipped as a distribution of its own). The stamp records them after a successful install.
+stamp=.venv/.supertokens-install-stamp
+wanted="$(.venv/bin/python -c '
+import hashlib, sys
+digest = hashlib.sha256(sys.version.encode())
+for name in sys.argv[1:]:
+    digest.update(open(name, "rb").read())
+print(digest.hexdigest())
+' pyproject.toml plugins/totp/pyproject.toml)"
+if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] || [ ! -x .venv/bin/supertokens-core ]; then
+    say "installing the core and its recipes into .venv (pip) ..."
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -e plugins/totp
+    echo "$wanted" >"$stamp"
+else
+    say "dependencies unchanged since the last install: skipping pip"
+fi
+
+say "starting supertokens-core $(.venv/bin/supertokens-core --version | cut -d' ' -f2) ..."
 exec .venv/bin/supertokens-core start "$@"
