@@ -24,10 +24,17 @@ print(digest.hexdigest())
 ' pyproject.toml plugins/totp/pyproject.toml)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ] || [ ! -x .venv/bin/supertokens-core ]; then
     say "installing the core and its recipes into .venv (pip) ..."
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e . -e plugins/totp
+    # Both database drivers (extras): the same install serves SQLite, PostgreSQL and MySQL.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+        -e '.[postgresql,mysql]' -e plugins/totp
     echo "$wanted" >"$stamp"
 else
     say "dependencies unchanged since the last install: skipping pip"
+fi
+
+# The Dockerfile installs at build time with the same script and starts with it later.
+if [ "${SUPERTOKENS_INSTALL_ONLY:-}" = "1" ]; then
+    exit 0
 fi
 
 say "starting supertokens-core $(.venv/bin/supertokens-core --version | cut -d' ' -f2) ..."

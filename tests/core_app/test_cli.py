@@ -299,3 +299,25 @@ def test_start_script_installs_only_when_needed(tmp_path):
     changed = start()
     assert "installing" in changed.stderr
     assert pip_runs() == 2
+
+
+def test_start_script_can_install_without_starting_for_an_image_build(tmp_path):
+    import os
+    import subprocess
+
+    root = _start_script_checkout(tmp_path)
+    built = subprocess.run(
+        ["bash", str(root / "scripts" / "start.sh")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "SUPERTOKENS_INSTALL_ONLY": "1"},
+    )
+    assert built.returncode == 0, built.stderr
+    assert "installing the core and its recipes into .venv" in built.stderr
+    assert built.stdout == "" and "starting" not in built.stderr
+    # The container's start then skips pip.
+    started = subprocess.run(
+        ["bash", str(root / "scripts" / "start.sh")], capture_output=True, text=True, timeout=60
+    )
+    assert "skipping pip" in started.stderr and "core started with: start" in started.stdout
