@@ -18,13 +18,19 @@ def _start(_args: argparse.Namespace) -> int:
     from gunicorn.app.wsgiapp import run
 
     from core_app import create_app
+    from core_app.gunicorn_config import prepare_metrics_directory
 
+    # Before the app below imports prometheus_client: the workers forked from this process
+    # must count in the shared directory (core_app.gunicorn_config).
+    prepare_metrics_directory()
     # Build once here so a bad config stops with its message before any worker starts.
     app = create_app()
     settings = app.extensions["supertokens_core"].settings
     app.extensions["supertokens_core"].storage.dispose()
     sys.argv = [
         "gunicorn",
+        "--config",
+        "python:core_app.gunicorn_config",
         "--bind",
         f"{settings.host}:{settings.port}",
         "--workers",
