@@ -33,7 +33,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import Engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from core_app.tenant_prefix import TenantIdentifier
 
@@ -170,8 +170,9 @@ def record_throttle_refusal(tenant: TenantIdentifier, kind: str) -> None:
 def database_label(uri: str) -> str:
     """A database's URL as a label: backend, host, port and name; no user, password or
     options."""
-    url = make_url(uri).set(username=None, password=None, query={})
-    return url.render_as_string(hide_password=False)
+    url = make_url(uri)
+    shown = URL.create(url.drivername, host=url.host, port=url.port, database=url.database)
+    return shown.render_as_string(hide_password=False)
 
 
 def watch_pool(engine: Engine, uri: str) -> None:
