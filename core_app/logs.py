@@ -26,9 +26,9 @@ Decisions:
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
-import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -103,7 +103,7 @@ def request_id(environ: dict[str, Any]) -> str:
     known = environ.get(REQUEST_ID_ENVIRON_KEY)
     if known is None:
         given = environ.get("HTTP_X_REQUEST_ID", "")
-        known = given if REQUEST_ID_PATTERN.fullmatch(given) else uuid.uuid4().hex
+        known = given if REQUEST_ID_PATTERN.fullmatch(given) else os.urandom(16).hex()
         environ[REQUEST_ID_ENVIRON_KEY] = known
     return str(known)
 

@@ -126,7 +126,22 @@ def core_metrics() -> CoreMetrics:
     )
 
 
-def tenant_labels(tenant: TenantIdentifier | None) -> tuple[str, str]:
+Labels = tuple[str, str]  # the app and tenant label values
+_children: dict[tuple[int, tuple[str, ...]], Any] = {}
+
+
+def _child(collector: Any, *values: str) -> Any:
+    """``collector.labels(*values)``, remembered: ``labels`` checks its input and takes a
+    lock on every call, the larger part of a figure's cost on a fast request. The label
+    values are bounded (see above), so this is as small as the collector's own table."""
+    key = (id(collector), values)
+    child = _children.get(key)
+    if child is None:
+        child = _children[key] = collector.labels(*values)
+    return child
+
+
+def tenant_labels(tenant: TenantIdentifier | None) -> Labels:
     """The ``app`` and ``tenant`` label values of an existing tenant (None: unattributed)."""
     if tenant is None:
         return UNATTRIBUTED, UNATTRIBUTED
@@ -137,34 +152,27 @@ def tenant_labels(tenant: TenantIdentifier | None) -> tuple[str, str]:
     return tenant.app_id, tenant.tenant_id if with_tenant else UNATTRIBUTED
 
 
-def record_request(
-    tenant: TenantIdentifier | None, route: str, method: str, status: int, seconds: float
-) -> None:
+def record_request(labels: Labels, route: str, method: str, status: int, seconds: float) -> None:
     """Count one answered request and its duration."""
     metrics = core_metrics()
-    app, tenant_id = tenant_labels(tenant)
-    metrics.requests.labels(app, tenant_id, route, method, str(status)).inc()
-    metrics.latency.labels(app, route, method).observe(seconds)
+    _child(metrics.requests, *labels, route, method, str(status)).inc()
+    _child(metrics.latency, labels[0], route, method).observe(seconds)
 
 
-def record_outcome(
-    tenant: TenantIdentifier | None, recipe: str, route: str, method: str, status: str
-) -> None:
+def record_outcome(labels: Labels, recipe: str, route: str, method: str, status: str) -> None:
     """Count one JSON answer's ``status``, and the session event it stands for, if any."""
     metrics = core_metrics()
-    app, tenant_id = tenant_labels(tenant)
     if not isinstance(status, str) or not STATUS_PATTERN.fullmatch(status):
         status = OTHER_STATUS
-    metrics.outcomes.labels(app, tenant_id, recipe, route, method, status).inc()
+    _child(metrics.outcomes, *labels, recipe, route, method, status).inc()
     event_name = SESSION_EVENTS.get((recipe, route, method, status))
     if event_name is not None:
-        metrics.session_events.labels(app, tenant_id, event_name).inc()
+        _child(metrics.session_events, *labels, event_name).inc()
 
 
 def record_throttle_refusal(tenant: TenantIdentifier, kind: str) -> None:
     """Count one attempt a guessing limit of ``kind`` refused in ``tenant``."""
-    app, tenant_id = tenant_labels(tenant)
-    core_metrics().throttle_refusals.labels(app, tenant_id, kind).inc()
+    _child(core_metrics().throttle_refusals, *tenant_labels(tenant), kind).inc()
 
 
 def database_label(uri: str) -> str:

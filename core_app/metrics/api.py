@@ -15,7 +15,13 @@ from collections.abc import Callable, Iterable
 from flask import Blueprint, Flask, Response, current_app, request
 
 from core_app.errors import Forbidden
-from core_app.metrics import HOST_RECIPE, exposition, record_outcome, record_request
+from core_app.metrics import (
+    HOST_RECIPE,
+    exposition,
+    record_outcome,
+    record_request,
+    tenant_labels,
+)
 from core_app.recipes import RecipeDescriptor
 from core_app.routes import (
     KNOWN_TENANT_ENVIRON_KEY,
@@ -72,13 +78,13 @@ def observe_requests(app: Flask, recipes: Iterable[RecipeDescriptor]) -> None:
             return response
         seconds = time.perf_counter() - environ.get(STARTED_ENVIRON_KEY, time.perf_counter())
         method = request.method if request.method in METHODS else "OTHER"
-        tenant = environ.get(KNOWN_TENANT_ENVIRON_KEY)
-        record_request(tenant, rule, method, response.status_code, seconds)
+        labels = tenant_labels(environ.get(KNOWN_TENANT_ENVIRON_KEY))
+        record_request(labels, rule, method, response.status_code, seconds)
         outcome = environ.get(OUTCOME_ENVIRON_KEY)
         if outcome is not None:
             view, status = outcome
             recipe = current_app.extensions[OWNERS_EXTENSION_KEY].get(view, HOST_RECIPE)
-            record_outcome(tenant, recipe, rule, method, status)
+            record_outcome(labels, recipe, rule, method, status)
         return response
 
 
