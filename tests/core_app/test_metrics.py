@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from core_app.metrics import database_label
+from core_app.metrics import core_metrics, database_label
 from core_app.testing.apps import new_app, new_id, sign_up
 from core_app.testing.client import core_test_client
 
@@ -343,3 +345,32 @@ def test_totals_are_right_whichever_gunicorn_worker_answers(start_core):
         time.sleep(0.1)
     assert requests.get(core.url + "/apiversion", headers=headers).status_code == 200
     assert total() == len(sent) + 1
+
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "deploy" / "grafana-dashboard.json"
+
+
+def test_grafana_dashboard_uses_only_exposed_names_and_labels():
+    exposed: set[str] = set()
+    labels: set[str] = {"le"}
+    suffixes = {"counter": ("_total",), "histogram": ("_bucket", "_sum", "_count"), "gauge": ("",)}
+    for family in core_metrics().registry.collect():
+        exposed.update(family.name + suffix for suffix in suffixes[family.type])
+    for collector in vars(core_metrics()).values():
+        labels.update(getattr(collector, "_labelnames", ()))
+    queries = [
+        target["expr"]
+        for panel in json.loads(DASHBOARD.read_text())["panels"]
+        for target in panel["targets"]
+    ]
+    assert queries
+    used = {name for query in queries for name in re.findall(r"supertokens_[a-z_]+", query)}
+    assert used and used <= exposed, used - exposed
+    grouped = {
+        name.strip()
+        for query in queries
+        for group in re.findall(r"by \(([^)]*)\)", query)
+        for name in group.split(",")
+    }
+    matched = {name for query in queries for name in re.findall(r"([a-z_]+)=~?\"", query)}
+    assert grouped | matched <= labels, (grouped | matched) - labels
