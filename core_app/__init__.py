@@ -1,6 +1,7 @@
 """The host: builds the Flask app that speaks the Core Driver Interface.
 
-``create_app()`` is what gunicorn serves (``gunicorn "core_app:create_app()"``). It reads
+``create_app()`` is what gunicorn serves (``gunicorn -c python:core_app.gunicorn_config
+"core_app:create_app()"``). It reads
 the configuration, loads the enabled recipe plugins, creates the tables, makes sure the
 public app and tenant exist, and wraps the app in the tenant-prefix middleware.
 """

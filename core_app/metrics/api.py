@@ -1,8 +1,9 @@
 """``GET /metrics`` and the request observer that feeds the per-request figures.
 
 ``/metrics`` shows every app's figures, so with ``api_keys`` set it needs one of the
-operator's keys (config file or environment); an app's own key gets 403, like database
-settings (``core_app.database_policy``). With none set, whoever can reach the core is the
+operator's keys (config file or environment), like database settings
+(``core_app.database_policy``); an app team's own key is no key of the base app and gets
+401. With none set, whoever can reach the core is the
 operator, as for every other route. It is a route of the base app only: a tenant or app
 prefix answers 403 (400 for an unknown one), and the scrape itself is not counted.
 """
@@ -54,6 +55,8 @@ OWNERS_EXTENSION_KEY = "supertokens_metrics_owners"
 )
 def metrics_document(ctx: RequestContext) -> Response:
     """GET /metrics: every figure in the Prometheus text format (an extension)."""
+    # The api key check of the base app already admits only the operator's keys (the base
+    # app has no keys of its own); stated here so that the rule holds if that ever changes.
     if not ctx.by_operator:
         raise Forbidden(OPERATOR_ONLY)
     body, content_type = exposition()
