@@ -156,9 +156,7 @@ def gunicorn_logging(settings: Mapping[str, Any]) -> dict[str, Any]:
     """gunicorn's ``logconfig_dict``: its error log to ``error_log_path`` and its access log
     (at INFO, so on unless ``log_level`` is above it) to ``info_log_path``, formatted like
     the core's own lines. The root logger gets no handler here: ``create_app`` adds them."""
-    level = logging.getLevelName(LOG_LEVELS[settings["log_level"]])
-    if not isinstance(level, str):  # NONE has no name of its own
-        level = logging.CRITICAL + 1
+    level = LOG_LEVELS[settings["log_level"]]
 
     def destination(path: str, stream: str) -> dict[str, Any]:
         target = (

@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import logging
 import re
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -223,3 +225,27 @@ def test_text_format_is_one_line_per_event_with_the_request_fields(start_core):
 def test_log_format_must_be_json_or_text(make_app):
     with pytest.raises(ConfigError, match="'log_format' must be json or text"):
         make_app(log_format="xml")
+
+
+def test_the_access_log_is_on_at_info_and_debug_and_off_above(tmp_path):
+    # dictConfig replaces the root logger's handlers: in a process of its own
+    probe = (
+        "import json, logging, logging.config\n"
+        "from core_app.logs import gunicorn_logging\n"
+        "enabled = {}\n"
+        "for level in ('DEBUG', 'INFO', 'WARN', 'ERROR', 'NONE'):\n"
+        "    logging.config.dictConfig(gunicorn_logging({'log_level': level, "
+        "'log_format': 'json', 'info_log_path': 'null', 'error_log_path': 'null'}))\n"
+        "    enabled[level] = logging.getLogger('gunicorn.access').isEnabledFor(logging.INFO)\n"
+        "print(json.dumps(enabled))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path
+    ).stdout
+    assert json.loads(out) == {
+        "DEBUG": True,
+        "INFO": True,
+        "WARN": False,
+        "ERROR": False,
+        "NONE": False,
+    }
