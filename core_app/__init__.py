@@ -1,6 +1,7 @@
 """The host: builds the Flask app that speaks the Core Driver Interface.
 
-``create_app()`` is what gunicorn serves (``gunicorn "core_app:create_app()"``). It reads
+``create_app()`` is what gunicorn serves (``gunicorn -c python:core_app.gunicorn_config
+"core_app:create_app()"``). It reads
 the configuration, loads the enabled recipe plugins, creates the tables, makes sure the
 public app and tenant exist, and wraps the app in the tenant-prefix middleware.
 """
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from dataclasses import dataclass
 from typing import Any, Mapping
 
@@ -18,7 +18,7 @@ from flask import Blueprint, Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, Table
 
-from core_app import health, housekeeping, service_info, throttling
+from core_app import health, housekeeping, logs, service_info, throttling
 from core_app.config import (
     HOST_CHECKS,
     HOST_KEYS,
@@ -32,6 +32,7 @@ from core_app.config import (
 )
 from core_app.database_policy import DatabasePolicy
 from core_app.errors import install_error_handlers
+from core_app.metrics.api import observe_requests
 from core_app.migrations import SchemaHistory
 from core_app.proxies import trust_forwarded_for
 from core_app.recipe_catalog import description_failures, disabled_recipe_keys, disabled_recipes
@@ -56,13 +57,6 @@ from core_app.users import store as users_store
 
 # Host features that implement hooks (the others are called directly).
 HOST_PLUGINS = [throttling]
-LOG_LEVELS = {
-    "DEBUG": logging.DEBUG,
-    "INFO": logging.INFO,
-    "WARN": logging.WARNING,
-    "ERROR": logging.ERROR,
-    "NONE": logging.CRITICAL + 1,
-}
 
 
 @dataclass
@@ -107,7 +101,7 @@ def create_app(
     base_layer = {**file_values, **read_environment(schema, os.environ), **overrides}
     test_mode = bool(schema.keys["test_mode"].coerce(base_layer.get("test_mode", False)))
     settings = schema.resolve([base_layer], test_mode)
-    _configure_logging(settings)
+    logs.configure_logging(settings, _recipe_packages(plugins))
     for warning in config_warnings:
         logging.getLogger("core_app.config").warning("%s", warning)
     policy = DatabasePolicy.from_settings(settings)
@@ -154,6 +148,8 @@ def create_app(
             app.extensions["supertokens_core"], settings.housekeeping_interval_s
         )
     install_error_handlers(app)
+    logs.identify_requests(app)
+    observe_requests(app, descriptors)
     app.before_request(check_request)
     api_paths = {rule.rule.lower().rstrip("/") or "/" for rule in app.url_map.iter_rules()}
     app.wsgi_app = TenantPrefix(
@@ -179,11 +175,13 @@ def _host_tables() -> tuple[Table, ...]:
 
 
 def _host_blueprints() -> tuple[Blueprint, ...]:
-    """The host's own routes: multitenancy, users, /hello, the service documents, health."""
+    """The host's own routes: multitenancy, users, /hello, the service documents, health,
+    metrics."""
+    from core_app.metrics.api import blueprint as metrics_routes
     from core_app.tenancy.api import blueprint as tenancy_routes
     from core_app.users.api import blueprint as user_routes
 
-    return (tenancy_routes, user_routes, service_info.blueprint, health.blueprint)
+    return (tenancy_routes, user_routes, service_info.blueprint, health.blueprint, metrics_routes)
 
 
 def _host_schema() -> ConfigSchema:
@@ -203,28 +201,13 @@ def _ensure_base_tenant(storage: Storage) -> None:
         tenancy_store.ensure_anchor(conn, BASE_TENANT)
 
 
-def _configure_logging(settings: Settings) -> None:
-    logger = logging.getLogger("core_app")
-    logger.setLevel(LOG_LEVELS[settings.log_level])
-    if logger.handlers:
-        return
-    info = (
-        logging.StreamHandler(sys.stdout)
-        if settings.info_log_path == "null"
-        else logging.FileHandler(settings.info_log_path)
-    )
-    info.setLevel(logging.DEBUG)
-    info.addFilter(lambda record: record.levelno < logging.ERROR)
-    error = (
-        logging.StreamHandler(sys.stderr)
-        if settings.error_log_path == "null"
-        else logging.FileHandler(settings.error_log_path)
-    )
-    error.setLevel(logging.ERROR)
-    formatter = logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
-    for handler in (info, error):
-        handler.setFormatter(formatter)
-        logger.addHandler(handler)
+def _recipe_packages(plugins: pluggy.PluginManager) -> set[str]:
+    """The top-level packages of the enabled recipes, whose loggers take ``log_level``."""
+    return {
+        module.split(".", 1)[0]
+        for plugin in plugins.get_plugins()
+        if (module := getattr(plugin, "__name__", None))
+    }
 
 
 __all__ = ["create_app", "Core", "ConfigError"]

@@ -46,8 +46,12 @@ def _start(args: argparse.Namespace) -> int:
     from gunicorn.app.wsgiapp import WSGIApplication
 
     from core_app import create_app
+    from core_app.gunicorn_config import prepare_metrics_directory
 
     _apply_start_options(args)
+    # Before the app below imports prometheus_client: the workers forked from this process
+    # must count in the shared directory (core_app.gunicorn_config).
+    prepare_metrics_directory()
     # Build once here so a bad config stops with its message before any worker starts.
     app = create_app()
     core = app.extensions["supertokens_core"]
@@ -55,6 +59,8 @@ def _start(args: argparse.Namespace) -> int:
     core.storage.dispose()
     sys.argv = [
         "gunicorn",
+        "--config",
+        "python:core_app.gunicorn_config",
         "--bind",
         f"{settings.host}:{settings.port}",
         "--workers",

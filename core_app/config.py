@@ -360,6 +360,15 @@ HOST_KEYS: tuple[ConfigKey, ...] = (
         "INFO",
         normalise=str.upper,
     ),
+    # json: one JSON object per line (core_app.logs); text: one line for a person to read.
+    ConfigKey(
+        "log_format",
+        _Text(validate=one_of("log_format", ("json", "text"), "'log_format' must be json or text")),
+        "json",
+        normalise=str.lower,
+    ),
+    # Metrics per tenant as well as per app (core_app.metrics): one series per tenant.
+    ConfigKey("metrics_tenant_label", fields.Boolean(), False),
     ConfigKey("info_log_path", _Text(), "null"),
     ConfigKey("error_log_path", _Text(), "null"),
     ConfigKey("disable_telemetry", fields.Boolean(), False, ConfigScope.APP),

@@ -8,12 +8,13 @@ sent as a short text body, the way the upstream core sends it (contract, convent
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Any
 
-from flask import Flask, Response, current_app, json
+from flask import Flask, Response, current_app, json, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
+
+from core_app.logs import request_id as request_id_of
 
 log = logging.getLogger("core_app.errors")
 
@@ -151,7 +152,8 @@ def install_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _internal_error(error: Exception) -> Response:
-        request_id = uuid.uuid4().hex
-        # The trace goes to the log only; the body carries the id to find it there.
+        request_id = request_id_of(request.environ)
+        # The trace goes to the log only; the body carries the id to find it there (and
+        # every line of the request in the log carries it too, core_app.logs).
         log.exception("internal error, request id %s", request_id)
         return text_response(f"Internal Error (request id {request_id})", 500)

@@ -30,6 +30,7 @@ from core_app.errors import (
     InvalidApiKey,
     MethodNotSupported,
     NotFound,
+    StatusOutcome,
     json_response,
     tenant_not_found,
 )
@@ -43,6 +44,10 @@ NEWEST_CDI_VERSION = SUPPORTED_CDI_VERSIONS[-1]
 ONLY_PUBLIC_TENANT = "Only public tenantId can call this app specific API"
 # Whether the request's api key is the operator's (see ``check_api_key``)
 OPERATOR_ENVIRON_KEY = "supertokens.operator"
+# The request's tenant once known to exist (else its app, or nothing), and the view that
+# answered with the ``status`` of its JSON answer: what core_app.metrics labels figures by.
+KNOWN_TENANT_ENVIRON_KEY = "supertokens.known_tenant"
+OUTCOME_ENVIRON_KEY = "supertokens.outcome"
 _VERSION_PATTERN = re.compile(r"^\d+(\.\d+)*$")
 
 
@@ -336,11 +341,17 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
     )
     try:
         answer = view(ctx)
-    except BaseException:
+    except BaseException as error:
         ctx.transaction.rollback()
+        if isinstance(error, StatusOutcome):
+            request.environ[OUTCOME_ENVIRON_KEY] = (view, error.body["status"])
         raise
     ctx.transaction.commit()
-    return answer if isinstance(answer, Response) else json_response(answer)
+    if isinstance(answer, Response):
+        return answer
+    if "status" in answer:
+        request.environ[OUTCOME_ENVIRON_KEY] = (view, answer["status"])
+    return json_response(answer)
 
 
 def _request_body() -> bytes:
@@ -525,8 +536,11 @@ def check_request() -> None:
         return
     app_settings = core.directory.settings_if_exists(tenant.app)
     if app_settings is not None:
-        tenant_settings = core.directory.settings_if_exists(tenant) or app_settings
-        _check_ip(tenant_settings, request.remote_addr or "")
+        own_settings = core.directory.settings_if_exists(tenant)
+        request.environ[KNOWN_TENANT_ENVIRON_KEY] = (
+            tenant if own_settings is not None else tenant.app
+        )
+        _check_ip(own_settings or app_settings, request.remote_addr or "")
     if spec.scope is Scope.NO_AUTH:
         request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
         _reject_head()

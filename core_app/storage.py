@@ -26,6 +26,7 @@ from sqlalchemy.engine import make_url
 
 from core_app.config import DEFAULT_CONNECTION_POOL_SIZE
 from core_app.database_policy import DatabasePolicy
+from core_app.metrics import watch_pool
 from core_app.migrations import SchemaBehind, SchemaHistory, SchemaStatus
 
 log = logging.getLogger("core_app.storage")
@@ -321,6 +322,7 @@ class Storage:
                     _prepare_sqlite(engine)
                 else:
                     _ping_idle_connections(engine)
+                watch_pool(engine, uri)  # after the ping, which may refuse a checkout
                 self._engines[uri] = engine
             if uri not in self._ready and prepare:
                 prepare_schema(

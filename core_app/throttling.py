@@ -49,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import fields
@@ -69,6 +69,7 @@ from sqlalchemy import (
 
 from core_app.config import ConfigError, ConfigKey, ConfigScope, at_least
 from core_app.hookspecs import hookimpl
+from core_app.metrics import record_throttle_refusal
 from core_app.storage import insert_ignoring_duplicates
 from core_app.tenancy.store import ID_LENGTH
 from core_app.tenant_prefix import TenantIdentifier
@@ -154,10 +155,16 @@ class Counter:
     window_started_at: int = 0
     locked_until: int = 0
     expires_at: int = 0
+    # Set on a counter read from its row: a lock found there refuses an attempt (metrics).
+    subject: "Subject | None" = field(default=None, compare=False, repr=False)
 
     def locked(self, now: int) -> bool:
-        """Is the subject refused at ``now``?"""
-        return now < self.locked_until
+        """Is the subject refused at ``now``? A refusal of a stored counter is counted in
+        ``supertokens_throttle_refusals_total``."""
+        refused = now < self.locked_until
+        if refused and self.subject is not None:
+            record_throttle_refusal(self.subject.tenant, self.subject.kind)
+        return refused
 
     def quiet(self, now: int) -> bool:
         """No failure counts any more at ``now`` (none yet, or all of them expired)."""
@@ -275,20 +282,23 @@ def _where(subject: Subject) -> list[Any]:
     return [throttle_counters.c[name] == value for name, value in subject.key().items()]
 
 
-def _counter(row: Any) -> Counter:
-    return Counter(row.failures, row.window_started_at, row.locked_until, row.expires_at)
+def _counter(row: Any, subject: Subject) -> Counter:
+    return Counter(row.failures, row.window_started_at, row.locked_until, row.expires_at, subject)
 
 
 def is_locked(conn: Connection, subject: Subject) -> bool:
     """Is the subject refused now? A plain read, for checks that need no exact count."""
     row = conn.execute(select(throttle_counters.c.locked_until).where(*_where(subject))).first()
-    return row is not None and now_ms() < row.locked_until
+    refused = row is not None and now_ms() < row.locked_until
+    if refused:
+        record_throttle_refusal(subject.tenant, subject.kind)
+    return refused
 
 
 def read_counter(conn: Connection, subject: Subject) -> Counter | None:
     """The subject's counter as last committed, without a lock; None when it has none."""
     row = conn.execute(select(throttle_counters).where(*_where(subject))).first()
-    return None if row is None else _counter(row)
+    return None if row is None else _counter(row, subject)
 
 
 def locked_counter(conn: Connection, subject: Subject) -> Counter:
@@ -314,7 +324,7 @@ def locked_counter(conn: Connection, subject: Subject) -> Counter:
         )
         row = conn.execute(query).first()
         if row is not None:
-            return _counter(row)
+            return _counter(row, subject)
     raise RuntimeError("a throttle counter was deleted twice while it was being read")
 
 

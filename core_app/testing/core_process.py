@@ -25,7 +25,8 @@ def free_port() -> int:
 
 
 class CoreProcess:
-    """``gunicorn "core_app:create_app()"`` started in ``workdir`` with ``env`` added.
+    """``gunicorn -c python:core_app.gunicorn_config "core_app:create_app()"`` started in
+    ``workdir`` with ``env`` added.
 
     Use as a context manager; ``url`` is the base URL, ``output()`` what gunicorn printed.
     The core reads ``workdir/config.yaml``: ``config`` (keys and values) is written there,
@@ -58,6 +59,8 @@ class CoreProcess:
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:core_app.gunicorn_config",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",
