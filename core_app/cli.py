@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from core_app import logs
 from core_app.config import ConfigError
 
 if TYPE_CHECKING:
@@ -84,6 +85,9 @@ def _log_when_ready(server: Any, core: Any) -> None:
 
     def when_ready(arbiter: Any) -> None:
         configured(arbiter)
+        # gunicorn's logconfig_dict has replaced the root logger's handlers in this (the
+        # master) process: the core's lines need theirs back to be seen at all.
+        logs.configure_logging(core.settings)
         log_ready(core, [str(listener) for listener in arbiter.LISTENERS])
 
     server.cfg.set("when_ready", when_ready)

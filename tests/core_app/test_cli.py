@@ -196,22 +196,37 @@ def _cli_core(tmp_path, database_url: str, config: dict) -> CoreProcess:
     return core
 
 
+def _log_line(line: str) -> dict:
+    """A JSON log line's fields (the default log_format); other output as a bare message."""
+    import json
+
+    try:
+        fields = json.loads(line)
+    except ValueError:
+        return {"level": None, "logger": None, "message": line}
+    return fields if isinstance(fields, dict) else {"level": None, "logger": None, "message": line}
+
+
 def test_start_logs_one_ready_line_and_warns_without_api_keys(tmp_path, database_url):
     url = make_url(database_url)
     if url.get_backend_name() == "postgresql":  # the local server trusts: shown, must be hidden
         database_url = url.set(password=DB_PASSWORD).render_as_string(hide_password=False)
     with _cli_core(tmp_path, database_url, {"recipes": ["session", "emailpassword"]}) as core:
         output = core.output()
-    ready = [line for line in output.splitlines() if "supertokens-core ready" in line]
+    lines = [_log_line(line) for line in output.splitlines()]
+    ready = [line for line in lines if "supertokens-core ready" in line["message"]]
     assert len(ready) == 1, output
     shown = make_url(database_url).render_as_string(hide_password=True)
-    assert ready[0].endswith(
-        f"INFO core_app.cli: supertokens-core ready: listening on http://127.0.0.1:{core.port}, "
+    assert (ready[0]["level"], ready[0]["logger"]) == ("INFO", "core_app.cli")
+    assert ready[0]["message"] == (
+        f"supertokens-core ready: listening on http://127.0.0.1:{core.port}, "
         f"database {shown}, recipes: session, emailpassword"
     )
-    warnings = [line for line in output.splitlines() if "WARNING" in line and "api_keys" in line]
+    warnings = [
+        line for line in lines if line["level"] == "WARNING" and "api_keys" in line["message"]
+    ]
     assert len(warnings) == 1, output
-    assert "no api_keys are configured" in warnings[0]
+    assert warnings[0]["message"].startswith("no api_keys are configured")
     assert DB_PASSWORD not in output
     # One worker, as --workers said (the config file's default is 2).
     assert output.count("Booting worker") == 1
