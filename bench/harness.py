@@ -93,10 +93,18 @@ def serve(
 ) -> Iterator[Server]:
     """A gunicorn server, up once ``/hello`` answers; stopped afterwards."""
     port = free_port()
+    # The core is served as production serves it: with its gunicorn config module (metrics
+    # shared across workers, the access log on), where the checkout has one.
+    production_config = (
+        ["--config", "python:core_app.gunicorn_config"]
+        if app_spec.startswith("core_app") and (REPO / "core_app" / "gunicorn_config.py").exists()
+        else ["--log-level", "warning"]
+    )
     command = [
         sys.executable,
         "-m",
         "gunicorn",
+        *production_config,
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",
@@ -105,8 +113,6 @@ def serve(
         worker_class,
         "--threads",
         str(threads),
-        "--log-level",
-        "warning",
         app_spec,
     ]
     started = time.monotonic()

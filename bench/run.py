@@ -546,7 +546,18 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--footprint-requests", type=int, default=100_000)
+    parser.add_argument(
+        "--scenarios",
+        nargs="+",
+        choices=list(SCENARIOS),
+        metavar="NAME",
+        help="run only these scenarios (quoted names, as in the report)",
+    )
     args = parser.parse_args()
+    if args.scenarios:
+        for name in list(SCENARIOS):
+            if name not in args.scenarios:
+                del SCENARIOS[name]
     wrk = ensure_wrk()
     stamp = utc_stamp()
     results = {
