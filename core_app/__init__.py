@@ -205,7 +205,8 @@ def _recipe_packages(plugins: pluggy.PluginManager) -> set[str]:
     """The top-level packages of the enabled recipes, whose loggers take ``log_level``."""
     return {
         module.split(".", 1)[0]
-        for plugin in plugins.get_plugins()
+        # Not get_plugins(): it makes a set, and a plugin object need not be hashable.
+        for _name, plugin in plugins.list_name_plugin()
         if (module := getattr(plugin, "__name__", None))
     }
 

@@ -32,7 +32,7 @@ log = logging.getLogger("core_app.recipes")
 
 
 # The plugin API's version (core_app.plugin_api); a recipe names the one it was written for.
-API_VERSION = "1.0"
+API_VERSION = "1.1"
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class CoreMetrics:
     outcomes: Any
     session_events: Any
     throttle_refusals: Any
+    recipe_events: Any
     connections_in_use: Any
 
 
@@ -114,6 +115,13 @@ def core_metrics() -> CoreMetrics:
             "supertokens_throttle_refusals",
             "Attempts a guessing limit refused, by the limit's kind (core_app.throttling)",
             ["app", "tenant", "kind"],
+            registry=registry,
+        ),
+        Counter(
+            "supertokens_recipe_events",
+            "Events a recipe counts itself (core_app.plugin_api.count_event), e.g. the "
+            "session recipe's signing-key rotations",
+            ["app", "recipe", "event"],
             registry=registry,
         ),
         Gauge(
@@ -173,6 +181,11 @@ def record_outcome(labels: Labels, recipe: str, route: str, method: str, status:
 def record_throttle_refusal(tenant: TenantIdentifier, kind: str) -> None:
     """Count one attempt a guessing limit of ``kind`` refused in ``tenant``."""
     _child(core_metrics().throttle_refusals, *tenant_labels(tenant), kind).inc()
+
+
+def record_recipe_event(recipe: str, event: str, app_id: str) -> None:
+    """Count one ``event`` of ``recipe`` in app ``app_id``."""
+    _child(core_metrics().recipe_events, app_id, recipe, event).inc()
 
 
 def database_label(uri: str) -> str:

@@ -20,6 +20,8 @@ naming it, otherwise. The guide is ``docs/recipes.md``.
 
 from __future__ import annotations
 
+import re
+
 from core_app.account_info import normalise_email, normalise_phone_number
 from core_app.config import (
     ConfigCheck,
@@ -82,10 +84,30 @@ from core_app.storage import (
 from core_app.tenancy.store import put_value_if_absent, read_value
 from core_app.tenant_prefix import DEFAULT_CONNECTION_URI_DOMAIN, PUBLIC, TenantIdentifier
 
+# An event name: what a dashboard shows, so short, lower-case, and never built from input.
+_EVENT_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
+
+
+def count_event(recipe_id: str, event: str, app_id: str) -> None:
+    """Count one ``event`` of the recipe in the app, on ``GET /metrics``
+    (``supertokens_recipe_events_total{app, recipe, event}``; since API 1.1).
+
+    For what the routes' answers do not show (the session recipe counts its signing-key
+    rotations). ``event`` is a fixed name of the recipe's (``[a-z][a-z0-9_]*``, at most 64
+    characters), never a value from a request: each name is a series of its own.
+    """
+    from core_app.metrics import record_recipe_event
+
+    if not _EVENT_NAME.fullmatch(event):
+        raise ValueError(f"event name {event!r} is not [a-z][a-z0-9_]* of at most 64 characters")
+    record_recipe_event(recipe_id, event, app_id)
+
+
 __all__ = [
     "API_VERSION",
     # describing a recipe
     "RecipeDescriptor",
+    "count_event",
     "hookimpl",
     "migrations_directory",
     # routes and requests

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Connection
 
-from core_app.plugin_api import Storage, transaction
+from core_app.plugin_api import Storage, count_event, transaction
 from plugins.session import store
 
 RSA_KEY_BITS = 2048
@@ -254,6 +254,8 @@ class SigningKeyRing:
                 )
                 self._parsed[key_id] = private_key
                 snapshot = self._load(conn, app_id, policy, created_at)
+                if dynamic:
+                    count_event("session", "signing_key_rotated", app_id)
         self._snapshots[(uri, app_id)] = snapshot
         return snapshot
 

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -374,3 +375,30 @@ def test_grafana_dashboard_uses_only_exposed_names_and_labels():
     }
     matched = {name for query in queries for name in re.findall(r"([a-z_]+)=~?\"", query)}
     assert grouped | matched <= labels, (grouped | matched) - labels
+
+
+def test_signing_key_rotations_are_counted_per_app(client):
+    app_id = new_app(client)
+    session = {
+        "userId": "u",
+        "enableAntiCsrf": False,
+        "userDataInJWT": {},
+        "userDataInDatabase": {},
+    }
+    for _ in range(3):  # the first session makes the app's first dynamic key; the rest reuse it
+        assert client.post(f"/appid-{app_id}/recipe/session", json=session).json["status"] == "OK"
+    rotations = figure(
+        scrape(client),
+        "supertokens_recipe_events_total",
+        app=app_id,
+        recipe="session",
+        event="signing_key_rotated",
+    )
+    assert rotations == 1
+
+
+def test_a_recipe_event_name_is_a_fixed_lower_case_name():
+    from core_app.plugin_api import count_event
+
+    with pytest.raises(ValueError, match="is not"):
+        count_event("session", "Rotated Key!", "public")
