@@ -50,6 +50,8 @@ def budgets(db: str, result: dict[str, Any]) -> list[tuple[str, str, bool]]:
     scenarios = result["scenarios"]
     checks: list[tuple[str, str, bool]] = []
     for name, limits in THROUGHPUT_BUDGETS.items():
+        if name not in scenarios:
+            continue  # a run of some scenarios only (--scenarios)
         sizes = scenarios[name]["sizes"]
         ratio = sizes[min(sizes, key=int)]["ratio"]
         to = "raw verify rate" if "hash" in name else "baseline"

@@ -321,11 +321,13 @@ def route(
 
 def _run(view: Callable, spec: RouteSpec) -> Response:
     core = current_app.extensions["supertokens_core"]
-    tenant: TenantIdentifier = request.environ[ENVIRON_KEY]
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    environ = req.environ
+    tenant: TenantIdentifier = environ[ENVIRON_KEY]
     if spec.rid is not None:
         view, spec = _view_for_rid(core.shared_paths)
-    if request.method in ("GET", "DELETE"):
-        data = parse_query(spec.query, request.args) if spec.query else {}
+    if req.method in ("GET", "DELETE"):
+        data = parse_query(spec.query, req.args) if spec.query else {}
     else:
         data = parse_body(spec.body, _request_body()) if spec.body else {}
     check_scope(core, tenant, spec)
@@ -333,24 +335,24 @@ def _run(view: Callable, spec: RouteSpec) -> Response:
         check_login_method(core, tenant, core.login_method_rules[view])
     ctx = RequestContext(
         tenant,
-        request.environ["supertokens.cdi_version"],
+        environ["supertokens.cdi_version"],
         data,
         Transaction(core.storage, spec.writes, spec.replica),
         core,
-        request.environ.get(OPERATOR_ENVIRON_KEY, False),
+        environ.get(OPERATOR_ENVIRON_KEY, False),
     )
     try:
         answer = view(ctx)
     except BaseException as error:
         ctx.transaction.rollback()
         if isinstance(error, StatusOutcome):
-            request.environ[OUTCOME_ENVIRON_KEY] = (view, error.body["status"])
+            environ[OUTCOME_ENVIRON_KEY] = (view, error.body["status"])
         raise
     ctx.transaction.commit()
     if isinstance(answer, Response):
         return answer
     if "status" in answer:
-        request.environ[OUTCOME_ENVIRON_KEY] = (view, answer["status"])
+        environ[OUTCOME_ENVIRON_KEY] = (view, answer["status"])
     return json_response(answer)
 
 
@@ -518,49 +520,53 @@ def check_request() -> None:
 
     Runs for every request; a path that matches no API skips them and answers 404.
     """
-    if isinstance(request.routing_exception, RoutingNotFound):
+    # Resolved once: each use of the ``request`` / ``current_app`` proxies costs a lookup,
+    # and this runs on every request.
+    req = request._get_current_object()  # type: ignore[attr-defined]
+    if isinstance(req.routing_exception, RoutingNotFound):
         return
-    core = current_app.extensions["supertokens_core"]
-    if request.url_rule is not None:
-        spec = getattr(current_app.view_functions[request.endpoint], "route_spec", None)
+    flask_app = current_app._get_current_object()  # type: ignore[attr-defined]
+    core = flask_app.extensions["supertokens_core"]
+    if req.url_rule is not None:
+        spec = getattr(flask_app.view_functions[req.endpoint], "route_spec", None)
     else:
-        spec = _spec_for_path(current_app, request.path)
+        spec = _spec_for_path(flask_app, req.path)
     if spec is None:
         return
-    tenant: TenantIdentifier = request.environ[ENVIRON_KEY]
+    environ = req.environ
+    tenant: TenantIdentifier = environ[ENVIRON_KEY]
     if spec.process_wide:
         if tenant != BASE_TENANT:
             raise NotFound()
         # HEAD is answered (as GET without a body): some load balancers probe with it.
-        request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
+        environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
         return
     app_settings = core.directory.settings_if_exists(tenant.app)
     if app_settings is not None:
         own_settings = core.directory.settings_if_exists(tenant)
-        request.environ[KNOWN_TENANT_ENVIRON_KEY] = (
-            tenant if own_settings is not None else tenant.app
-        )
-        _check_ip(own_settings or app_settings, request.remote_addr or "")
+        environ[KNOWN_TENANT_ENVIRON_KEY] = tenant if own_settings is not None else tenant.app
+        _check_ip(own_settings or app_settings, req.remote_addr or "")
     if spec.scope is Scope.NO_AUTH:
-        request.environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
-        _reject_head()
+        environ["supertokens.cdi_version"] = NEWEST_CDI_VERSION
+        _reject_head(req.method)
         return
+    headers = req.headers
     operator_keys = core.directory.base_settings.api_keys
     if app_settings is not None:
-        operator = check_api_key(app_settings.api_keys, request.headers, operator_keys)
+        operator = check_api_key(app_settings.api_keys, headers, operator_keys)
     else:
-        given = _given_api_key(request.headers)
+        given = _given_api_key(headers)
         operator = not operator_keys or (given is not None and _matches(given, operator_keys))
-    request.environ[OPERATOR_ENVIRON_KEY] = operator
-    request.environ["supertokens.cdi_version"] = negotiate_cdi_version(
-        request.headers.get("cdi-version"), app_settings, spec.check_version
+    environ[OPERATOR_ENVIRON_KEY] = operator
+    environ["supertokens.cdi_version"] = negotiate_cdi_version(
+        headers.get("cdi-version"), app_settings, spec.check_version
     )
-    _reject_head()
+    _reject_head(req.method)
 
 
-def _reject_head() -> None:
+def _reject_head(method: str) -> None:
     # Werkzeug answers HEAD for every GET route and OPTIONS for all; upstream answers 405.
-    if request.method in ("HEAD", "OPTIONS"):
+    if method in ("HEAD", "OPTIONS"):
         raise MethodNotSupported()
 
 

@@ -149,14 +149,19 @@ def _child(collector: Any, *values: str) -> Any:
     return child
 
 
-def tenant_labels(tenant: TenantIdentifier | None) -> Labels:
-    """The ``app`` and ``tenant`` label values of an existing tenant (None: unattributed)."""
+def tenant_labels(tenant: TenantIdentifier | None, with_tenant: bool | None = None) -> Labels:
+    """The ``app`` and ``tenant`` label values of an existing tenant (None: unattributed).
+
+    ``with_tenant`` is the core's ``metrics_tenant_label``; None reads it from the app of
+    the current request.
+    """
     if tenant is None:
         return UNATTRIBUTED, UNATTRIBUTED
-    with_tenant = (
-        has_app_context()
-        and current_app.extensions["supertokens_core"].settings.metrics_tenant_label
-    )
+    if with_tenant is None:
+        with_tenant = (
+            has_app_context()
+            and current_app.extensions["supertokens_core"].settings.metrics_tenant_label
+        )
     return tenant.app_id, tenant.tenant_id if with_tenant else UNATTRIBUTED
 
 
