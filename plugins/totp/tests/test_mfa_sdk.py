@@ -24,11 +24,9 @@ from typing import Any
 import pyotp
 import pytest
 import requests
-from flask import Flask, g, jsonify
-from supertokens_python.framework.flask import Middleware
+from flask import Flask
 from supertokens_python.ingredients.emaildelivery.types import (
     EmailDeliveryConfig,
-    EmailDeliveryInterface,
 )
 from supertokens_python.recipe import (
     accountlinking,
@@ -42,11 +40,11 @@ from supertokens_python.recipe import (
 )
 from supertokens_python.recipe.accountlinking import ShouldAutomaticallyLink
 from supertokens_python.recipe.passwordless import ContactEmailOnlyConfig
-from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.recipe.totp import TOTPConfig
 
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.sdk_backend import Outbox, sdk_web_app
 
 pytestmark = pytest.mark.integration
 
@@ -54,16 +52,6 @@ pytestmark = pytest.mark.integration
 # the SDK's default period (30): codes of another period would not match.
 PERIOD = 60
 SKEW = 1
-
-
-class Outbox(EmailDeliveryInterface[Any]):
-    """Keeps the emails the SDK would send (one-time codes, verification links)."""
-
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    async def send_email(self, template_vars: Any, user_context: dict[str, Any]) -> None:
-        self.sent.append(template_vars)
 
 
 async def _link_for_mfa(_account: Any, _user: Any, session_: Any, *_: Any) -> Any:
@@ -193,21 +181,12 @@ def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch, outbox: Outbox)
 
 @pytest.fixture
 def web_app(core_app: tuple[str, str]) -> Flask:
-    app = Flask(__name__)
-    Middleware(app)
-
-    @app.get("/protected")
-    @verify_session()
-    def protected():
-        container = g.supertokens
-        return jsonify(
-            {
-                "user": container.get_user_id(),
-                "mfa": container.get_access_token_payload()["st-mfa"],
-            }
-        )
-
-    return app
+    return sdk_web_app(
+        lambda session: {
+            "user": session.get_user_id(),
+            "mfa": session.get_access_token_payload()["st-mfa"],
+        }
+    )
 
 
 def _sign_in_with_code(browser: Browser, outbox: Outbox, email: str, second_factor: bool):

@@ -10,11 +10,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from flask import Flask, g, jsonify
-from supertokens_python.framework.flask import Middleware
+from flask import Flask
 from supertokens_python.ingredients.emaildelivery.types import (
     EmailDeliveryConfig,
-    EmailDeliveryInterface,
 )
 from supertokens_python.recipe import (
     accountlinking,
@@ -27,24 +25,14 @@ from supertokens_python.recipe.accountlinking import ShouldAutomaticallyLink
 from supertokens_python.recipe.accountlinking import syncio as linking
 from supertokens_python.recipe.emailpassword import syncio as ep
 from supertokens_python.recipe.passwordless import ContactEmailOnlyConfig
-from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.syncio import delete_user, get_user
 from supertokens_python.types import RecipeUserId
 
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.sdk_backend import Outbox, sdk_web_app
 
 pytestmark = pytest.mark.integration
-
-
-class Outbox(EmailDeliveryInterface[Any]):
-    """Keeps the emails the SDK would send."""
-
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    async def send_email(self, template_vars: Any, user_context: dict[str, Any]) -> None:
-        self.sent.append(template_vars)
 
 
 async def _link_verified(*_args: Any) -> ShouldAutomaticallyLink:
@@ -84,21 +72,12 @@ def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch, outbox: Outbox)
 
 @pytest.fixture
 def web_app(core_app: tuple[str, str]) -> Flask:
-    app = Flask(__name__)
-    Middleware(app)
-
-    @app.get("/me")
-    @verify_session()
-    def me():
-        container = g.supertokens
-        return jsonify(
-            {
-                "user": container.get_user_id(),
-                "recipeUser": container.get_recipe_user_id().get_as_string(),
-            }
-        )
-
-    return app
+    return sdk_web_app(
+        lambda session: {
+            "user": session.get_user_id(),
+            "recipeUser": session.get_recipe_user_id().get_as_string(),
+        }
+    )
 
 
 def _form(email: str, password: str) -> dict:
@@ -157,7 +136,7 @@ def test_verified_emails_link_automatically(web_app: Flask, outbox: Outbox) -> N
     assert [m["recipeId"] for m in methods] == ["emailpassword", "passwordless"]
     assert all(m["verified"] for m in methods)
     code_user = methods[1]["recipeUserId"]
-    me = client.get("/me", headers=_bearer(consumed)).json
+    me = client.get("/protected", headers=_bearer(consumed)).json
     assert me == {"user": ann, "recipeUser": code_user}
     assert _sub(consumed) == ann
 

@@ -3,16 +3,13 @@ against the core under gunicorn (2 workers), on every database."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 import requests
 from flask import Flask, g, jsonify
-from supertokens_python.framework.flask import Middleware
 from supertokens_python.ingredients.emaildelivery.types import (
     EmailDeliveryConfig,
-    EmailDeliveryInterface,
 )
 from supertokens_python.recipe import emailpassword, emailverification, session
 from supertokens_python.recipe.emailpassword import syncio as ep
@@ -51,18 +48,9 @@ from supertokens_python.types.base import AccountInfoInput
 
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.sdk_backend import Outbox, sdk_web_app
 
 pytestmark = pytest.mark.integration
-
-
-class CapturedEmails(EmailDeliveryInterface[Any]):
-    """An email service that keeps what the SDK would send."""
-
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    async def send_email(self, template_vars: Any, user_context: dict[str, Any]) -> None:
-        self.sent.append(template_vars)
 
 
 def link_token(link: str) -> str:
@@ -70,13 +58,13 @@ def link_token(link: str) -> str:
 
 
 @pytest.fixture
-def emails() -> dict[str, CapturedEmails]:
-    return {"reset": CapturedEmails(), "verify": CapturedEmails()}
+def emails() -> dict[str, Outbox]:
+    return {"reset": Outbox(), "verify": Outbox()}
 
 
 @pytest.fixture
 def core_app(
-    running_core: str, monkeypatch: pytest.MonkeyPatch, emails: dict[str, CapturedEmails]
+    running_core: str, monkeypatch: pytest.MonkeyPatch, emails: dict[str, Outbox]
 ) -> tuple[str, str]:
     """A fresh app on the running core, the SDK initialised against it: (core url, app id)."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
@@ -213,13 +201,7 @@ def test_same_email_in_two_tenants_is_two_users(core_app: tuple[str, str]) -> No
 @pytest.fixture
 def web_app(core_app: tuple[str, str]) -> Flask:
     """A Flask app using the SDK the way an application team would."""
-    app = Flask(__name__)
-    Middleware(app)
-
-    @app.get("/protected")
-    @verify_session()
-    def protected():
-        return jsonify({"user": g.supertokens.get_user_id()})
+    app = sdk_web_app()
 
     @app.get("/protected-db")
     @verify_session(check_database=True)
@@ -233,7 +215,7 @@ def _form(email: str, password: str) -> dict:
     return {"formFields": [{"id": "email", "value": email}, {"id": "password", "value": password}]}
 
 
-def test_frontend_flows(web_app: Flask, emails: dict[str, CapturedEmails]) -> None:
+def test_frontend_flows(web_app: Flask, emails: dict[str, Outbox]) -> None:
     client = web_app.test_client()
     signed_up = client.post("/auth/signup", json=_form("eve@example.com", "valid-pass1"))
     assert signed_up.status_code == 200 and signed_up.json["status"] == "OK", signed_up.json

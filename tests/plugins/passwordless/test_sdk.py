@@ -4,17 +4,14 @@ Flask app driven like a front end with typed codes and magic links."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from flask import Flask, g, jsonify
-from supertokens_python.framework.flask import Middleware
+from flask import Flask
 from supertokens_python.ingredients.emaildelivery.types import (
     EmailDeliveryConfig,
-    EmailDeliveryInterface,
 )
-from supertokens_python.ingredients.smsdelivery.types import SMSDeliveryConfig, SMSDeliveryInterface
+from supertokens_python.ingredients.smsdelivery.types import SMSDeliveryConfig
 from supertokens_python.recipe import passwordless, session
 from supertokens_python.recipe.passwordless import ContactEmailOrPhoneConfig
 from supertokens_python.recipe.passwordless import syncio as pl
@@ -34,40 +31,24 @@ from supertokens_python.recipe.passwordless.interfaces import (
     UpdateUserPhoneNumberAlreadyExistsError,
     UpdateUserUnknownUserIdError,
 )
-from supertokens_python.recipe.session.framework.flask import verify_session
 from supertokens_python.syncio import get_user, get_users_oldest_first, list_users_by_account_info
 from supertokens_python.types import RecipeUserId
 from supertokens_python.types.base import AccountInfoInput
 
 from core_app.testing.apps import new_id
 from core_app.testing.sdk import create_app_on_core, init_sdk, reset_sdk
+from core_app.testing.sdk_backend import Outbox, sdk_web_app
 
 pytestmark = pytest.mark.integration
 
 
-class Captured(EmailDeliveryInterface[Any], SMSDeliveryInterface[Any]):
-    """Replaces the SDK's email and SMS services (through its override hook) and keeps
-    what they would have sent."""
-
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    async def send_email(self, template_vars: Any, user_context: dict[str, Any]) -> None:
-        self.sent.append(template_vars)
-
-    async def send_sms(self, template_vars: Any, user_context: dict[str, Any]) -> None:
-        self.sent.append(template_vars)
+@pytest.fixture
+def outbox() -> Outbox:
+    return Outbox()
 
 
 @pytest.fixture
-def outbox() -> Captured:
-    return Captured()
-
-
-@pytest.fixture
-def core_app(
-    running_core: str, monkeypatch: pytest.MonkeyPatch, outbox: Captured
-) -> tuple[str, str]:
+def core_app(running_core: str, monkeypatch: pytest.MonkeyPatch, outbox: Outbox) -> tuple[str, str]:
     """A fresh app on the running core, the SDK initialised against it: (core url, app id)."""
     monkeypatch.setenv("SUPERTOKENS_ENV", "testing")
     app_id = new_id()
@@ -210,15 +191,7 @@ def test_expired_code(running_core: str, monkeypatch: pytest.MonkeyPatch) -> Non
 @pytest.fixture
 def web_app(core_app: tuple[str, str]) -> Flask:
     """A Flask app using the SDK the way an application team would."""
-    app = Flask(__name__)
-    Middleware(app)
-
-    @app.get("/protected")
-    @verify_session()
-    def protected():
-        return jsonify({"user": g.supertokens.get_user_id()})
-
-    return app
+    return sdk_web_app()
 
 
 def _link_parts(url: str) -> tuple[str, str]:
@@ -227,7 +200,7 @@ def _link_parts(url: str) -> tuple[str, str]:
     return parse_qs(parsed.query)["preAuthSessionId"][0], parsed.fragment
 
 
-def test_frontend_flows(web_app: Flask, outbox: Captured) -> None:
+def test_frontend_flows(web_app: Flask, outbox: Outbox) -> None:
     client = web_app.test_client()
 
     # typed code by email: a wrong guess, a resend, then the right code
