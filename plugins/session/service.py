@@ -8,6 +8,7 @@ first used: creating one writes in a transaction of its own (see ``keys``).
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -320,14 +321,9 @@ def verify_session(
     if signer.dynamic == row.use_static_key:
         signer = signing_key_for_app(ctx, use_static_key=row.use_static_key)
     validity_ms, _ = _validity_ms(ctx)
-    reminted = AccessTokenClaims(
-        sub=claims.sub,
-        rsub=claims.rsub,
-        tenant_id=claims.tenant_id,
-        session_handle=claims.session_handle,
-        refresh_token_hash1=claims.refresh_token_hash1,
+    reminted = dataclasses.replace(
+        claims,
         parent_refresh_token_hash1=None,
-        anti_csrf_token=claims.anti_csrf_token,
         iat=expiry_seconds(now),
         exp=expiry_seconds(_capped(now + validity_ms, end)),
         custom=row.jwt_payload,
@@ -585,18 +581,7 @@ def regenerate(ctx: RequestContext, token: str, payload: dict[str, Any] | None) 
     )
     ctx.commit()
     now = now_ms()
-    replacement = AccessTokenClaims(
-        sub=claims.sub,
-        rsub=claims.rsub,
-        tenant_id=claims.tenant_id,
-        session_handle=claims.session_handle,
-        refresh_token_hash1=claims.refresh_token_hash1,
-        parent_refresh_token_hash1=claims.parent_refresh_token_hash1,
-        anti_csrf_token=claims.anti_csrf_token,
-        iat=expiry_seconds(now),
-        exp=claims.exp,
-        custom=new_payload,
-    )
+    replacement = dataclasses.replace(claims, iat=expiry_seconds(now), custom=new_payload)
     answer: dict[str, Any] = {"status": "OK", "session": _session_json(replacement, new_payload)}
     if claims.exp * 1000 >= now:
         if signer.dynamic == row.use_static_key:
