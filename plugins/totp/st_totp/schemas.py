@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from core_app.plugin_api import JsonLong, JsonString, QueryString, RequestSchema
 from core_app.plugin_api.tables import USER_DATA_ID_LENGTH
-from st_totp.store import DEVICE_NAME_LENGTH
-
-SECRET_LENGTH = 256
+from st_totp.store import DEVICE_NAME_LENGTH, SECRET_LENGTH
 
 
 class CreateDeviceBody(RequestSchema):

@@ -34,7 +34,6 @@ DEVICE_NAME_PREFIX = "TOTP Device "
 # period, and a check computes 2 * skew + 1 codes.
 MAX_SKEW = 100
 MAX_PERIOD_S = 86_400
-MAX_IMPORTED_SECRET = 256
 
 
 def now_ms() -> int:
